@@ -1,0 +1,83 @@
+"""The session journal: an append-only, fsynced file of events, one line each.
+
+This is what makes an acknowledged event durable in about the time of one fsync, whatever the
+history size: appending never rewrites anything. A line is `<crc32 hex> <event json>\\n`; the
+checksum catches a flipped byte that would still parse as JSON. The TinyDB session file is a
+checkpoint of the same events, written atomically when a session is opened and closed.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from cofacil.models import EventBase, parse_event_json
+from cofacil.safefile import fsync_dir, open_private, write_all
+
+
+def encode_line(event: EventBase) -> bytes:
+    body = event.model_dump_json().encode()
+    return b"%08x %s\n" % (zlib.crc32(body), body)
+
+
+@dataclass
+class JournalRead:
+    events: list[EventBase] = field(default_factory=list)
+    bad_lines: list[str] = field(default_factory=list)  # "line N: why"
+    torn_tail: bool = False  # the last write never completed (a crash mid-append)
+    good_length: int = 0  # bytes up to the end of the last whole line
+
+    @property
+    def damaged(self) -> bool:
+        return self.torn_tail or bool(self.bad_lines)
+
+
+def decode(data: bytes) -> JournalRead:
+    result = JournalRead()
+    lines = data.split(b"\n")
+    tail = lines.pop()  # whatever follows the last newline
+    result.torn_tail = bool(tail)
+    result.good_length = len(data) - len(tail)
+    for number, line in enumerate(lines, start=1):
+        crc, _, body = line.partition(b" ")
+        try:
+            if int(crc, 16) != zlib.crc32(body):
+                raise ValueError("checksum mismatch")
+            result.events.append(parse_event_json(body))
+        except (ValueError, ValidationError) as error:
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            result.bad_lines.append(f"line {number}: {reason}")
+    return result
+
+
+def read(path: Path) -> JournalRead:
+    try:
+        return decode(path.read_bytes())
+    except FileNotFoundError:
+        return JournalRead()
+
+
+class JournalWriter:
+    """Appends events; `append` returns only once the line is on disk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        existed = path.exists()
+        self._fd: int | None = open_private(path, os.O_WRONLY | os.O_APPEND)
+        if not existed:
+            fsync_dir(path.parent)  # the new name must survive a crash too
+
+    def append(self, event: EventBase) -> None:
+        if self._fd is None:
+            raise ValueError("journal is closed")
+        write_all(self._fd, encode_line(event))
+        os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

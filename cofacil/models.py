@@ -1,0 +1,346 @@
+"""The domain model: groups, members, sessions and the session event log.
+
+Every stored document is validated strictly on the way in and out: a wrong type or an unknown
+field is an error that names its location. Documents carry a schema version (`v`); the store
+migrates older ones and refuses newer ones.
+
+Times for the record are timezone-aware wall-clock stamps; durations come from the monotonic
+reading stored beside them (`mono`, comparable only within one `epoch`, i.e. one run of the app).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from datetime import date as Date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+
+SCHEMA_VERSION = 1
+
+# The two facilitators take part in turns like members do; they are named by role, not by id.
+LEAD = "lead"
+COFAC = "cofac"
+FACILITATORS = (LEAD, COFAC)
+
+NAME_MAX = 40
+MAX_MEMBERS = 20
+TEXT_MAX = 4000  # an observation or flag; the lead therapist reads long notes later
+TAG_MAX = 40
+
+GroupKind = Literal[
+    "discussion",
+    "support",
+    "family",
+    "psychodrama",
+    "music",
+    "art",
+    "movement",
+    "psychodynamic",
+    "gestalt",
+    "skills",
+    "other",
+]
+GROUP_KIND_LABELS: dict[str, str] = {
+    "discussion": "Group discussion",
+    "support": "Support group",
+    "family": "Group family therapy",
+    "psychodrama": "Psychodrama / drama therapy",
+    "music": "Music therapy",
+    "art": "Projective drawing / art (isotherapy)",
+    "movement": "Psychogymnastics / dance and movement",
+    "psychodynamic": "Psychodynamic group",
+    "gestalt": "Gestalt group",
+    "skills": "Skills training",
+    "other": "Other",
+}
+
+# Seats 1-10 take the digits 1-9 and 0; seats 11-20 take the same keys shifted (US layout),
+# so every member of the largest group still has a single key.
+SEAT_KEYS = "1234567890!@#$%^&*()"
+
+# A JSON string decodes to a datetime / date; everything else stays strict.
+Stamp = Annotated[AwareDatetime, Field(strict=False)]
+Day = Annotated[Date, Field(strict=False)]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def has_control_chars(text: str, allow_newlines: bool = False) -> bool:
+    allowed = {"\n", "\t"} if allow_newlines else set()
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+
+
+def clean_name(value: str, what: str = "name") -> str:
+    """The rules every display name obeys; raises ValueError with a message for the user."""
+    value = value.strip()
+    if not value:
+        raise ValueError(f"{what} is empty")
+    if len(value) > NAME_MAX:
+        raise ValueError(f"{what} is longer than {NAME_MAX} characters")
+    if has_control_chars(value):
+        raise ValueError(f"{what} contains control characters")
+    return value
+
+
+def default_hotkey(seat: int) -> str:
+    return SEAT_KEYS[seat - 1]
+
+
+class Doc(BaseModel):
+    """A stored document: strict, closed to unknown fields, immutable, versioned."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    v: int = SCHEMA_VERSION
+
+
+class Member(Doc):
+    id: str = Field(default_factory=new_id, min_length=1)
+    name: str  # as used in the room: initials or a pseudonym are encouraged
+    seat: int = Field(ge=1, le=MAX_MEMBERS)
+    hotkey: str = Field(min_length=1, max_length=1)
+    active: bool = True  # False: has left the group (kept, never deleted)
+    pronouns: str = Field(default="", max_length=NAME_MAX)
+    note: str = Field(default="", max_length=200)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return clean_name(value, "display name")
+
+
+class Group(Doc):
+    id: str = Field(default_factory=new_id, min_length=1)
+    name: str
+    kind: GroupKind = "discussion"
+    lead: str = "Lead"  # lead therapist as shown in the room
+    cofac: str = "Co-facilitator"
+    members: list[Member] = Field(default_factory=list, max_length=MAX_MEMBERS)
+    coding_scheme: str = "quick"
+    archived: bool = False
+    created_at: Stamp
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return clean_name(value, "group name")
+
+    @field_validator("lead", "cofac")
+    @classmethod
+    def _facilitator(cls, value: str) -> str:
+        return clean_name(value, "facilitator name")
+
+    @model_validator(mode="after")
+    def _unique_members(self) -> Group:
+        for attr, what in (("id", "member id"), ("hotkey", "hotkey"), ("seat", "seat")):
+            values = [getattr(m, attr) for m in self.members]
+            if len(values) != len(set(values)):
+                raise ValueError(f"two members share a {what}")
+        names = [m.name.casefold() for m in self.members]
+        if len(names) != len(set(names)):
+            raise ValueError("two members share a display name")
+        return self
+
+    def member(self, member_id: str) -> Member:
+        for m in self.members:
+            if m.id == member_id:
+                return m
+        raise KeyError(member_id)
+
+    def seated(self) -> list[Member]:
+        return sorted(self.members, key=lambda m: m.seat)
+
+
+class Attendance(Doc):
+    """Attendance as taken at set-up; arrivals and departures during the session are events."""
+
+    present: bool = True
+    arrived_at: Stamp | None = None  # set: came late
+    left_at: Stamp | None = None  # set: left early
+
+    @property
+    def status(self) -> str:
+        if not self.present:
+            return "absent"
+        if self.left_at is not None:
+            return "left early"
+        if self.arrived_at is not None:
+            return "late"
+        return "present"
+
+
+class Session(Doc):
+    """One meeting of a group. Its start, pauses and end are events in its log."""
+
+    id: str = Field(default_factory=new_id, min_length=1)
+    group_id: str = Field(min_length=1)
+    number: int = Field(ge=1)
+    date: Day
+    planned_minutes: int = Field(default=90, ge=5, le=600)
+    theme: str = Field(default="", max_length=200)
+    attendance: dict[str, Attendance] = Field(default_factory=dict)
+    seats: list[str] = Field(default_factory=list)  # member ids in today's seat order
+    created_at: Stamp
+
+
+# --- the event log -------------------------------------------------------------------------
+
+Author = Literal["cofac", "lead"]
+
+
+class EventBase(Doc):
+    id: str = Field(default_factory=new_id, min_length=1)
+    seq: int = Field(ge=0)  # position in the session's log, from 0
+    at: Stamp  # wall clock, for the record
+    mono: float  # monotonic seconds, for durations within one epoch
+    epoch: str = Field(min_length=1)  # one per run of the app: monotonic readings compare within it
+    author: Author = "cofac"
+
+
+class SessionStarted(EventBase):
+    type: Literal["session_started"] = "session_started"
+
+
+class Paused(EventBase):
+    type: Literal["paused"] = "paused"
+
+
+class Resumed(EventBase):
+    type: Literal["resumed"] = "resumed"
+
+
+class SessionEnded(EventBase):
+    type: Literal["session_ended"] = "session_ended"
+
+
+class TurnStarted(EventBase):
+    """`speaker` (a member id, LEAD or COFAC) starts speaking; any open turn ends."""
+
+    type: Literal["turn_started"] = "turn_started"
+    speaker: str = Field(min_length=1)
+
+
+class TurnEnded(EventBase):
+    type: Literal["turn_ended"] = "turn_ended"
+    speaker: str = Field(min_length=1)
+
+
+class Interruption(EventBase):
+    """`by` cuts in on `of`: `by` now holds the floor."""
+
+    type: Literal["interruption"] = "interruption"
+    by: str = Field(min_length=1)
+    of: str = Field(min_length=1)
+
+
+class Observation(EventBase):
+    type: Literal["observation"] = "observation"
+    text: str = Field(min_length=1, max_length=TEXT_MAX)
+    about: list[str] = Field(default_factory=list)
+    tags: list[Annotated[str, Field(min_length=1, max_length=TAG_MAX)]] = Field(
+        default_factory=list
+    )
+
+
+class CodedEvent(EventBase):
+    """A code from a coding scheme (one key in the room), about whom it was seen in."""
+
+    type: Literal["coded"] = "coded"
+    scheme: str = Field(min_length=1)
+    code: str = Field(min_length=1)
+    about: list[str] = Field(default_factory=list)
+
+
+class TechniqueUsed(EventBase):
+    type: Literal["technique_used"] = "technique_used"
+    card: str = Field(min_length=1)
+    by: Author = "lead"
+    towards: list[str] = Field(default_factory=list)  # empty: the whole group
+
+
+class Flag(EventBase):
+    """A safety or risk concern. Always shown first, here and in review."""
+
+    type: Literal["flag"] = "flag"
+    text: str = Field(default="", max_length=TEXT_MAX)
+    about: list[str] = Field(default_factory=list)
+
+
+class AttendanceChanged(EventBase):
+    """Someone arrives late or leaves early during the session."""
+
+    type: Literal["attendance"] = "attendance"
+    member: str = Field(min_length=1)
+    change: Literal["arrived", "left"]
+
+
+class Correction(EventBase):
+    """Undoes or amends an earlier event; the earlier event stays in the log untouched.
+
+    Undoing a correction restores what it corrected, so undo can be undone too.
+    """
+
+    type: Literal["correction"] = "correction"
+    target: str = Field(min_length=1)  # id of the corrected event
+    action: Literal["undo", "amend"]
+    text: str | None = Field(default=None, max_length=TEXT_MAX)
+    about: list[str] | None = None
+    tags: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _amends_something(self) -> Correction:
+        amended = (self.text, self.about, self.tags)
+        if self.action == "amend" and all(x is None for x in amended):
+            raise ValueError("an amendment changes text, about or tags")
+        if self.action == "undo" and any(x is not None for x in amended):
+            raise ValueError("an undo carries no amended fields")
+        return self
+
+
+class ReviewNote(EventBase):
+    """A note the lead therapist adds in review, about the session or one event."""
+
+    type: Literal["review_note"] = "review_note"
+    author: Author = "lead"
+    text: str = Field(min_length=1, max_length=TEXT_MAX)
+    target: str | None = None
+
+
+EVENT_TYPES: tuple[type[EventBase], ...] = (
+    SessionStarted,
+    Paused,
+    Resumed,
+    SessionEnded,
+    TurnStarted,
+    TurnEnded,
+    Interruption,
+    Observation,
+    CodedEvent,
+    TechniqueUsed,
+    Flag,
+    AttendanceChanged,
+    Correction,
+    ReviewNote,
+)
+Event = Annotated[EVENT_TYPES, Field(discriminator="type")]  # type: ignore[valid-type]
+event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(raw: dict[str, Any]) -> EventBase:
+    return event_adapter.validate_python(raw)  # type: ignore[return-value]
+
+
+def parse_event_json(raw: str | bytes) -> EventBase:
+    return event_adapter.validate_json(raw)  # type: ignore[return-value]

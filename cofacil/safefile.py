@@ -1,0 +1,157 @@
+"""Private, crash-safe file primitives. The store is the only caller.
+
+- Folders are 0700 and files 0600, whatever the umask (modes are given explicitly at creation).
+- `atomic_write`: temp file, fsync, keep the previous version as `.bak` (a hard link, no copy),
+  `os.replace`, fsync of the folder. At every instant the path holds the old or the new bytes.
+- `quarantine`: a damaged file is moved aside under a timestamped name, never overwritten.
+- `FileLock`: an advisory `flock` on a separate lock file; the OS drops it when the holder dies,
+  so a kill -9 leaves no stale lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def ensure_private_dir(path: Path) -> None:
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    if (path.stat().st_mode & 0o777) != DIR_MODE:
+        os.chmod(path, DIR_MODE)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def open_private(path: Path, flags: int) -> int:
+    """Open (creating 0600 if needed) without following a planted symlink."""
+    fd = os.open(path, flags | os.O_CREAT | _NOFOLLOW, FILE_MODE)
+    try:
+        if (os.fstat(fd).st_mode & 0o777) != FILE_MODE:
+            os.fchmod(fd, FILE_MODE)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def atomic_write(path: Path, data: bytes, keep_backup: bool = True) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE)
+    try:
+        write_all(fd, data)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    os.close(fd)
+    try:
+        if keep_backup and path.exists():
+            # The last good version, for recovery if the new one is ever found damaged.
+            bak_tmp = tmp.with_suffix(".baktmp")
+            os.link(path, bak_tmp)
+            os.replace(bak_tmp, backup_path(path))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def _quarantine_name(path: Path, now: datetime | None) -> Path:
+    stamp = (now or datetime.now()).strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    return target
+
+
+def quarantine(path: Path, now: datetime | None = None) -> Path:
+    """Move a damaged file aside under a timestamped name and return that name."""
+    target = _quarantine_name(path, now)
+    os.rename(path, target)
+    os.chmod(target, FILE_MODE)
+    fsync_dir(path.parent)
+    return target
+
+
+def quarantine_copy(path: Path, now: datetime | None = None) -> Path:
+    """Keep a copy of a file about to be repaired (e.g. a journal with a torn tail)."""
+    target = _quarantine_name(path, now)
+    atomic_write(target, path.read_bytes(), keep_backup=False)
+    return target
+
+
+class LockHeld(Exception):
+    def __init__(self, path: Path, holder: str) -> None:
+        super().__init__(f"{path} is held by {holder}")
+        self.holder = holder
+
+
+class FileLock:
+    """An exclusive advisory lock on `path`, released by the OS if this process dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self, blocking: bool = False) -> None:
+        fd = open_private(self.path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+            os.close(fd)
+            raise LockHeld(self.path, holder) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def __enter__(self) -> FileLock:
+        self.acquire(blocking=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

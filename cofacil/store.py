@@ -1,0 +1,407 @@
+"""The store: pydantic models to the rest of the code, TinyDB files on disk.
+
+The only module that touches files. Layout of a data folder (0700, every file 0600):
+
+    cofacil.json            TinyDB: tables `groups` and `sessions` (set-up documents)
+    cofacil.json.bak        the previous version, kept by every atomic write
+    cofacil.lock            taken for the few milliseconds of a read-modify-write
+    sessions/<id>.json      TinyDB: table `events`, a checkpoint of the session's log
+    sessions/<id>.journal   every event, appended and fsynced as it happens (the durable copy)
+    sessions/<id>.lock      held by the one process recording the session
+
+Promises: an acknowledged event is fsynced; a crash at any instant leaves files that load with
+every acknowledged event; one writer per session; a damaged file is moved aside, never
+overwritten, and what can be recovered is (journal, checkpoint, last good copy).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import platformdirs
+from pydantic import BaseModel, ValidationError
+from tinydb import Query, TinyDB
+from tinydb.storages import Storage
+
+from cofacil import journal
+from cofacil.clock import Clock, SystemClock
+from cofacil.models import (
+    SCHEMA_VERSION,
+    EventBase,
+    Group,
+    Session,
+    event_adapter,
+)
+from cofacil.safefile import (
+    FileLock,
+    LockHeld,
+    atomic_write,
+    backup_path,
+    ensure_private_dir,
+    quarantine,
+    quarantine_copy,
+)
+
+MAIN_DB = "cofacil.json"
+M = TypeVar("M", bound=BaseModel)
+
+
+class StoreError(Exception):
+    """A problem the user can act on; `str()` is one clear line."""
+
+
+class DamagedFile(StoreError):
+    pass
+
+
+class NewerSchema(StoreError):
+    pass
+
+
+class SessionLocked(StoreError):
+    pass
+
+
+class NotFound(StoreError):
+    pass
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("COFACIL_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("cofacil", appauthor=False))
+
+
+# --- schema versions -----------------------------------------------------------------------
+
+
+def _v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
+    """Documents from before versioning had no `v`; their members neither."""
+    doc = {**doc, "v": 1}
+    if isinstance(doc.get("members"), list):
+        doc["members"] = [{**m, "v": 1} if isinstance(m, dict) else m for m in doc["members"]]
+    if isinstance(doc.get("attendance"), dict):
+        doc["attendance"] = {
+            k: {**a, "v": 1} if isinstance(a, dict) else a for k, a in doc["attendance"].items()
+        }
+    return doc
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1}
+
+
+def migrate(doc: dict[str, Any], where: str) -> dict[str, Any]:
+    version = doc.get("v", 0)
+    if not isinstance(version, int):
+        raise DamagedFile(f"{where}: field 'v': schema version is not a number")
+    if version > SCHEMA_VERSION:
+        raise NewerSchema(
+            f"{where} was written by a newer cofacil (schema {version}; this one reads up to "
+            f"{SCHEMA_VERSION}): update cofacil to open it"
+        )
+    while version < SCHEMA_VERSION:
+        doc = MIGRATIONS[version](doc)
+        version = doc["v"]
+    return doc
+
+
+def describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "document"
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"field '{location}': {first['msg']}{more}"
+
+
+def validate(model: type[M], doc: dict[str, Any], where: str) -> M:
+    try:
+        return model.model_validate(migrate(dict(doc), where))
+    except ValidationError as error:
+        raise DamagedFile(f"{where}: {describe(error)}") from None
+
+
+def validate_event(doc: dict[str, Any], where: str) -> EventBase:
+    try:
+        return event_adapter.validate_python(migrate(dict(doc), where))  # type: ignore[return-value]
+    except ValidationError as error:
+        raise DamagedFile(f"{where}: {describe(error)}") from None
+
+
+# --- TinyDB storage that never loses or misreads a file ------------------------------------
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage: atomic, fsynced writes; an empty or garbled file is an error, not `{}`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        if not raw:
+            raise DamagedFile(f"{self.path}: the file is empty (0 bytes)")
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise DamagedFile(f"{self.path}: not valid JSON ({error})") from None
+        if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+            raise DamagedFile(f"{self.path}: not a TinyDB database (expected tables of documents)")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        atomic_write(self.path, json.dumps(data, ensure_ascii=False).encode())
+
+    def close(self) -> None:
+        pass
+
+
+def _open_db(path: Path) -> TinyDB:
+    return TinyDB(path, storage=AtomicJSONStorage)  # type: ignore[arg-type]
+
+
+# --- the store -----------------------------------------------------------------------------
+
+
+class Store:
+    def __init__(self, data_dir: Path, clock: Clock | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.clock = clock or SystemClock()
+        self.notices: list[str] = []  # recoveries the user should hear about, once
+        try:
+            ensure_private_dir(self.data_dir)
+            ensure_private_dir(self.sessions_dir)
+        except OSError as error:
+            raise StoreError(f"cannot use data folder {self.data_dir}: {error.strerror}") from None
+        self.db_path = self.data_dir / MAIN_DB
+        self._db = _open_db(self.db_path)
+        self._lock = FileLock(self.data_dir / "cofacil.lock")
+        with self._lock:
+            self._check_main_db()
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.data_dir / "sessions"
+
+    # main database ------------------------------------------------------------------------
+
+    def _check_main_db(self) -> None:
+        """Validate every set-up document; a damaged file is moved aside and the last good copy
+        restored. A newer schema is refused, untouched."""
+        try:
+            self._validate_all()
+            return
+        except DamagedFile as damage:
+            moved = quarantine(self.db_path)
+            bak = backup_path(self.db_path)
+            self.notices.append(f"{damage}; moved aside to {moved.name}")
+        if bak.exists():
+            atomic_write(self.db_path, bak.read_bytes(), keep_backup=False)
+            try:
+                self._validate_all()
+                self.notices.append(f"restored the last good copy from {bak.name}")
+                return
+            except DamagedFile as damage:
+                moved = quarantine(self.db_path)
+                self.notices.append(f"the last good copy is damaged too ({damage})")
+        self.notices.append(
+            "started an empty index; the sessions' own files in sessions/ are untouched"
+        )
+
+    def _validate_all(self) -> None:
+        for table, model in (("groups", Group), ("sessions", Session)):
+            for doc in self._db.table(table).all():
+                validate(model, doc, f"{self.db_path}: {table} document {doc.doc_id}")
+
+    @contextmanager
+    def _writing(self) -> Iterator[TinyDB]:
+        with self._lock:
+            yield self._db
+
+    def _all(self, table: str, model: type[M]) -> list[M]:
+        return [
+            validate(model, doc, f"{self.db_path}: {table} document {doc.doc_id}")
+            for doc in self._db.table(table).all()
+        ]
+
+    def _upsert(self, table: str, doc: BaseModel) -> None:
+        with self._writing() as db:
+            db.table(table).upsert(doc.model_dump(mode="json"), Query().id == doc.id)  # type: ignore[attr-defined]
+
+    # groups -------------------------------------------------------------------------------
+
+    def groups(self, include_archived: bool = False) -> list[Group]:
+        groups = self._all("groups", Group)
+        return [g for g in groups if include_archived or not g.archived]
+
+    def group(self, group_id: str) -> Group:
+        for g in self._all("groups", Group):
+            if g.id == group_id:
+                return g
+        raise NotFound(f"no group with id {group_id}")
+
+    def save_group(self, group: Group) -> None:
+        self._upsert("groups", group)
+
+    # sessions -----------------------------------------------------------------------------
+
+    def sessions(self, group_id: str | None = None) -> list[Session]:
+        found = [s for s in self._all("sessions", Session) if group_id in (None, s.group_id)]
+        return sorted(found, key=lambda s: (s.date, s.number, s.created_at))
+
+    def session(self, session_id: str) -> Session:
+        for s in self._all("sessions", Session):
+            if s.id == session_id:
+                return s
+        raise NotFound(f"no session with id {session_id}")
+
+    def latest_session(self, group_id: str | None = None) -> Session:
+        found = self.sessions(group_id)
+        if not found:
+            raise NotFound("there are no sessions yet")
+        return max(found, key=lambda s: s.created_at)
+
+    def save_session(self, session: Session) -> None:
+        self._upsert("sessions", session)
+
+    # event logs ---------------------------------------------------------------------------
+
+    def open_log(self, session_id: str) -> SessionLog:
+        """Open a session's log for recording. Refused while another process records it."""
+        session = self.session(session_id)
+        return SessionLog(self, session)
+
+    def read_events(self, session_id: str) -> list[EventBase]:
+        """Every event of a session, for review: works while another process records it."""
+        paths = _LogPaths(self.sessions_dir, session_id)
+        # Journal first: a checkpoint that lands in between is then still seen in the file.
+        from_journal = journal.read(paths.journal)
+        from_file = _read_checkpoint(paths.checkpoint, tolerate_damage=True)
+        return _merge(from_file, from_journal.events)
+
+
+class _LogPaths:
+    def __init__(self, folder: Path, session_id: str) -> None:
+        self.checkpoint = folder / f"{session_id}.json"
+        self.journal = folder / f"{session_id}.journal"
+        self.lock = folder / f"{session_id}.lock"
+
+
+def _read_checkpoint(path: Path, tolerate_damage: bool = False) -> list[EventBase]:
+    try:
+        table = _open_db(path).table("events")
+        return [validate_event(doc, f"{path}: event document {doc.doc_id}") for doc in table.all()]
+    except DamagedFile:
+        if tolerate_damage:
+            return []
+        raise
+
+
+def _merge(*sources: list[EventBase]) -> list[EventBase]:
+    """Union by sequence number. Later sources win a clash (the checksummed journal is last)."""
+    by_seq: dict[int, EventBase] = {}
+    for events in sources:
+        for event in events:
+            by_seq[event.seq] = event
+    return [by_seq[seq] for seq in sorted(by_seq)]
+
+
+class SessionLog:
+    """The one open, writable log of a session: append-only, each event fsynced when recorded."""
+
+    def __init__(self, store: Store, session: Session) -> None:
+        self.store = store
+        self.session = session
+        self._paths = _LogPaths(store.sessions_dir, session.id)
+        self._lock = FileLock(self._paths.lock)
+        try:
+            self._lock.acquire()
+        except LockHeld as held:
+            raise SessionLocked(
+                f"session {session.number} is being recorded by another cofacil ({held.holder});"
+                " it can still be opened for review"
+            ) from None
+        try:
+            self.events = self._recover()
+            self._journal = journal.JournalWriter(self._paths.journal)
+        except BaseException:
+            self._lock.release()
+            raise
+        self._next_seq = self.events[-1].seq + 1 if self.events else 0
+
+    def _recover(self) -> list[EventBase]:
+        """Load checkpoint and journal, mend what a crash or damage left, and checkpoint."""
+        notices = self.store.notices
+        try:
+            checkpoint = _read_checkpoint(self._paths.checkpoint)
+        except DamagedFile as damage:
+            moved = quarantine(self._paths.checkpoint)
+            notices.append(f"{damage}; moved aside to {moved.name}")
+            bak = backup_path(self._paths.checkpoint)
+            checkpoint = _read_checkpoint(bak, tolerate_damage=True) if bak.exists() else []
+        read = journal.read(self._paths.journal)
+        events = _merge(checkpoint, read.events)
+        if read.damaged:
+            kept = quarantine_copy(self._paths.journal)
+            problems = [*read.bad_lines, *(["an unfinished last line"] if read.torn_tail else [])]
+            notices.append(
+                f"{self._paths.journal.name}: {'; '.join(problems)}; a copy is kept as "
+                f"{kept.name} and the journal was rebuilt"
+            )
+        if read.damaged or len(read.events) != len(events):
+            atomic_write(
+                self._paths.journal,
+                b"".join(journal.encode_line(e) for e in events),
+                keep_backup=False,
+            )
+        if [e.id for e in checkpoint] != [e.id for e in events]:
+            self._write_checkpoint(events)
+        return events
+
+    def _write_checkpoint(self, events: list[EventBase]) -> None:
+        data = {"events": {str(e.seq + 1): e.model_dump(mode="json") for e in events}}
+        AtomicJSONStorage(self._paths.checkpoint).write(data)
+
+    def record(self, event_type: type[EventBase], **fields: Any) -> EventBase:
+        """Make an event of `event_type` now and store it; returns once it is on disk."""
+        clock = self.store.clock
+        event = event_type(
+            seq=self._next_seq,
+            at=clock.now(),
+            mono=clock.monotonic(),
+            epoch=clock.epoch,
+            **fields,
+        )
+        self.append(event)
+        return event
+
+    def append(self, event: EventBase) -> None:
+        """Store a ready-made event (import, demo); its seq must be the next one."""
+        if event.seq != self._next_seq:
+            raise ValueError(f"event seq {event.seq} is not the next ({self._next_seq})")
+        self._journal.append(event)
+        self.events.append(event)
+        self._next_seq += 1
+
+    def close(self) -> None:
+        """Checkpoint the TinyDB file and let another process record the session."""
+        if not self._lock.held:
+            return
+        try:
+            self._journal.close()
+            self._write_checkpoint(self.events)
+        finally:
+            self._lock.release()
+
+    def __enter__(self) -> SessionLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

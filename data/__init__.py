@@ -1,0 +1,1 @@
+"""Content shipped with cofacil: technique deck, coding schemes, demo group."""
