@@ -10,9 +10,11 @@ reading stored beside them (`mono`, comparable only within one `epoch`, i.e. one
 
 from __future__ import annotations
 
+import operator
 import unicodedata
 import uuid
 from datetime import date as Date
+from functools import reduce
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -334,7 +336,8 @@ EVENT_TYPES: tuple[type[EventBase], ...] = (
     Correction,
     ReviewNote,
 )
-Event = Annotated[EVENT_TYPES, Field(discriminator="type")]  # type: ignore[valid-type]
+# The union of every event type, told apart by their `type` field.
+Event = Annotated[reduce(operator.or_, EVENT_TYPES), Field(discriminator="type")]  # type: ignore[valid-type]
 event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
 
 

@@ -1,0 +1,97 @@
+"""The `cofacil` command: the app, the demo, exports. Errors are one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from cofacil import __version__, export
+from cofacil.clock import Clock
+from cofacil.store import NotFound, Store, StoreError, default_data_dir
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="DIR",
+        help="data folder (default: $COFACIL_DATA_DIR, else the user data folder)",
+    )
+    parser = _Parser(
+        prog="cofacil",
+        description="Track an in-person therapy group live, review it afterwards.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"cofacil {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.add_parser(
+        "demo", parents=[common], help="open a live session of the demo group (made-up people)"
+    )
+    ex = commands.add_parser("export", parents=[common], help="export a session")
+    ex.add_argument(
+        "--session", default="latest", metavar="ID|latest", help="session id (default: latest)"
+    )
+    ex.add_argument("--format", required=True, choices=export.FORMATS)
+    ex.add_argument("-o", "--output", type=Path, metavar="FILE", help="file (default: stdout)")
+    return parser
+
+
+def make_app(data_dir: Path, clock: Clock | None = None, *, demo: bool = False):
+    """The app on a data folder; tests reuse this with a fake clock."""
+    from cofacil.app import CofacilApp  # Textual loads only when an app is wanted
+    from cofacil.demo import start_demo_session
+
+    store = Store(data_dir, clock=clock)
+    session = start_demo_session(store).id if demo else None
+    return CofacilApp(store, open_session=session)
+
+
+def _export(args: argparse.Namespace, data_dir: Path) -> None:
+    store = Store(data_dir)
+    session = store.latest_session() if args.session == "latest" else store.session(args.session)
+    group = store.group(session.group_id)
+    text = export.render(args.format, group, session, store.read_events(session.id))
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        store.write_export(args.output, text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    for notice in store.notices:
+        print(f"cofacil: recovered: {notice}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    data_dir = getattr(args, "data_dir", None) or default_data_dir()
+    try:
+        if args.command == "export":
+            _export(args, data_dir)
+            return 0
+        app = make_app(data_dir, demo=args.command == "demo")
+        app.run()
+        return app.return_code or 0
+    except NotFound as error:
+        print(f"cofacil: {error}", file=sys.stderr)
+        return 3
+    except StoreError as error:
+        print(f"cofacil: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"cofacil: {error.strerror or error}{where}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The Textual app: app-wide keys, stylesheet, and the first screen."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from cofacil.screens.home_screen import HomeScreen
+from cofacil.screens.session_screen import SessionScreen
+from cofacil.store import Store
+
+
+class CofacilApp(App[None]):
+    TITLE = "cofacil"
+    CSS_PATH = "cofacil.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+
+    def __init__(self, store: Store, open_session: str | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self._open_session = open_session
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self.push_screen(HomeScreen(self.store))
+        if self._open_session is not None:
+            self.push_screen(SessionScreen(self.store, self._open_session))
+        for notice in self.store.notices:
+            self.notify(notice, title="Recovered", severity="warning", timeout=30, markup=False)
+        self.store.notices.clear()

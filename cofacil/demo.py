@@ -1,0 +1,230 @@
+"""The demo group: made-up members and two past sessions with realistic events.
+
+Generated deterministically (a fixed seed per session) from `data/demo_group.toml`, so every
+`cofacil demo` tells the same story: turns and silences, observations, codes, techniques, a
+break, a late arrival and one safety flag.
+"""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from datetime import date, datetime, time, timedelta
+from importlib import resources
+from typing import Any
+
+from cofacil.models import (
+    COFAC,
+    LEAD,
+    Attendance,
+    AttendanceChanged,
+    CodedEvent,
+    EventBase,
+    Flag,
+    Group,
+    Interruption,
+    Member,
+    Observation,
+    Paused,
+    Resumed,
+    Session,
+    SessionEnded,
+    SessionStarted,
+    TechniqueUsed,
+    TurnEnded,
+    TurnStarted,
+    default_hotkey,
+)
+from cofacil.store import Store
+
+DEMO_GROUP_ID = "demo-group"
+TECHNIQUES = (
+    "support",
+    "paraphrasing",
+    "facilitation",
+    "problem_discussion",
+    "emotion_identification",
+    "behaviour_identification",
+    "rehearsal",
+    "tips",
+    "summarizing",
+)
+QUICK_CODES = ("emotion", "support", "conflict", "withdrawal", "insight")
+
+
+def demo_content() -> dict[str, Any]:
+    text = resources.files("cofacil.data").joinpath("demo_group.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def ensure_demo_group(store: Store) -> Group:
+    """The demo group with its past sessions, created on first use."""
+    for group in store.groups(include_archived=True):
+        if group.id == DEMO_GROUP_ID:
+            return group
+    content = demo_content()
+    spec = content["group"]
+    now = store.clock.now()
+    members = [
+        Member(
+            id=f"demo-{m['name'].lower()}",
+            name=m["name"],
+            seat=seat,
+            hotkey=default_hotkey(seat),
+            pronouns=m.get("pronouns", ""),
+            note=m.get("note", ""),
+        )
+        for seat, m in enumerate(content["members"], start=1)
+    ]
+    group = Group(
+        id=DEMO_GROUP_ID,
+        name=spec["name"],
+        kind=spec["kind"],
+        lead=spec["lead"],
+        cofac=spec["cofac"],
+        coding_scheme=spec["coding_scheme"],
+        members=members,
+        created_at=now - timedelta(days=30),
+    )
+    store.save_group(group)
+    for number, past in enumerate(content["sessions"], start=1):
+        _past_session(store, group, content, number, past)
+    return group
+
+
+def start_demo_session(store: Store) -> Session:
+    """Today's open demo session, or a new one after the past sessions."""
+    group = ensure_demo_group(store)
+    today = store.clock.now().date()
+    sessions = store.sessions(group.id)
+    for session in sessions:
+        if session.date == today and not any(
+            isinstance(e, SessionEnded) for e in store.read_events(session.id)
+        ):
+            return session
+    session = Session(
+        group_id=group.id,
+        number=max((s.number for s in sessions), default=0) + 1,
+        date=today,
+        theme="Open session",
+        attendance={m.id: Attendance() for m in group.members},
+        seats=[m.id for m in group.seated()],
+        created_at=store.clock.now(),
+    )
+    store.save_session(session)
+    return session
+
+
+class _Script:
+    """Builds one past session's events on its own clock."""
+
+    def __init__(self, start: datetime, epoch: str) -> None:
+        self.at = start
+        self.mono = 0.0
+        self.epoch = epoch
+        self.events: list[EventBase] = []
+
+    def wait(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+        self.mono += seconds
+
+    def add(self, event_type: type[EventBase], **fields: Any) -> EventBase:
+        event = event_type(
+            seq=len(self.events), at=self.at, mono=self.mono, epoch=self.epoch, **fields
+        )
+        self.events.append(event)
+        return event
+
+
+def _past_session(
+    store: Store, group: Group, content: dict[str, Any], number: int, spec: dict[str, Any]
+) -> None:
+    rng = random.Random(number * 7919)
+    by_name = {m.name: m for m in group.members}
+    day: date = store.clock.now().date() - timedelta(days=spec["days_ago"])
+    start = datetime.combine(day, time(18, 0)).astimezone()
+    absent = {by_name[n].id for n in spec.get("absent", [])}
+    late = {by_name[n].id for n in spec.get("late", [])}
+    attendance = {
+        m.id: Attendance(
+            present=m.id not in absent,
+            arrived_at=start + timedelta(minutes=12) if m.id in late else None,
+        )
+        for m in group.members
+    }
+    session = Session(
+        group_id=group.id,
+        number=number,
+        date=day,
+        theme=spec["theme"],
+        planned_minutes=90,
+        attendance=attendance,
+        seats=[m.id for m in group.seated()],
+        created_at=start - timedelta(minutes=20),
+    )
+    store.save_session(session)
+
+    weights = {by_name[m["name"]].id: m["talk"] for m in content["members"]}
+    lines = content["observations"]["lines"]
+    tags = content["observations"]["tags"]
+    script = _Script(start, epoch=f"demo-{number}")
+    script.add(SessionStarted)
+    here = [m.id for m in group.seated() if m.id not in absent and m.id not in late]
+    flag = spec.get("flag")
+    previous = LEAD
+    minute = 0.0
+    break_taken = False
+    while minute < 85:
+        if late and minute >= 12:
+            for member_id in sorted(late):
+                script.add(AttendanceChanged, member=member_id, change="arrived")
+                here.append(member_id)
+            late = set()
+        if minute >= 40 and not break_taken:
+            script.add(Paused)
+            script.wait(600)
+            script.add(Resumed)
+            break_taken = True
+        speaker = _next_speaker(rng, here, weights, previous)
+        if rng.random() < 0.08 and previous not in (speaker, LEAD, COFAC):
+            script.add(Interruption, by=speaker, of=previous)
+        else:
+            script.add(TurnStarted, speaker=speaker)
+        length = min(240.0, rng.lognormvariate(3.6, 0.7)) if speaker != COFAC else 15.0
+        script.wait(length)
+        if rng.random() < 0.25:
+            member = rng.choice(here)
+            i = rng.randrange(len(lines))
+            name = group.member(member).name
+            script.add(Observation, text=lines[i].format(m=name), about=[member], tags=[tags[i]])
+        if rng.random() < 0.2 and speaker not in (LEAD, COFAC):
+            script.add(CodedEvent, scheme="quick", code=rng.choice(QUICK_CODES), about=[speaker])
+        if speaker == LEAD and rng.random() < 0.5:
+            towards = (
+                [] if rng.random() < 0.5 else [previous] if previous not in (LEAD, COFAC) else []
+            )
+            script.add(TechniqueUsed, card=rng.choice(TECHNIQUES), by="lead", towards=towards)
+        if flag and minute > 55:
+            script.add(Flag, text=flag["text"], about=[by_name[flag["about"]].id])
+            flag = None
+        if rng.random() < 0.3:
+            script.add(TurnEnded, speaker=speaker)
+            script.wait(rng.uniform(3, 25))  # a silence
+        previous = speaker
+        minute = script.mono / 60 - (10 if break_taken else 0)
+    script.add(TurnStarted, speaker=LEAD)
+    script.wait(90)
+    script.add(TechniqueUsed, card="summarizing", by="lead")
+    script.add(SessionEnded)
+    with store.open_log(session.id) as log:
+        for event in script.events:
+            log.append(event)
+
+
+def _next_speaker(
+    rng: random.Random, here: list[str], weights: dict[str, int], previous: str
+) -> str:
+    if previous not in (LEAD, COFAC) and rng.random() < 0.3:
+        return LEAD if rng.random() < 0.8 else COFAC
+    pool = [m for m in here if m != previous]
+    return rng.choices(pool, weights=[weights[m] for m in pool])[0]

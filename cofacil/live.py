@@ -1,0 +1,79 @@
+"""The live session: what the co-facilitator's keys do, as events through the store.
+
+UI-free. Every method records an event (fsynced) before returning; the screen then redraws
+from the log. Nothing here keeps state that the log does not hold.
+"""
+
+from __future__ import annotations
+
+from cofacil import dynamics
+from cofacil.models import (
+    Correction,
+    EventBase,
+    Group,
+    Paused,
+    Resumed,
+    Session,
+    SessionEnded,
+    SessionStarted,
+    TurnEnded,
+    TurnStarted,
+)
+from cofacil.store import SessionLog, Store
+
+# Undo walks back over what the co-facilitator recorded, not over the session's frame.
+_NOT_UNDOABLE = (SessionStarted, SessionEnded, Correction)
+
+
+class LiveSession:
+    def __init__(self, store: Store, session_id: str) -> None:
+        self.store = store
+        self.session: Session = store.session(session_id)
+        self.group: Group = store.group(self.session.group_id)
+        self.log: SessionLog = store.open_log(session_id)
+        if not any(isinstance(e, SessionStarted) for e in self.log.events):
+            self.log.record(SessionStarted)
+
+    @property
+    def events(self) -> list[EventBase]:
+        return self.log.events
+
+    def now(self) -> dynamics.Instant:
+        clock = self.store.clock
+        return dynamics.Instant(clock.now(), clock.monotonic(), clock.epoch)
+
+    @property
+    def ended(self) -> bool:
+        return any(isinstance(e, SessionEnded) for e in self.events)
+
+    @property
+    def paused(self) -> bool:
+        state = [e for e in dynamics.effective(self.events) if isinstance(e, (Paused, Resumed))]
+        return bool(state) and isinstance(state[-1], Paused)
+
+    def speaker(self) -> str | None:
+        turns = dynamics.speaking_turns(self.events, self.now())
+        return turns[-1].speaker if turns and turns[-1].open else None
+
+    def speak(self, participant: str) -> None:
+        """`participant` takes the floor; their own key again ends the turn."""
+        if self.speaker() == participant:
+            self.log.record(TurnEnded, speaker=participant)
+        else:
+            self.log.record(TurnStarted, speaker=participant)
+
+    def silence(self) -> None:
+        current = self.speaker()
+        if current is not None:
+            self.log.record(TurnEnded, speaker=current)
+
+    def undo(self) -> EventBase | None:
+        """Undo the latest event still standing; returns it, or None if nothing is left."""
+        for event in reversed(dynamics.effective(self.events)):
+            if not isinstance(event, _NOT_UNDOABLE):
+                self.log.record(Correction, target=event.id, action="undo")
+                return event
+        return None
+
+    def close(self) -> None:
+        self.log.close()
