@@ -49,10 +49,12 @@ def make_app(data_dir: Path, clock: Clock | None = None, *, demo: bool = False):
     """The app on a data folder; tests reuse this with a fake clock."""
     from cofacil.app import CofacilApp  # Textual loads only when an app is wanted
     from cofacil.demo import start_demo_session
+    from cofacil.live import LiveSession
 
     store = Store(data_dir, clock=clock)
-    session = start_demo_session(store).id if demo else None
-    return CofacilApp(store, open_session=session)
+    # Opened before the app runs, so a session held by another cofacil is a one-line error.
+    live = LiveSession(store, start_demo_session(store).id) if demo else None
+    return CofacilApp(store, live=live)
 
 
 def _export(args: argparse.Namespace, data_dir: Path) -> None:

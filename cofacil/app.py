@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import App
 from textual.binding import Binding
 
+from cofacil.live import LiveSession
 from cofacil.screens.home_screen import HomeScreen
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.store import Store
@@ -16,16 +17,16 @@ class CofacilApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
 
-    def __init__(self, store: Store, open_session: str | None = None) -> None:
+    def __init__(self, store: Store, live: LiveSession | None = None) -> None:
         super().__init__()
         self.store = store
-        self._open_session = open_session
+        self._live = live
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
         self.push_screen(HomeScreen(self.store))
-        if self._open_session is not None:
-            self.push_screen(SessionScreen(self.store, self._open_session))
+        if self._live is not None:
+            self.push_screen(SessionScreen(self._live))
         for notice in self.store.notices:
             self.notify(notice, title="Recovered", severity="warning", timeout=30, markup=False)
         self.store.notices.clear()

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 
+from cofacil.live import new_session, unfinished_session
 from cofacil.models import (
     COFAC,
     LEAD,
@@ -93,26 +94,12 @@ def ensure_demo_group(store: Store) -> Group:
 
 
 def start_demo_session(store: Store) -> Session:
-    """Today's open demo session, or a new one after the past sessions."""
+    """Today's unfinished demo session, or a new one after the past sessions."""
     group = ensure_demo_group(store)
     today = store.clock.now().date()
-    sessions = store.sessions(group.id)
-    for session in sessions:
-        if session.date == today and not any(
-            isinstance(e, SessionEnded) for e in store.read_events(session.id)
-        ):
-            return session
-    session = Session(
-        group_id=group.id,
-        number=max((s.number for s in sessions), default=0) + 1,
-        date=today,
-        theme="Open session",
-        attendance={m.id: Attendance() for m in group.members},
-        seats=[m.id for m in group.seated()],
-        created_at=store.clock.now(),
+    return unfinished_session(store, group.id, on=today) or new_session(
+        store, group, theme="Open session"
     )
-    store.save_session(session)
-    return session
 
 
 class _Script:

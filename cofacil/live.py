@@ -6,8 +6,11 @@ from the log. Nothing here keeps state that the log does not hold.
 
 from __future__ import annotations
 
+from datetime import date
+
 from cofacil import dynamics
 from cofacil.models import (
+    Attendance,
     Correction,
     EventBase,
     Group,
@@ -23,6 +26,32 @@ from cofacil.store import SessionLog, Store
 
 # Undo walks back over what the co-facilitator recorded, not over the session's frame.
 _NOT_UNDOABLE = (SessionStarted, SessionEnded, Correction)
+
+
+def unfinished_session(store: Store, group_id: str, on: date | None = None) -> Session | None:
+    """The group's latest session that has not ended (optionally: held on day `on`)."""
+    for session in reversed(store.sessions(group_id)):
+        if on not in (None, session.date):
+            continue
+        if not any(isinstance(e, SessionEnded) for e in store.read_events(session.id)):
+            return session
+    return None
+
+
+def new_session(store: Store, group: Group, theme: str = "") -> Session:
+    """The group's next session, today, everyone active present in their usual seats."""
+    sessions = store.sessions(group.id)
+    session = Session(
+        group_id=group.id,
+        number=max((s.number for s in sessions), default=0) + 1,
+        date=store.clock.now().date(),
+        theme=theme,
+        attendance={m.id: Attendance() for m in group.members if m.active},
+        seats=[m.id for m in group.seated() if m.active],
+        created_at=store.clock.now(),
+    )
+    store.save_session(session)
+    return session
 
 
 class LiveSession:

@@ -271,6 +271,15 @@ class Store:
     def save_session(self, session: Session) -> None:
         self._upsert("sessions", session)
 
+    # exports ------------------------------------------------------------------------------
+
+    def write_export(self, path: Path, text: str) -> None:
+        """An export file, 0600 like everything cofacil writes, replaced atomically."""
+        try:
+            atomic_write(Path(path), text.encode(), keep_backup=False)
+        except OSError as error:
+            raise StoreError(f"cannot write {path}: {error.strerror}") from None
+
     # event logs ---------------------------------------------------------------------------
 
     def open_log(self, session_id: str) -> SessionLog:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,9 +9,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from cofacil.display import visible
-from cofacil.models import GROUP_KIND_LABELS, Attendance, Session, SessionEnded
+from cofacil.live import LiveSession, new_session, unfinished_session
+from cofacil.models import GROUP_KIND_LABELS
 from cofacil.screens.session_screen import SessionScreen
-from cofacil.store import Store
+from cofacil.store import Store, StoreError
 
 FIRST_RUN = "No groups yet. Try the demo group: quit (q) and run  cofacil demo"
 
@@ -65,26 +64,19 @@ class HomeScreen(Screen[None]):
         if table.row_count == 0:
             return
         group_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        if group_id is not None:
-            self.app.push_screen(SessionScreen(self.store, self._open_or_new_session(group_id)))
+        if group_id is None:
+            return
+        try:
+            live = LiveSession(self.store, self._open_or_new_session(group_id))
+        except StoreError as error:
+            self.notify(str(error), severity="error", timeout=10, markup=False)
+            return
+        self.app.push_screen(SessionScreen(live))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_group()
 
     def _open_or_new_session(self, group_id: str) -> str:
         """Resume the group's session still in progress, or begin the next one today."""
-        sessions = self.store.sessions(group_id)
-        for session in reversed(sessions):
-            if not any(isinstance(e, SessionEnded) for e in self.store.read_events(session.id)):
-                return session.id
-        group = self.store.group(group_id)
-        session = Session(
-            group_id=group_id,
-            number=max((s.number for s in sessions), default=0) + 1,
-            date=date.today(),
-            attendance={m.id: Attendance() for m in group.members if m.active},
-            seats=[m.id for m in group.seated() if m.active],
-            created_at=self.store.clock.now(),
-        )
-        self.store.save_session(session)
-        return session.id
+        session = unfinished_session(self.store, group_id)
+        return (session or new_session(self.store, self.store.group(group_id))).id

@@ -13,7 +13,6 @@ from cofacil.display import duration, visible
 from cofacil.export import participant_name
 from cofacil.live import LiveSession
 from cofacil.models import COFAC, LEAD
-from cofacil.store import Store
 
 
 class SessionScreen(Screen[None]):
@@ -25,9 +24,9 @@ class SessionScreen(Screen[None]):
         Binding("q", "leave", "Leave"),
     ]
 
-    def __init__(self, store: Store, session_id: str) -> None:
+    def __init__(self, live: LiveSession) -> None:
         super().__init__()
-        self.live = LiveSession(store, session_id)
+        self.live = live
         group = self.live.group
         self.hotkeys = {m.hotkey: m.id for m in group.seated() if m.active}
 
@@ -61,11 +60,11 @@ class SessionScreen(Screen[None]):
             counts[turn.speaker] = counts.get(turn.speaker, 0) + 1
         current = turns[-1] if turns and turns[-1].open else None
         group = self.live.group
-        line = (
-            f"Speaking: {visible(participant_name(group, current.speaker))}  {duration(current.seconds)}"
-            if current
-            else "Silence"
-        )
+        if current:
+            who = visible(participant_name(group, current.speaker))
+            line = f"Speaking: {who}  {duration(current.seconds)}"
+        else:
+            line = "Silence"
         self.query_one("#speaker", Static).update(Text(line))
         table = self.query_one("#participants", DataTable)
         table.clear()

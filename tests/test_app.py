@@ -1,0 +1,128 @@
+"""The app driven by keys as a co-facilitator would: what lands in the store."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from textual.widgets import DataTable, Static
+
+from cofacil.__main__ import make_app
+from cofacil.clock import FakeClock
+from cofacil.demo import DEMO_GROUP_ID, ensure_demo_group
+from cofacil.dynamics import effective, talk_seconds
+from cofacil.models import Correction, Group, Member, SessionStarted, TurnEnded, TurnStarted
+from cofacil.screens.home_screen import FIRST_RUN, HomeScreen
+from cofacil.screens.session_screen import SessionScreen
+from cofacil.store import Store
+
+START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+def fake_clock() -> FakeClock:
+    return FakeClock(START)
+
+
+async def test_first_run_says_how_to_start(tmp_path: Path) -> None:
+    app = make_app(tmp_path, clock=fake_clock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        hint = app.screen.query_one("#home-hint", Static)
+        assert str(hint.render()) == FIRST_RUN
+
+
+async def test_demo_records_turns_and_undo(tmp_path: Path) -> None:
+    clock = fake_clock()
+    app = make_app(tmp_path, clock=clock, demo=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        maya, priya = (screen.live.group.seated()[i].id for i in (0, 2))
+        await pilot.press("1")
+        clock.advance(30)
+        await pilot.press("3")  # Priya takes over; Maya's turn ends
+        clock.advance(20)
+        await pilot.press("space")
+        clock.advance(5)
+        await pilot.press("l")
+        await pilot.press("u")  # the lead's turn was a mistake
+        session_id = screen.live.session.id
+
+    events = Store(tmp_path).read_events(session_id)
+    assert isinstance(events[0], SessionStarted)
+    kinds = [type(e) for e in events[1:]]
+    assert kinds == [TurnStarted, TurnStarted, TurnEnded, TurnStarted, Correction]
+    assert [e.speaker for e in effective(events) if isinstance(e, TurnStarted)] == [maya, priya]
+    assert talk_seconds(events) == {maya: 30.0, priya: 20.0}
+
+
+async def test_same_key_again_ends_the_turn(tmp_path: Path) -> None:
+    clock = fake_clock()
+    app = make_app(tmp_path, clock=clock, demo=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("2")
+        clock.advance(12)
+        await pilot.press("2")
+        live = app.screen.live
+        assert live.speaker() is None
+        table = app.screen.query_one("#participants", DataTable)
+        theo = live.group.seated()[1].id
+        assert str(table.get_row(theo)[2]) == "0:12"
+
+
+async def test_session_resumes_after_quitting(tmp_path: Path) -> None:
+    clock = fake_clock()
+    app = make_app(tmp_path, clock=clock, demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("4")
+        first_id = app.screen.live.session.id
+        clock.advance(40)
+    # The app quit with Jonas still speaking: a new run resumes the same session, turn open.
+    again = make_app(tmp_path, clock=clock, demo=True)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        live = again.screen.live
+        assert live.session.id == first_id
+        assert live.speaker() == live.group.seated()[3].id
+
+
+async def test_home_opens_the_group_session(tmp_path: Path) -> None:
+    clock = fake_clock()
+    ensure_demo_group(Store(tmp_path, clock=clock))
+    app = make_app(tmp_path, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#groups", DataTable)
+        assert table.row_count == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert app.screen.live.group.id == DEMO_GROUP_ID
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_markup_in_names_is_shown_literally(tmp_path: Path) -> None:
+    clock = fake_clock()
+    store = Store(tmp_path, clock=clock)
+    store.save_group(
+        Group(
+            name="[bold]Tue[/] [link=x]y[/link]",
+            created_at=clock.now(),
+            members=[Member(name="[red]Ann[/]", seat=1, hotkey="1")],
+        )
+    )
+    app = make_app(tmp_path, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#groups", DataTable)
+        assert str(table.get_row_at(0)[0]) == "[bold]Tue[/] [link=x]y[/link]"
+        await pilot.press("enter")
+        await pilot.pause()
+        rows = app.screen.query_one("#participants", DataTable)
+        assert str(rows.get_row_at(0)[1]) == "[red]Ann[/]"

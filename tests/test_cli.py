@@ -1,0 +1,130 @@
+"""The real `cofacil` command: exit codes and one-line messages, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cofacil.demo import ensure_demo_group
+from cofacil.export import CSV_COLUMNS, from_json
+from cofacil.store import Store
+
+COFACIL = str(Path(sys.executable).with_name("cofacil"))
+
+
+def run(*args: str, data_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "COFACIL_DATA_DIR"}
+    if data_dir is not None:
+        env["COFACIL_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [COFACIL, *args], capture_output=True, text=True, timeout=60, env=env, check=False
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.fixture
+def demo_dir(tmp_path: Path) -> Path:
+    ensure_demo_group(Store(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_version_and_help() -> None:
+    version = run("--version")
+    assert version.returncode == 0
+    assert version.stdout.startswith("cofacil ")
+    helped = run("--help")
+    assert helped.returncode == 0
+    for command in ("demo", "export", "--data-dir"):
+        assert command in helped.stdout
+
+
+def test_python_dash_m_works_too() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cofacil", "--version"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and result.stdout.startswith("cofacil ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--bogus",),
+        ("export",),  # --format is required
+        ("export", "--format", "pdf"),
+        ("frobnicate",),
+    ],
+)
+def test_bad_arguments_are_one_line(args: tuple[str, ...], tmp_path: Path) -> None:
+    result = run(*args, "--data-dir", str(tmp_path))
+    assert_one_line_error(result)
+    assert result.returncode == 2
+
+
+def test_export_with_no_sessions(tmp_path: Path) -> None:
+    result = run("export", "--format", "md", "--data-dir", str(tmp_path / "d"))
+    assert_one_line_error(result)
+    assert "no sessions" in result.stderr
+
+
+def test_unknown_session(demo_dir: Path) -> None:
+    result = run("export", "--session", "nope", "--format", "json", data_dir=demo_dir)
+    assert_one_line_error(result)
+    assert "nope" in result.stderr
+
+
+def test_unwritable_data_folder(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run("export", "--format", "md", "--data-dir", str(blocker / "data"))
+    assert_one_line_error(result)
+    assert "data folder" in result.stderr
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    data.mkdir(mode=0o700)
+    db = data / "cofacil.json"
+    db.write_text(json.dumps({"groups": {"1": {"v": 99, "name": "x"}}}))
+    before = db.read_bytes()
+    result = run("export", "--format", "md", "--data-dir", str(data))
+    assert_one_line_error(result)
+    assert "newer cofacil" in result.stderr
+    assert db.read_bytes() == before
+
+
+def test_json_export_round_trips(demo_dir: Path, tmp_path: Path) -> None:
+    store = Store(demo_dir)
+    first = store.sessions()[0]
+    out = tmp_path / "out" / "s.json"
+    out.parent.mkdir()
+    result = run(
+        "export", "--session", first.id, "--format", "json", "-o", str(out), data_dir=demo_dir
+    )
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    group, session, events = from_json(out.read_text())
+    assert session == first
+    assert group == store.group(first.group_id)
+    assert events == store.read_events(first.id)
+
+
+def test_csv_and_md_exports(demo_dir: Path) -> None:
+    csv_out = run("export", "--format", "csv", data_dir=demo_dir)
+    assert csv_out.returncode == 0, csv_out.stderr
+    header, *rows = csv_out.stdout.splitlines()
+    assert header.split(",") == list(CSV_COLUMNS)
+    assert len(rows) > 100
+    md_out = run("export", "--format", "md", data_dir=demo_dir)
+    assert md_out.returncode == 0
+    assert "## Flags" in md_out.stdout and "Priya" in md_out.stdout
