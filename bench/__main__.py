@@ -1,0 +1,65 @@
+"""`python -m bench [name ...]`: run the registered benchmarks (all of them by default)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import BENCHES, MODULES, note
+
+
+def _filesystem(path: str) -> str:
+    """The mount (device, type) holding `path`, from /proc/mounts where there is one."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return "unknown filesystem"
+    best = ("", "unknown", "unknown")
+    real = os.path.realpath(path)
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        device, point, kind = parts[0], parts[1].replace("\\040", " "), parts[2]
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best[0]):
+            best = (point, kind, device)
+    return f"{best[1]} on {best[2]} (mounted at {best[0]})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", help="benches to run (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the benches and exit")
+    args = parser.parse_args(argv)
+
+    for module in MODULES:
+        importlib.import_module(module)
+    if args.list:
+        print("\n".join(BENCHES))
+        return 0
+    unknown = [n for n in args.names if n not in BENCHES]
+    if unknown:
+        parser.error(f"unknown bench(es): {', '.join(unknown)}; known: {', '.join(BENCHES)}")
+
+    tmp = tempfile.gettempdir()
+    note(
+        f"machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} cpus, "
+        f"python {platform.python_version()}"
+    )
+    note(f"temp folder {tmp}: {_filesystem(tmp)}")
+    started = time.perf_counter()
+    for name in args.names or list(BENCHES):
+        BENCHES[name]()
+    note(f"bench wall time: {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
