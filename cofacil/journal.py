@@ -8,6 +8,8 @@ checkpoint of the same events, written atomically when a session is opened and c
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import zlib
 from dataclasses import dataclass, field
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from cofacil.models import EventBase, parse_event_json
+from cofacil.models import SCHEMA_VERSION, EventBase, parse_event_json
 from cofacil.safefile import fsync_dir, open_private, write_all
 
 
@@ -30,10 +32,19 @@ class JournalRead:
     bad_lines: list[str] = field(default_factory=list)  # "line N: why"
     torn_tail: bool = False  # the last write never completed (a crash mid-append)
     good_length: int = 0  # bytes up to the end of the last whole line
+    newer: list[tuple[int, int]] = field(default_factory=list)  # (line, schema) from a newer app
 
     @property
     def damaged(self) -> bool:
         return self.torn_tail or bool(self.bad_lines)
+
+
+def _schema_version(body: bytes) -> int:
+    try:
+        version = json.loads(body).get("v", 0)
+    except (ValueError, AttributeError):
+        return 0
+    return version if isinstance(version, int) else 0
 
 
 def decode(data: bytes) -> JournalRead:
@@ -47,7 +58,18 @@ def decode(data: bytes) -> JournalRead:
         try:
             if int(crc, 16) != zlib.crc32(body):
                 raise ValueError("checksum mismatch")
-            result.events.append(parse_event_json(body))
+            try:
+                event = parse_event_json(body)
+            except ValidationError:
+                # A newer app's event is not damage: the store refuses the journal untouched.
+                if (version := _schema_version(body)) > SCHEMA_VERSION:
+                    result.newer.append((number, version))
+                    continue
+                raise
+            if event.v > SCHEMA_VERSION:
+                result.newer.append((number, event.v))
+                continue
+            result.events.append(event)
         except (ValueError, ValidationError) as error:
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             result.bad_lines.append(f"line {number}: {reason}")
@@ -74,8 +96,21 @@ class JournalWriter:
     def append(self, event: EventBase) -> None:
         if self._fd is None:
             raise ValueError("journal is closed")
-        write_all(self._fd, encode_line(event))
-        os.fsync(self._fd)
+        line = encode_line(event)
+        # Acknowledge only what reads back the same (JSON turns a NaN into null, and drops the
+        # seconds of a UTC offset): such an event would be lost as a damaged line on reopening.
+        if parse_event_json(line[9:-1]) != event:
+            raise ValueError(f"event {event.seq} would not read back as recorded")
+        end = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            write_all(self._fd, line)
+            os.fsync(self._fd)
+        except BaseException:
+            # A half-written line (disk full) would be glued to the next event's line and spoil
+            # it too: cut the file back to the last whole line before reporting the failure.
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, end)
+            raise
 
     def close(self) -> None:
         if self._fd is not None:

@@ -23,7 +23,11 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def ensure_private_dir(path: Path) -> None:
-    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    # Missing parents are made private too: `mkdir(parents=True)` would make them 0777 & ~umask,
+    # i.e. world-writable under umask 0, letting anyone swap the data folder.
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)
     if (path.stat().st_mode & 0o777) != DIR_MODE:
         os.chmod(path, DIR_MODE)
 

@@ -96,15 +96,21 @@ def _v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1}
 
 
+def newer_schema_message(where: str, version: int) -> str:
+    return (
+        f"{where} was written by a newer cofacil (schema {version}; this one reads up to "
+        f"{SCHEMA_VERSION}): update cofacil to open it"
+    )
+
+
 def migrate(doc: dict[str, Any], where: str) -> dict[str, Any]:
     version = doc.get("v", 0)
     if not isinstance(version, int):
         raise DamagedFile(f"{where}: field 'v': schema version is not a number")
     if version > SCHEMA_VERSION:
-        raise NewerSchema(
-            f"{where} was written by a newer cofacil (schema {version}; this one reads up to "
-            f"{SCHEMA_VERSION}): update cofacil to open it"
-        )
+        raise NewerSchema(newer_schema_message(where, version))
+    if version < SCHEMA_VERSION and version not in MIGRATIONS:
+        raise DamagedFile(f"{where}: field 'v': unknown schema version {version}")
     while version < SCHEMA_VERSION:
         doc = MIGRATIONS[version](doc)
         version = doc["v"]
@@ -135,6 +141,20 @@ def validate_event(doc: dict[str, Any], where: str) -> EventBase:
 # --- TinyDB storage that never loses or misreads a file ------------------------------------
 
 
+def _is_table(table: object) -> bool:
+    """A TinyDB table: documents (objects) under integer ids; anything else crashes TinyDB."""
+    if not isinstance(table, dict):
+        return False
+    for doc_id, doc in table.items():
+        if not isinstance(doc, dict):
+            return False
+        try:
+            int(doc_id)
+        except ValueError:
+            return False
+    return True
+
+
 class AtomicJSONStorage(Storage):
     """TinyDB storage: atomic, fsynced writes; an empty or garbled file is an error, not `{}`."""
 
@@ -152,7 +172,7 @@ class AtomicJSONStorage(Storage):
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:
             raise DamagedFile(f"{self.path}: not valid JSON ({error})") from None
-        if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        if not isinstance(data, dict) or not all(_is_table(t) for t in data.values()):
             raise DamagedFile(f"{self.path}: not a TinyDB database (expected tables of documents)")
         return data
 
@@ -223,7 +243,9 @@ class Store:
     @contextmanager
     def _writing(self) -> Iterator[TinyDB]:
         with self._lock:
-            yield self._db
+            # Fresh tables: TinyDB caches the next document id, which is stale once another
+            # process (or Store) has inserted, and the insert would then fail on a taken id.
+            yield _open_db(self.db_path)
 
     def _all(self, table: str, model: type[M]) -> list[M]:
         return [
@@ -291,7 +313,7 @@ class Store:
         """Every event of a session, for review: works while another process records it."""
         paths = _LogPaths(self.sessions_dir, session_id)
         # Journal first: a checkpoint that lands in between is then still seen in the file.
-        from_journal = journal.read(paths.journal)
+        from_journal = _read_journal(paths.journal)
         from_file = _read_checkpoint(paths.checkpoint, tolerate_damage=True)
         return _merge(from_file, from_journal.events)
 
@@ -301,6 +323,14 @@ class _LogPaths:
         self.checkpoint = folder / f"{session_id}.json"
         self.journal = folder / f"{session_id}.journal"
         self.lock = folder / f"{session_id}.lock"
+
+
+def _read_journal(path: Path) -> journal.JournalRead:
+    read = journal.read(path)
+    if read.newer:
+        line, version = read.newer[0]
+        raise NewerSchema(newer_schema_message(f"{path}: line {line}", version))
+    return read
 
 
 def _read_checkpoint(path: Path, tolerate_damage: bool = False) -> list[EventBase]:
@@ -348,6 +378,7 @@ class SessionLog:
     def _recover(self) -> list[EventBase]:
         """Load checkpoint and journal, mend what a crash or damage left, and checkpoint."""
         notices = self.store.notices
+        read = _read_journal(self._paths.journal)  # first: a newer journal is left untouched
         try:
             checkpoint = _read_checkpoint(self._paths.checkpoint)
         except DamagedFile as damage:
@@ -355,7 +386,6 @@ class SessionLog:
             notices.append(f"{damage}; moved aside to {moved.name}")
             bak = backup_path(self._paths.checkpoint)
             checkpoint = _read_checkpoint(bak, tolerate_damage=True) if bak.exists() else []
-        read = journal.read(self._paths.journal)
         events = _merge(checkpoint, read.events)
         if read.damaged:
             kept = quarantine_copy(self._paths.journal)

@@ -35,7 +35,8 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#groups", DataTable)
-        table.add_columns("Group", "Kind", "Members", "Sessions", "Last")
+        table.add_column("Group", width=24)
+        table.add_columns("Kind", "People", "Sessions", "Last")
         self.refresh_groups()
 
     def on_screen_resume(self) -> None:
@@ -49,8 +50,8 @@ class HomeScreen(Screen[None]):
             sessions = self.store.sessions(group.id)
             last = max((s.date for s in sessions), default=None)
             table.add_row(
-                Text(visible(group.name)),
-                Text(GROUP_KIND_LABELS[group.kind]),
+                Text(visible(group.name), overflow="ellipsis", no_wrap=True),
+                Text(GROUP_KIND_LABELS[group.kind].split(" /")[0].split(" (")[0]),
                 Text(str(sum(m.active for m in group.members))),
                 Text(str(len(sessions))),
                 Text(last.isoformat() if last else "—"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -33,7 +34,7 @@ class SessionScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="speaker")
-        yield DataTable(id="participants", cursor_type="row")
+        yield DataTable(id="participants", cursor_type="none")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -41,6 +42,8 @@ class SessionScreen(Screen[None]):
         self.title = f"{group.name} · session {session.number}"
         table = self.query_one("#participants", DataTable)
         table.add_columns("Key", "Who", "Talk", "Turns")
+        for key, pid in self.participants():
+            table.add_row(*self._row(key, pid, 0.0, 0, speaking=False), key=pid)
         self.redraw()
         self.set_interval(1.0, self.redraw)
 
@@ -67,16 +70,17 @@ class SessionScreen(Screen[None]):
             line = "Silence"
         self.query_one("#speaker", Static).update(Text(line))
         table = self.query_one("#participants", DataTable)
-        table.clear()
+        speaking = current.speaker if current else None
         for key, pid in self.participants():
-            style = "bold reverse" if current and current.speaker == pid else ""
-            table.add_row(
-                Text(key),
-                Text(visible(participant_name(group, pid)), style=style),
-                Text(duration(talk.get(pid, 0.0))),
-                Text(str(counts.get(pid, 0))),
-                key=pid,
-            )
+            row = self._row(key, pid, talk.get(pid, 0.0), counts.get(pid, 0), pid == speaking)
+            for column, cell in enumerate(row):
+                table.update_cell_at(Coordinate(table.get_row_index(pid), column), cell)
+
+    def _row(self, key: str, pid: str, talk: float, turns: int, speaking: bool) -> list[Text]:
+        style = "bold reverse" if speaking else ""
+        name = visible(participant_name(self.live.group, pid))
+        cells = (key, name, duration(talk), str(turns))
+        return [Text(cell, style=style) for cell in cells]
 
     def on_key(self, event) -> None:
         member = self.hotkeys.get(event.character or "")

@@ -1,0 +1,38 @@
+"""How the screens look at the promised sizes, on the demo group with a fake clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from cofacil.__main__ import make_app
+from cofacil.clock import FakeClock
+from cofacil.demo import ensure_demo_group
+from cofacil.store import Store
+
+SIZES = [(80, 24), (120, 40), (60, 30)]
+START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_home(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    clock = FakeClock(START)
+    ensure_demo_group(Store(tmp_path, clock=clock))
+    assert snap_compare(make_app(tmp_path, clock=clock), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_live_session_mid_turn(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    clock = FakeClock(START)
+    app = make_app(tmp_path, clock=clock, demo=True)
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        for key, seconds in (("2", 95), ("l", 20), ("5", 61), ("2", 30), ("7", 42)):
+            await pilot.press(key)
+            clock.advance(seconds)
+        app.screen.redraw()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
