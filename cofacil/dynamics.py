@@ -1,25 +1,56 @@
 """Group dynamics: pure functions over a session's event log. No Textual, no I/O.
 
-The log is append-only, so everything here first resolves corrections (`effective`) and then
-derives turns and figures from what is left.
+Everything the live screen, the nudges and the review show about the group comes from here.
+The rules that make a messy real-life log give right figures:
+
+- **Corrections** are applied first (`effective`): undone events drop out, amendments replace
+  text, subjects or tags; an undo of an undo restores the original.
+- **The active clock.** Figures are in seconds of *active* session time: from the first event,
+  less breaks (pause to resume) and less crash gaps (from the last event an earlier run of the
+  app recorded to the `reopened` event of the next run; monotonic readings of different runs
+  are never compared). The session's end stops the clock.
+- **Turns.** A turn starts with `turn_started` (or the interrupter's `interruption`) and ends at
+  the next speaker's start, its own `turn_ended`, or the session's end. A break or a crash gap
+  freezes a turn rather than ending it, so it resumes with the group. A turn still open at the
+  end of the log is closed at the last known time (or at `now` on a live screen).
+- **Overlap.** Two people talking at once is recorded as an interruption: the interrupter holds
+  the floor from that instant and the interrupted turn ends there; both are counted (interrupted
+  others / was interrupted), so talk time never counts two voices at once.
+- **Presence.** A member absent at set-up is absent, not silent. Late arrivals count from their
+  `arrived` event (or the arrival time taken at set-up), early leavers until `left`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from typing import Protocol
 
 from cofacil.models import (
+    FACILITATORS,
+    AttendanceChanged,
+    CodedEvent,
     Correction,
     EventBase,
+    Flag,
     Interruption,
+    Observation,
     Paused,
+    Resumed,
+    Session,
     SessionEnded,
+    TechniqueUsed,
     TurnEnded,
     TurnStarted,
 )
+
+SILENCE_THRESHOLD = 3.0  # seconds: a shorter hush between two speakers is not a silence
+WINDOW = 600.0  # "right now" for the live view: the last ten minutes of active time
+QUIET_TOO_LONG = 900.0  # a present member silent this long is marked on the live screen
 
 
 class Moment(Protocol):
@@ -40,7 +71,7 @@ class Instant:
 
 
 def seconds_between(a: Moment, b: Moment) -> float:
-    """Monotonic difference within one run of the app; wall clock across runs (a crash gap)."""
+    """Monotonic difference within one run of the app; wall clock across runs."""
     if a.epoch == b.epoch:
         return max(0.0, b.mono - a.mono)
     return max(0.0, (b.at - a.at).total_seconds())
@@ -52,6 +83,8 @@ def effective(events: Sequence[EventBase]) -> list[EventBase]:
     Corrections only target earlier events, so walking backwards settles first whether each
     correction itself stands (an undo of an undo restores the original).
     """
+    if not any(isinstance(e, Correction) for e in events):
+        return list(events)
     cancelled: set[str] = set()
     for event in reversed(events):
         if isinstance(event, Correction) and event.id not in cancelled and event.action == "undo":
@@ -75,47 +108,108 @@ def effective(events: Sequence[EventBase]) -> list[EventBase]:
     return result
 
 
+# --- the active clock ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The corrected log placed on the active clock."""
+
+    events: list[EventBase]
+    t: list[float]  # active seconds of each event
+    end: float  # active seconds at the end of the log, or at `now`
+    ended: bool
+    started_at: datetime | None  # wall time of the first event
+    breaks: list[tuple[float, float]]  # (active time, wall seconds) of each pause
+    gaps: list[tuple[float, float]]  # (active time, wall seconds) of each crash gap
+    paused: bool  # a break is under way at the end
+
+
+def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline:
+    log = effective(events)
+    times: list[float] = []
+    breaks: list[tuple[float, float]] = []
+    gaps: list[tuple[float, float]] = []
+    active = 0.0
+    paused_at: EventBase | None = None
+    ended = False
+    prev: EventBase | None = None
+    for event in log:
+        if prev is not None and not ended:
+            if event.epoch != prev.epoch:
+                gaps.append((active, seconds_between(prev, event)))
+            elif paused_at is None:
+                active += max(0.0, event.mono - prev.mono)
+        times.append(active)
+        if isinstance(event, Paused) and paused_at is None:
+            paused_at = event
+        elif isinstance(event, Resumed) and paused_at is not None:
+            breaks.append((active, seconds_between(paused_at, event)))
+            paused_at = None
+        elif isinstance(event, SessionEnded):
+            ended = True
+        prev = event
+    end = active
+    live = now is not None and prev is not None and not ended and paused_at is None
+    if live and now.epoch == prev.epoch:  # type: ignore[union-attr]
+        end += max(0.0, now.mono - prev.mono)  # type: ignore[union-attr]
+    return Timeline(
+        events=log,
+        t=times,
+        end=end,
+        ended=ended,
+        started_at=log[0].at if log else None,
+        breaks=breaks,
+        gaps=gaps,
+        paused=paused_at is not None,
+    )
+
+
+# --- turns ---------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SpeakingTurn:
     speaker: str
-    start: EventBase
-    seconds: float
-    open: bool  # still running at the end of the log (or at `now`)
-    interrupted: bool = False
+    start: float  # active seconds
+    end: float
+    open: bool = False  # still running at the end of the log (or at `now`)
+    cut_off: bool = False  # ended by an interruption
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+def turns_on(tl: Timeline) -> list[SpeakingTurn]:
+    turns: list[SpeakingTurn] = []
+    speaker: str | None = None
+    since = 0.0
+    for event, t in zip(tl.events, tl.t, strict=True):
+        if isinstance(event, TurnStarted):
+            if event.speaker == speaker:
+                continue  # already speaking: the log says it twice
+            if speaker is not None:
+                turns.append(SpeakingTurn(speaker, since, t))
+            speaker, since = event.speaker, t
+        elif isinstance(event, Interruption):
+            if speaker is not None and speaker != event.by:
+                turns.append(SpeakingTurn(speaker, since, t, cut_off=True))
+                speaker, since = event.by, t
+            elif speaker is None:
+                speaker, since = event.by, t
+        elif (isinstance(event, TurnEnded) and event.speaker == speaker) or (
+            isinstance(event, SessionEnded) and speaker is not None
+        ):
+            turns.append(SpeakingTurn(speaker, since, t))  # type: ignore[arg-type]
+            speaker = None
+    if speaker is not None:
+        turns.append(SpeakingTurn(speaker, since, tl.end, open=not tl.ended))
+    return turns
 
 
 def speaking_turns(events: Sequence[EventBase], now: Moment | None = None) -> list[SpeakingTurn]:
-    """Turns from the corrected log. A turn ends at the next turn, its own end, a pause or the
-    session's end; one still open is closed at `now` (a live screen) or the last event."""
-    turns: list[SpeakingTurn] = []
-    current: TurnStarted | Interruption | None = None
-    speaker = ""
-
-    def close(at: Moment, still_open: bool = False, interrupted: bool = False) -> None:
-        nonlocal current
-        if current is not None:
-            turns.append(
-                SpeakingTurn(
-                    speaker, current, seconds_between(current, at), still_open, interrupted
-                )
-            )
-        current = None
-
-    log = effective(events)
-    for event in log:
-        if isinstance(event, TurnStarted):
-            close(event)
-            current, speaker = event, event.speaker
-        elif isinstance(event, Interruption):
-            close(event, interrupted=True)
-            current, speaker = event, event.by
-        elif (isinstance(event, TurnEnded) and event.speaker == speaker) or isinstance(
-            event, (Paused, SessionEnded)
-        ):
-            close(event)
-    if current is not None:
-        close(now or log[-1], still_open=True)
-    return turns
+    return turns_on(timeline(events, now))
 
 
 def talk_seconds(events: Sequence[EventBase], now: Moment | None = None) -> dict[str, float]:
@@ -123,3 +217,301 @@ def talk_seconds(events: Sequence[EventBase], now: Moment | None = None) -> dict
     for turn in speaking_turns(events, now):
         totals[turn.speaker] = totals.get(turn.speaker, 0.0) + turn.seconds
     return totals
+
+
+# --- presence ------------------------------------------------------------------------------
+
+
+def presence(session: Session, tl: Timeline) -> dict[str, list[tuple[float, float]]]:
+    """For each member on the session's list, the stretches of active time they were in the
+    room. Absent members have none."""
+
+    def at_wall(moment: datetime | None, default: float) -> float:
+        if moment is None or tl.started_at is None:
+            return default
+        return min(tl.end, max(0.0, (moment - tl.started_at).total_seconds()))
+
+    arrivals: dict[str, list[float]] = {}
+    departures: dict[str, list[float]] = {}
+    for event, t in zip(tl.events, tl.t, strict=True):
+        if isinstance(event, AttendanceChanged):
+            (arrivals if event.change == "arrived" else departures).setdefault(
+                event.member, []
+            ).append(t)
+    result: dict[str, list[tuple[float, float]]] = {}
+    members = set(session.attendance) | set(arrivals)
+    for member in members:
+        record = session.attendance.get(member)
+        marks: list[tuple[float, bool]] = []  # (time, True: in / False: out)
+        if record is not None and record.present:
+            if member not in arrivals:
+                marks.append((at_wall(record.arrived_at, 0.0), True))
+            if record.left_at is not None and member not in departures:
+                marks.append((at_wall(record.left_at, tl.end), False))
+        marks += [(t, True) for t in arrivals.get(member, [])]
+        marks += [(t, False) for t in departures.get(member, [])]
+        stretches: list[tuple[float, float]] = []
+        inside: float | None = None
+        for t, entering in sorted(marks, key=lambda m: m[0]):
+            if entering and inside is None:
+                inside = t
+            elif not entering and inside is not None:
+                stretches.append((inside, t))
+                inside = None
+        if inside is not None:
+            stretches.append((inside, tl.end))
+        result[member] = stretches
+    return result
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def gini(values: Iterable[float]) -> float:
+    """Gini coefficient of talk time: 0 when everyone talks equally, towards 1 when one person
+    holds the floor. Chosen because it is one bounded, size-independent figure that clinicians
+    and researchers already read for participation balance."""
+    xs = sorted(values)
+    n, total = len(xs), sum(xs)
+    if n < 2 or total <= 0:
+        return 0.0
+    weighted = sum((2 * i - n + 1) * x for i, x in enumerate(xs))
+    return max(0.0, weighted / (n * total))
+
+
+@dataclass(frozen=True)
+class ParticipantFigures:
+    id: str
+    turns: int = 0
+    talk: float = 0.0
+    share: float = 0.0  # of all talk
+    member_share: float | None = None  # of members' talk; None for the facilitators
+    mean_turn: float = 0.0
+    median_turn: float = 0.0
+    longest_turn: float = 0.0
+    first_spoke: float | None = None  # active seconds from the start
+    since_spoke: float | None = None  # active seconds since their last turn ended (0: speaking)
+    quiet_for: float | None = None  # present and silent: since they last spoke or arrived
+    interrupted_others: int = 0
+    was_interrupted: int = 0
+    present_seconds: float | None = None  # members only
+    status: str = "present"  # present, late, left early, absent; "facilitator" for the two
+    notes: Counter[str] = field(default_factory=Counter)  # observation, code, flag, technique
+    codes: Counter[str] = field(default_factory=Counter)  # "scheme:code"
+
+
+@dataclass(frozen=True)
+class SessionFigures:
+    active: float
+    talk: float
+    silence: float
+    longest_silence: float
+    facilitator_talk: float
+    member_talk: float
+    not_yet_spoken: list[str]  # present members
+    gini: float
+    balance: float  # 1 - gini
+    transitions: Counter[tuple[str, str]]  # (from, to): speaker changes
+    silent_transitions: Counter[tuple[str, str]]  # the same with a silence >= threshold between
+    answer_pairs: list[tuple[tuple[str, str], int]]  # member pairs, most back-and-forth first
+    participants: dict[str, ParticipantFigures]
+    turns: list[SpeakingTurn]
+    current: SpeakingTurn | None
+    current_silence: float | None  # nobody speaks: for how long
+    recent_talk: dict[str, float]  # talk in the last `window` seconds
+    timeline: Timeline
+
+
+def _silences(turns: list[SpeakingTurn], end: float) -> list[float]:
+    result: list[float] = []
+    last = 0.0
+    for turn in turns:
+        result.append(turn.start - last)
+        last = turn.end
+    result.append(end - last)
+    return [s for s in result if s > 0]
+
+
+def session_figures(
+    session: Session,
+    events: Sequence[EventBase],
+    now: Moment | None = None,
+    *,
+    silence_threshold: float = SILENCE_THRESHOLD,
+    window: float = WINDOW,
+) -> SessionFigures:
+    tl = timeline(events, now)
+    turns = turns_on(tl)
+    here = presence(session, tl)
+    end = tl.end
+
+    by_speaker: dict[str, list[SpeakingTurn]] = {}
+    for turn in turns:
+        by_speaker.setdefault(turn.speaker, []).append(turn)
+    talk = {who: sum(t.seconds for t in ts) for who, ts in by_speaker.items()}
+    total_talk = sum(talk.values())
+    facilitator_talk = sum(talk.get(f, 0.0) for f in FACILITATORS)
+    member_talk = total_talk - facilitator_talk
+
+    interrupted_others: Counter[str] = Counter()
+    was_interrupted: Counter[str] = Counter()
+    notes: dict[str, Counter[str]] = {}
+    codes: dict[str, Counter[str]] = {}
+    for event in tl.events:
+        if isinstance(event, Interruption):
+            interrupted_others[event.by] += 1
+            was_interrupted[event.of] += 1
+        elif isinstance(event, (Observation, CodedEvent, Flag, TechniqueUsed)):
+            kind, subjects = _note_kind(event)
+            for who in subjects:
+                notes.setdefault(who, Counter())[kind] += 1
+                if isinstance(event, CodedEvent):
+                    codes.setdefault(who, Counter())[f"{event.scheme}:{event.code}"] += 1
+
+    everyone = [*here, *FACILITATORS, *(w for w in talk if w not in here and w not in FACILITATORS)]
+    participants: dict[str, ParticipantFigures] = {}
+    for who in everyone:
+        mine = by_speaker.get(who, [])
+        lengths = [t.seconds for t in mine]
+        stretches = here.get(who)
+        is_member = who not in FACILITATORS
+        present_now = bool(stretches) and stretches[-1][1] >= end if is_member else True
+        last_end = mine[-1].end if mine else None
+        speaking = bool(mine) and mine[-1].open
+        since = 0.0 if speaking else (end - last_end if last_end is not None else None)
+        quiet = None
+        if present_now and not speaking and stretches is not None:
+            came = stretches[-1][0] if stretches else 0.0
+            quiet = end - max(came, last_end if last_end is not None else came)
+        elif present_now and not speaking and not is_member:
+            quiet = end - (last_end if last_end is not None else 0.0)
+        participants[who] = ParticipantFigures(
+            id=who,
+            turns=len(mine),
+            talk=talk.get(who, 0.0),
+            share=talk.get(who, 0.0) / total_talk if total_talk else 0.0,
+            member_share=(talk.get(who, 0.0) / member_talk if member_talk else 0.0)
+            if is_member
+            else None,
+            mean_turn=statistics.fmean(lengths) if lengths else 0.0,
+            median_turn=statistics.median(lengths) if lengths else 0.0,
+            longest_turn=max(lengths, default=0.0),
+            first_spoke=mine[0].start if mine else None,
+            since_spoke=since,
+            quiet_for=quiet,
+            interrupted_others=interrupted_others[who],
+            was_interrupted=was_interrupted[who],
+            present_seconds=sum(b - a for a, b in stretches) if stretches is not None else None,
+            status=_status(session, who, stretches, end) if is_member else "facilitator",
+            notes=notes.get(who, Counter()),
+            codes=codes.get(who, Counter()),
+        )
+
+    present_members = [m for m, s in here.items() if s]
+    transitions: Counter[tuple[str, str]] = Counter()
+    silent_transitions: Counter[tuple[str, str]] = Counter()
+    for before, after in pairwise(turns):
+        if before.speaker != after.speaker:
+            pair = (before.speaker, after.speaker)
+            transitions[pair] += 1
+            if after.start - before.end >= silence_threshold:
+                silent_transitions[pair] += 1
+    pairs: Counter[tuple[str, str]] = Counter()
+    for (a, b), n in transitions.items():
+        if a not in FACILITATORS and b not in FACILITATORS:
+            pairs[(min(a, b), max(a, b))] += n
+
+    current = turns[-1] if turns and turns[-1].open else None
+    silences = _silences(turns, end)
+    since = max(0.0, end - window)
+    recent: dict[str, float] = {}
+    for turn in turns:
+        overlap = min(turn.end, end) - max(turn.start, since)
+        if overlap > 0:
+            recent[turn.speaker] = recent.get(turn.speaker, 0.0) + overlap
+    g = gini(talk.get(m, 0.0) for m in present_members)
+    return SessionFigures(
+        active=end,
+        talk=total_talk,
+        silence=sum(silences),
+        longest_silence=max(silences, default=0.0),
+        facilitator_talk=facilitator_talk,
+        member_talk=member_talk,
+        not_yet_spoken=[m for m in present_members if m not in talk],
+        gini=g,
+        balance=1.0 - g,
+        transitions=transitions,
+        silent_transitions=silent_transitions,
+        answer_pairs=pairs.most_common(),
+        participants=participants,
+        turns=turns,
+        current=current,
+        current_silence=None if current or tl.ended else end - (turns[-1].end if turns else 0.0),
+        recent_talk=recent,
+        timeline=tl,
+    )
+
+
+def _note_kind(event: EventBase) -> tuple[str, list[str]]:
+    if isinstance(event, Observation):
+        return "observation", event.about
+    if isinstance(event, CodedEvent):
+        return "code", event.about
+    if isinstance(event, Flag):
+        return "flag", event.about
+    if isinstance(event, TechniqueUsed):
+        return "technique", event.towards
+    raise TypeError(type(event).__name__)
+
+
+def _status(
+    session: Session, member: str, stretches: list[tuple[float, float]] | None, end: float
+) -> str:
+    if not stretches:
+        return "absent"
+    if stretches[-1][1] < end:
+        return "left early"
+    record = session.attendance.get(member)
+    if stretches[0][0] > 0 or (record is not None and not record.present):
+        return "late"
+    return "present"
+
+
+# --- across sessions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberSession:
+    """One member in one session, for trends and sparklines."""
+
+    session_id: str
+    number: int
+    status: str
+    turns: int
+    talk: float
+    member_share: float
+    notes: int  # observations, codes, flags and techniques about them
+
+
+def member_trends(
+    history: Iterable[tuple[Session, Sequence[EventBase]]],
+) -> dict[str, list[MemberSession]]:
+    """Per member, one row per session in the order given (oldest first)."""
+    trends: dict[str, list[MemberSession]] = {}
+    for session, events in history:
+        figures = session_figures(session, events)
+        for member, p in figures.participants.items():
+            if member in FACILITATORS:
+                continue
+            trends.setdefault(member, []).append(
+                MemberSession(
+                    session_id=session.id,
+                    number=session.number,
+                    status=p.status,
+                    turns=p.turns,
+                    talk=p.talk,
+                    member_share=p.member_share or 0.0,
+                    notes=sum(p.notes.values()),
+                )
+            )
+    return trends

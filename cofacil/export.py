@@ -171,7 +171,7 @@ def to_csv(group: Group, session: Session, events: Sequence[EventBase]) -> str:
     started = next((e for e in events if isinstance(e, SessionStarted)), None)
     standing = {e.id for e in dynamics.effective(events)}
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)  # RFC 4180: CRLF rows, any CR or LF inside a cell is quoted
     writer.writerow(CSV_COLUMNS)
     for event in events:
         undone = not isinstance(event, Correction) and event.id not in standing

@@ -15,6 +15,7 @@ from cofacil.models import (
     EventBase,
     Group,
     Paused,
+    Reopened,
     Resumed,
     Session,
     SessionEnded,
@@ -60,8 +61,12 @@ class LiveSession:
         self.session: Session = store.session(session_id)
         self.group: Group = store.group(self.session.group_id)
         self.log: SessionLog = store.open_log(session_id)
-        if not any(isinstance(e, SessionStarted) for e in self.log.events):
+        events = self.log.events
+        if not any(isinstance(e, SessionStarted) for e in events):
             self.log.record(SessionStarted)
+        elif events[-1].epoch != store.clock.epoch and not self.ended:
+            # An earlier run left the session open: mark where the gap it left ends.
+            self.log.record(Reopened)
 
     @property
     def events(self) -> list[EventBase]:

@@ -227,6 +227,15 @@ class SessionEnded(EventBase):
     type: Literal["session_ended"] = "session_ended"
 
 
+class Reopened(EventBase):
+    """The app opened a session that an earlier run left open (a quit or a crash).
+
+    Between the earlier run's last event and this one lies a gap: the app was down, so that
+    time counts neither as talk nor as silence."""
+
+    type: Literal["reopened"] = "reopened"
+
+
 class TurnStarted(EventBase):
     """`speaker` (a member id, LEAD or COFAC) starts speaking; any open turn ends."""
 
@@ -325,6 +334,7 @@ EVENT_TYPES: tuple[type[EventBase], ...] = (
     Paused,
     Resumed,
     SessionEnded,
+    Reopened,
     TurnStarted,
     TurnEnded,
     Interruption,

@@ -76,7 +76,7 @@ def test_json_export_round_trips(log: list) -> None:
 @settings(max_examples=50)
 @given(events())
 def test_csv_has_one_row_per_event_under_stable_columns(log: list) -> None:
-    rows = list(csv.reader(io.StringIO(to_csv(GROUP, SESSION, log))))
+    rows = list(csv.reader(io.StringIO(to_csv(GROUP, SESSION, log), newline="")))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [int(r[0]) for r in rows[1:]] == [e.seq for e in log]
 
@@ -88,7 +88,7 @@ def test_csv_neutralises_formulas_and_marks_undone_events() -> None:
         TurnStarted(seq=2, at=NOW, mono=2.0, epoch="e", speaker="m1"),
     ]
     log.append(Correction(seq=3, at=NOW, mono=3.0, epoch="e", target=log[2].id, action="undo"))
-    rows = list(csv.DictReader(io.StringIO(to_csv(GROUP, SESSION, log))))
+    rows = list(csv.DictReader(io.StringIO(to_csv(GROUP, SESSION, log), newline="")))
     assert rows[1]["text"] == '\'=HYPERLINK("x")'
     assert rows[1]["about"] == "Ann"
     assert rows[2]["undone"] == "1" and rows[1]["undone"] == "0"

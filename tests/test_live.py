@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from cofacil.clock import FakeClock
-from cofacil.dynamics import effective, speaking_turns, talk_seconds
+from cofacil.dynamics import effective, speaking_turns, talk_seconds, timeline
 from cofacil.live import LiveSession, new_session, unfinished_session
-from cofacil.models import LEAD, Correction, SessionEnded, SessionStarted, TurnStarted
+from cofacil.models import (
+    LEAD,
+    Correction,
+    Reopened,
+    SessionEnded,
+    SessionStarted,
+    TurnStarted,
+)
 from cofacil.store import Store
 
 
@@ -75,7 +82,7 @@ def test_amendment_changes_what_is_read_not_what_is_stored(store: Store, session
 
 
 def test_turn_open_across_a_crash_counts_by_wall_clock(store: Store, session) -> None:
-    """A turn recorded in one run and closed in another is timed by the wall clock."""
+    """A turn open when the app died resumes with the app, the time it was down left out."""
     first = FakeClock(store.clock.now(), epoch="run-1")
     store.clock = first
     live = LiveSession(store, session.id)
@@ -87,7 +94,10 @@ def test_turn_open_across_a_crash_counts_by_wall_clock(store: Store, session) ->
     store.clock = second
     live = LiveSession(store, session.id)
     second.advance(15)
-    assert speaking_turns(live.events, live.now())[-1].seconds == 45.0
+    assert isinstance(live.events[-1], Reopened)
+    # The 30 s the app was down are a gap, not talk: only what follows the reopening counts.
+    assert speaking_turns(live.events, live.now())[-1].seconds == 15.0
+    assert timeline(live.events).gaps == [(0.0, 30.0)]
     live.close()
 
 
