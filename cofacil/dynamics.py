@@ -39,13 +39,8 @@ from cofacil.models import (
     Flag,
     Interruption,
     Observation,
-    Paused,
-    Resumed,
     Session,
-    SessionEnded,
     TechniqueUsed,
-    TurnEnded,
-    TurnStarted,
 )
 
 SILENCE_THRESHOLD = 3.0  # seconds: a shorter hush between two speakers is not a silence
@@ -83,22 +78,26 @@ def effective(events: Sequence[EventBase]) -> list[EventBase]:
     Corrections only target earlier events, so walking backwards settles first whether each
     correction itself stands (an undo of an undo restores the original).
     """
-    if not any(isinstance(e, Correction) for e in events):
+    if not any(e.type == "correction" for e in events):  # type: ignore[attr-defined]
         return list(events)
+    corrections = [e for e in events if e.type == "correction"]  # type: ignore[attr-defined]
     cancelled: set[str] = set()
-    for event in reversed(events):
-        if isinstance(event, Correction) and event.id not in cancelled and event.action == "undo":
-            cancelled.add(event.target)
+    for correction in reversed(corrections):
+        assert isinstance(correction, Correction)
+        if correction.id not in cancelled and correction.action == "undo":
+            cancelled.add(correction.target)
     amendments: dict[str, dict[str, object]] = {}
-    for event in events:
-        if isinstance(event, Correction) and event.id not in cancelled and event.action == "amend":
-            changes = {k: getattr(event, k) for k in ("text", "about", "tags")}
-            amendments.setdefault(event.target, {}).update(
+    for correction in corrections:
+        assert isinstance(correction, Correction)
+        if correction.id not in cancelled and correction.action == "amend":
+            changes = {k: getattr(correction, k) for k in ("text", "about", "tags")}
+            amendments.setdefault(correction.target, {}).update(
                 {k: v for k, v in changes.items() if v is not None}
             )
+    cancelled.update(c.id for c in corrections)
     result: list[EventBase] = []
     for event in events:
-        if isinstance(event, Correction) or event.id in cancelled:
+        if event.id in cancelled:
             continue
         changes = amendments.get(event.id)
         if changes:
@@ -141,12 +140,13 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
             elif paused_at is None:
                 active += max(0.0, event.mono - prev.mono)
         times.append(active)
-        if isinstance(event, Paused) and paused_at is None:
+        kind = event.type  # type: ignore[attr-defined]  # a string compare: this loop is hot
+        if kind == "paused" and paused_at is None:
             paused_at = event
-        elif isinstance(event, Resumed) and paused_at is not None:
+        elif kind == "resumed" and paused_at is not None:
             breaks.append((active, seconds_between(paused_at, event)))
             paused_at = None
-        elif isinstance(event, SessionEnded):
+        elif kind == "session_ended":
             ended = True
         prev = event
     end = active
@@ -186,20 +186,22 @@ def turns_on(tl: Timeline) -> list[SpeakingTurn]:
     speaker: str | None = None
     since = 0.0
     for event, t in zip(tl.events, tl.t, strict=True):
-        if isinstance(event, TurnStarted):
-            if event.speaker == speaker:
+        kind = event.type  # type: ignore[attr-defined]
+        if kind == "turn_started":
+            if event.speaker == speaker:  # type: ignore[attr-defined]
                 continue  # already speaking: the log says it twice
             if speaker is not None:
                 turns.append(SpeakingTurn(speaker, since, t))
-            speaker, since = event.speaker, t
-        elif isinstance(event, Interruption):
+            speaker, since = event.speaker, t  # type: ignore[attr-defined]
+        elif kind == "interruption":
+            assert isinstance(event, Interruption)
             if speaker is not None and speaker != event.by:
                 turns.append(SpeakingTurn(speaker, since, t, cut_off=True))
                 speaker, since = event.by, t
             elif speaker is None:
                 speaker, since = event.by, t
-        elif (isinstance(event, TurnEnded) and event.speaker == speaker) or (
-            isinstance(event, SessionEnded) and speaker is not None
+        elif (kind == "turn_ended" and event.speaker == speaker) or (  # type: ignore[attr-defined]
+            kind == "session_ended" and speaker is not None
         ):
             turns.append(SpeakingTurn(speaker, since, t))  # type: ignore[arg-type]
             speaker = None
@@ -358,10 +360,12 @@ def session_figures(
     notes: dict[str, Counter[str]] = {}
     codes: dict[str, Counter[str]] = {}
     for event in tl.events:
+        if event.type not in _NOTE_KINDS:  # type: ignore[attr-defined]
+            continue
         if isinstance(event, Interruption):
             interrupted_others[event.by] += 1
             was_interrupted[event.of] += 1
-        elif isinstance(event, (Observation, CodedEvent, Flag, TechniqueUsed)):
+        else:
             kind, subjects = _note_kind(event)
             for who in subjects:
                 notes.setdefault(who, Counter())[kind] += 1
@@ -450,6 +454,9 @@ def session_figures(
         recent_talk=recent,
         timeline=tl,
     )
+
+
+_NOTE_KINDS = frozenset({"interruption", "observation", "coded", "flag", "technique_used"})
 
 
 def _note_kind(event: EventBase) -> tuple[str, list[str]]:
