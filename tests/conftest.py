@@ -1,0 +1,72 @@
+"""Shared fixtures, and the `--run-slow` switch for tests marked `slow`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from cofacil.clock import FakeClock
+from cofacil.models import Group, Member, Session
+from cofacil.store import Store
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-slow", action="store_true", help="also run tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: give --run-slow (make test-slow)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2025, 3, 14, 18, 30, tzinfo=UTC))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def store(data_dir: Path, clock: FakeClock) -> Store:
+    return Store(data_dir, clock=clock)
+
+
+def _add_session(store: Store) -> Session:
+    """Save a small group and its first session; return the session."""
+    now = store.clock.now()
+    members = [
+        Member(name=name, seat=seat, hotkey=str(seat))
+        for seat, name in enumerate(["Ann", "[bold]Bo[/]", "Cé"], start=1)
+    ]
+    group = Group(name="Tuesday group", members=members, created_at=now)
+    store.save_group(group)
+    session = Session(
+        group_id=group.id,
+        number=len(store.sessions(group.id)) + 1,
+        date=date(2025, 3, 14),
+        seats=[m.id for m in members],
+        created_at=now,
+    )
+    store.save_session(session)
+    return session
+
+
+@pytest.fixture
+def make_session() -> Callable[[Store], Session]:
+    """`make_session(store)` saves a group with three members and a session in it."""
+    return _add_session
+
+
+@pytest.fixture
+def session(store: Store) -> Session:
+    return _add_session(store)
