@@ -14,10 +14,12 @@ import operator
 import unicodedata
 import uuid
 from datetime import date as Date
+from datetime import datetime
 from functools import reduce
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -70,8 +72,17 @@ GROUP_KIND_LABELS: dict[str, str] = {
 # so every member of the largest group still has a single key.
 SEAT_KEYS = "1234567890!@#$%^&*()"
 
-# A JSON string decodes to a datetime / date; everything else stays strict.
-Stamp = Annotated[AwareDatetime, Field(strict=False)]
+
+def _whole_minute_offset(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is not None and offset.seconds % 60:
+        raise ValueError("timezone offset must be whole minutes (ISO 8601 keeps no seconds)")
+    return value
+
+
+# A JSON string decodes to a datetime / date; everything else stays strict. Every stamp must
+# read back exactly as written, so an offset with seconds (lost by ISO 8601) is refused.
+Stamp = Annotated[AwareDatetime, Field(strict=False), AfterValidator(_whole_minute_offset)]
 Day = Annotated[Date, Field(strict=False)]
 
 
@@ -206,7 +217,7 @@ class EventBase(Doc):
     id: str = Field(default_factory=new_id, min_length=1)
     seq: int = Field(ge=0)  # position in the session's log, from 0
     at: Stamp  # wall clock, for the record
-    mono: float  # monotonic seconds, for durations within one epoch
+    mono: float = Field(allow_inf_nan=False)  # monotonic seconds, for durations in one epoch
     epoch: str = Field(min_length=1)  # one per run of the app: monotonic readings compare within it
     author: Author = "cofac"
 
