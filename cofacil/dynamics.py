@@ -246,7 +246,8 @@ def presence(session: Session, tl: Timeline) -> dict[str, list[tuple[float, floa
         record = session.attendance.get(member)
         marks: list[tuple[float, bool]] = []  # (time, True: in / False: out)
         if record is not None and record.present:
-            if member not in arrivals:
+            expected_late = record.late and record.arrived_at is None
+            if member not in arrivals and not expected_late:
                 marks.append((at_wall(record.arrived_at, 0.0), True))
             if record.left_at is not None and member not in departures:
                 marks.append((at_wall(record.left_at, tl.end), False))
@@ -479,7 +480,7 @@ def _status(
     if stretches[-1][1] < end:
         return "left early"
     record = session.attendance.get(member)
-    if stretches[0][0] > 0 or (record is not None and not record.present):
+    if stretches[0][0] > 0 or (record is not None and record.status == "late"):
         return "late"
     return "present"
 

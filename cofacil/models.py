@@ -37,7 +37,8 @@ COFAC = "cofac"
 FACILITATORS = (LEAD, COFAC)
 
 NAME_MAX = 40
-MAX_MEMBERS = 20
+MAX_MEMBERS = 20  # members in the room at most: one key each
+ROSTER_MAX = 60  # with those who have left the group, who are kept, never deleted
 TEXT_MAX = 4000  # an observation or flag; the lead therapist reads long notes later
 TAG_MAX = 40
 
@@ -122,8 +123,8 @@ class Doc(BaseModel):
 class Member(Doc):
     id: str = Field(default_factory=new_id, min_length=1)
     name: str  # as used in the room: initials or a pseudonym are encouraged
-    seat: int = Field(ge=1, le=MAX_MEMBERS)
-    hotkey: str = Field(min_length=1, max_length=1)
+    seat: int = Field(ge=1, le=ROSTER_MAX)  # order around the circle; those who left come last
+    hotkey: str = Field(default="", max_length=1)  # by seat; "" once they have left the group
     active: bool = True  # False: has left the group (kept, never deleted)
     pronouns: str = Field(default="", max_length=NAME_MAX)
     note: str = Field(default="", max_length=200)
@@ -140,7 +141,7 @@ class Group(Doc):
     kind: GroupKind = "discussion"
     lead: str = "Lead"  # lead therapist as shown in the room
     cofac: str = "Co-facilitator"
-    members: list[Member] = Field(default_factory=list, max_length=MAX_MEMBERS)
+    members: list[Member] = Field(default_factory=list, max_length=ROSTER_MAX)
     coding_scheme: str = "quick"
     archived: bool = False
     created_at: Stamp
@@ -157,8 +158,19 @@ class Group(Doc):
 
     @model_validator(mode="after")
     def _unique_members(self) -> Group:
-        for attr, what in (("id", "member id"), ("hotkey", "hotkey"), ("seat", "seat")):
-            values = [getattr(m, attr) for m in self.members]
+        active = [m for m in self.members if m.active]
+        if len(active) > MAX_MEMBERS:
+            raise ValueError(f"a group has at most {MAX_MEMBERS} members")
+        if any(not m.hotkey for m in active):
+            raise ValueError("every member in the group needs a hotkey")
+        if any(m.hotkey for m in self.members if not m.active):
+            raise ValueError("a member who has left keeps no hotkey")
+        for attr, what, who in (
+            ("id", "member id", self.members),
+            ("hotkey", "hotkey", active),
+            ("seat", "seat", self.members),
+        ):
+            values = [getattr(m, attr) for m in who]
             if len(values) != len(set(values)):
                 raise ValueError(f"two members share a {what}")
         names = [m.name.casefold() for m in self.members]
@@ -179,8 +191,9 @@ class Group(Doc):
 class Attendance(Doc):
     """Attendance as taken at set-up; arrivals and departures during the session are events."""
 
-    present: bool = True
-    arrived_at: Stamp | None = None  # set: came late
+    present: bool = True  # False: absent
+    late: bool = False  # expected late: in the room from their arrival
+    arrived_at: Stamp | None = None  # when a late member came
     left_at: Stamp | None = None  # set: left early
 
     @property
@@ -189,7 +202,7 @@ class Attendance(Doc):
             return "absent"
         if self.left_at is not None:
             return "left early"
-        if self.arrived_at is not None:
+        if self.late or self.arrived_at is not None:
             return "late"
         return "present"
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from cofacil.models import (
     MAX_MEMBERS,
     NAME_MAX,
+    ROSTER_MAX,
     SEAT_KEYS,
     Correction,
     Group,
@@ -175,17 +176,26 @@ def test_a_full_group_has_a_key_per_seat_and_one_more_member_is_refused() -> Non
     full = members(*(f"M{i}" for i in range(1, MAX_MEMBERS + 1)))
     group = Group(name="G", members=full, created_at=NOW)
     assert sorted(m.hotkey for m in group.members) == sorted(SEAT_KEYS)
-    extra = Member(name="One too many", seat=1, hotkey="~")
-    with pytest.raises(ValidationError) as excinfo:
+    extra = Member(name="One too many", seat=MAX_MEMBERS + 1, hotkey="~")
+    with pytest.raises(ValidationError, match=f"at most {MAX_MEMBERS} members"):
         Group(name="G", members=[*full, extra], created_at=NOW)
-    error = only_error(excinfo)
-    assert error["loc"] == ("members",)
-    assert error["type"] == "too_long"
+    # Someone who has left stays on the roster without a key, beside a full group.
+    left = Member(name="Gone", seat=MAX_MEMBERS + 1, active=False)
+    assert len(Group(name="G", members=[*full, left], created_at=NOW).members) == MAX_MEMBERS + 1
 
 
-def test_seat_beyond_the_largest_group_is_refused() -> None:
+def test_hotkeys_belong_to_members_in_the_group_only() -> None:
+    with pytest.raises(ValidationError, match="needs a hotkey"):
+        Group(name="G", members=[Member(name="Ann", seat=1)], created_at=NOW)
+    with pytest.raises(ValidationError, match="keeps no hotkey"):
+        Group(
+            name="G", members=[Member(name="Ann", seat=1, hotkey="1", active=False)], created_at=NOW
+        )
+
+
+def test_seat_beyond_the_roster_is_refused() -> None:
     with pytest.raises(ValidationError) as excinfo:
-        Member(name="Ann", seat=MAX_MEMBERS + 1, hotkey="x")
+        Member(name="Ann", seat=ROSTER_MAX + 1, hotkey="x")
     assert only_error(excinfo)["loc"] == ("seat",)
 
 
