@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 
-from cofacil.live import new_session, unfinished_session
+from cofacil.live import unfinished_session
 from cofacil.models import (
     COFAC,
     LEAD,
@@ -36,6 +36,7 @@ from cofacil.models import (
     TurnStarted,
     default_hotkey,
 )
+from cofacil.roster import new_session
 from cofacil.store import Store
 
 DEMO_GROUP_ID = "demo-group"

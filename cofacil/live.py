@@ -10,7 +10,7 @@ from datetime import date
 
 from cofacil import dynamics
 from cofacil.models import (
-    Attendance,
+    SEAT_KEYS,
     Correction,
     EventBase,
     Group,
@@ -39,27 +39,15 @@ def unfinished_session(store: Store, group_id: str, on: date | None = None) -> S
     return None
 
 
-def new_session(store: Store, group: Group, theme: str = "") -> Session:
-    """The group's next session, today, everyone active present in their usual seats."""
-    sessions = store.sessions(group.id)
-    session = Session(
-        group_id=group.id,
-        number=max((s.number for s in sessions), default=0) + 1,
-        date=store.clock.now().date(),
-        theme=theme,
-        attendance={m.id: Attendance() for m in group.members if m.active},
-        seats=[m.id for m in group.seated() if m.active],
-        created_at=store.clock.now(),
-    )
-    store.save_session(session)
-    return session
-
-
 class LiveSession:
     def __init__(self, store: Store, session_id: str) -> None:
         self.store = store
         self.session: Session = store.session(session_id)
         self.group: Group = store.group(self.session.group_id)
+        # Keys follow today's seats; absent members keep theirs, so a late arrival has a key.
+        self.keys: dict[str, str] = {
+            SEAT_KEYS[i]: member for i, member in enumerate(self.session.seats[: len(SEAT_KEYS)])
+        }
         self.log: SessionLog = store.open_log(session_id)
         events = self.log.events
         if not any(isinstance(e, SessionStarted) for e in events):

@@ -9,9 +9,10 @@ from textual.widgets import DataTable, Static
 
 from cofacil.__main__ import make_app
 from cofacil.clock import FakeClock
-from cofacil.demo import DEMO_GROUP_ID, ensure_demo_group
+from cofacil.demo import DEMO_GROUP_ID, start_demo_session
 from cofacil.dynamics import effective, talk_seconds
 from cofacil.models import Correction, Group, Member, SessionStarted, TurnEnded, TurnStarted
+from cofacil.screens.group_screen import GroupScreen
 from cofacil.screens.home_screen import FIRST_RUN, HomeScreen
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.store import Store
@@ -92,7 +93,7 @@ async def test_session_resumes_after_quitting(tmp_path: Path) -> None:
 
 async def test_home_opens_the_group_session(tmp_path: Path) -> None:
     clock = fake_clock()
-    ensure_demo_group(Store(tmp_path, clock=clock))
+    start_demo_session(Store(tmp_path, clock=clock))  # planned, not yet recorded
     app = make_app(tmp_path, clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -100,9 +101,13 @@ async def test_home_opens_the_group_session(tmp_path: Path) -> None:
         assert table.row_count == 1
         await pilot.press("enter")
         await pilot.pause()
+        assert isinstance(app.screen, GroupScreen)
+        await pilot.press("r")  # the demo's session of today is still open: resume it
+        await pilot.pause()
         assert isinstance(app.screen, SessionScreen)
         assert app.screen.live.group.id == DEMO_GROUP_ID
         await pilot.press("q")
+        await pilot.press("b")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
 
@@ -124,5 +129,5 @@ async def test_markup_in_names_is_shown_literally(tmp_path: Path) -> None:
         assert str(table.get_row_at(0)[0]) == "[bold]Tue[/] [link=x]y[/link]"
         await pilot.press("enter")
         await pilot.pause()
-        rows = app.screen.query_one("#participants", DataTable)
+        rows = app.screen.query_one("#roster", DataTable)
         assert str(rows.get_row_at(0)[1]) == "[red]Ann[/]"

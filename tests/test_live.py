@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cofacil.clock import FakeClock
 from cofacil.dynamics import effective, speaking_turns, talk_seconds, timeline
-from cofacil.live import LiveSession, new_session, unfinished_session
+from cofacil.live import LiveSession, unfinished_session
 from cofacil.models import (
     LEAD,
     Correction,
@@ -13,6 +13,7 @@ from cofacil.models import (
     SessionStarted,
     TurnStarted,
 )
+from cofacil.roster import new_session
 from cofacil.store import Store
 
 

@@ -1,4 +1,4 @@
-"""Home: the groups, and the way into a live session."""
+"""Home: the groups. Create, edit, archive, and open one."""
 
 from __future__ import annotations
 
@@ -8,24 +8,34 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from cofacil import roster
 from cofacil.display import visible
-from cofacil.live import LiveSession, new_session, unfinished_session
-from cofacil.models import GROUP_KIND_LABELS
-from cofacil.screens.session_screen import SessionScreen
-from cofacil.store import Store, StoreError
+from cofacil.models import GROUP_KIND_LABELS, Group
+from cofacil.screens.group_form import group_form
+from cofacil.screens.group_screen import GroupScreen
+from cofacil.store import Store
 
-FIRST_RUN = "No groups yet. Try the demo group: quit (q) and run  cofacil demo"
+FIRST_RUN = "No groups yet. Press n to create one, or quit (q) and try:  cofacil demo"
+
+
+def short_kind(kind: str) -> str:
+    return GROUP_KIND_LABELS[kind].split(" /")[0].split(" (")[0]
 
 
 class HomeScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter", "open_group", "Open session", show=True),
+        Binding("enter", "open_group", "Open", show=False),
+        Binding("n", "new_group", "New group"),
+        Binding("e", "edit_group", "Edit"),
+        Binding("a", "archive", "Archive"),
+        Binding("h", "toggle_archived", "Show archived"),
         Binding("q", "app.quit", "Quit"),
     ]
 
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
+        self.show_archived = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -34,50 +44,77 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.sub_title = "Groups"
         table = self.query_one("#groups", DataTable)
-        table.add_column("Group", width=24)
-        table.add_columns("Kind", "People", "Sessions", "Last")
+        table.add_column("Group", width=26)
+        table.add_columns("Kind", "Members", "Sessions", "Last")
         self.refresh_groups()
 
     def on_screen_resume(self) -> None:
         self.refresh_groups()
 
-    def refresh_groups(self) -> None:
+    def refresh_groups(self, select: str | None = None) -> None:
         table = self.query_one("#groups", DataTable)
         table.clear()
-        groups = self.store.groups()
-        for group in groups:
+        groups = self.store.groups(include_archived=self.show_archived)
+        for group in sorted(groups, key=lambda g: (g.archived, g.name.casefold())):
             sessions = self.store.sessions(group.id)
             last = max((s.date for s in sessions), default=None)
+            style = "dim" if group.archived else ""
+            name = visible(group.name) + (" (archived)" if group.archived else "")
             table.add_row(
-                Text(visible(group.name), overflow="ellipsis", no_wrap=True),
-                Text(GROUP_KIND_LABELS[group.kind].split(" /")[0].split(" (")[0]),
-                Text(str(sum(m.active for m in group.members))),
-                Text(str(len(sessions))),
-                Text(last.isoformat() if last else "—"),
+                Text(name, style=style, overflow="ellipsis", no_wrap=True),
+                Text(short_kind(group.kind), style=style),
+                Text(str(sum(m.active for m in group.members)), style=style),
+                Text(str(len(sessions)), style=style),
+                Text(last.isoformat() if last else "—", style=style),
                 key=group.id,
             )
-        hint = self.query_one("#home-hint", Static)
-        hint.update(Text(FIRST_RUN if not groups else "Enter: open the group's session"))
+        if select is not None and select in table.rows:
+            table.move_cursor(row=table.get_row_index(select))
+        hint = "Enter: open a group   n: new group" if groups else FIRST_RUN
+        self.query_one("#home-hint", Static).update(Text(hint))
 
-    def action_open_group(self) -> None:
+    def selected(self) -> Group | None:
         table = self.query_one("#groups", DataTable)
         if table.row_count == 0:
-            return
-        group_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        if group_id is None:
-            return
-        try:
-            live = LiveSession(self.store, self._open_or_new_session(group_id))
-        except StoreError as error:
-            self.notify(str(error), severity="error", timeout=10, markup=False)
-            return
-        self.app.push_screen(SessionScreen(live))
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.store.group(key) if key else None
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_group()
 
-    def _open_or_new_session(self, group_id: str) -> str:
-        """Resume the group's session still in progress, or begin the next one today."""
-        session = unfinished_session(self.store, group_id)
-        return (session or new_session(self.store, self.store.group(group_id))).id
+    def action_open_group(self) -> None:
+        group = self.selected()
+        if group is not None:
+            self.app.push_screen(GroupScreen(self.store, group.id))
+
+    def action_new_group(self) -> None:
+        def created(group: Group | None) -> None:
+            if group is not None:
+                self.refresh_groups(select=group.id)
+                self.app.push_screen(GroupScreen(self.store, group.id))
+
+        self.app.push_screen(group_form(self.store, None), created)
+
+    def action_edit_group(self) -> None:
+        group = self.selected()
+        if group is not None:
+            self.app.push_screen(
+                group_form(self.store, group),
+                lambda changed: changed and self.refresh_groups(select=changed.id),
+            )
+
+    def action_archive(self) -> None:
+        group = self.selected()
+        if group is None:
+            return
+        roster.set_archived(self.store, group, not group.archived)
+        word = "Restored" if group.archived else "Archived"
+        self.notify(Text(f"{word} {visible(group.name)}").plain, markup=False)
+        self.refresh_groups(select=group.id)
+
+    def action_toggle_archived(self) -> None:
+        self.show_archived = not self.show_archived
+        self.refresh_groups()

@@ -28,8 +28,7 @@ class SessionScreen(Screen[None]):
     def __init__(self, live: LiveSession) -> None:
         super().__init__()
         self.live = live
-        group = self.live.group
-        self.hotkeys = {m.hotkey: m.id for m in group.seated() if m.active}
+        self.hotkeys = live.keys
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -48,10 +47,7 @@ class SessionScreen(Screen[None]):
         self.set_interval(1.0, self.redraw)
 
     def participants(self) -> list[tuple[str, str]]:
-        members = [
-            (m.hotkey, m.id) for m in self.live.group.seated() if m.id in self.hotkeys.values()
-        ]
-        return [*members, ("l", LEAD), ("c", COFAC)]
+        return [*self.hotkeys.items(), ("l", LEAD), ("c", COFAC)]
 
     def redraw(self) -> None:
         now = self.live.now()

@@ -1,0 +1,44 @@
+"""Create or edit a group: name, kind, the two facilitators."""
+
+from __future__ import annotations
+
+from cofacil import roster
+from cofacil.models import GROUP_KIND_LABELS, NAME_MAX, Group
+from cofacil.store import Store
+from cofacil.widgets.form import Field, FormScreen
+
+
+def group_form(store: Store, group: Group | None) -> FormScreen[Group]:
+    kinds = tuple((label, kind) for kind, label in GROUP_KIND_LABELS.items())
+    fields = [
+        Field(
+            "name",
+            "Group name",
+            group.name if group else "",
+            "e.g. Thursday support group",
+            NAME_MAX,
+        ),
+        Field("kind", "Kind of group", group.kind if group else "discussion", choices=kinds),
+        Field(
+            "lead",
+            "Lead therapist",
+            group.lead if group else "Lead",
+            "as named in the room",
+            NAME_MAX,
+        ),
+        Field(
+            "cofac",
+            "Co-facilitator",
+            group.cofac if group else "Co-facilitator",
+            "as named in the room",
+            NAME_MAX,
+        ),
+    ]
+
+    def apply(values: dict[str, str]) -> Group:
+        if group is None:
+            return roster.create_group(store, **values)
+        return roster.update_group(store, store.group(group.id), **values)
+
+    title = "New group" if group is None else "Edit group"
+    return FormScreen(title, fields, apply, "Create" if group is None else "Save")

@@ -1,0 +1,195 @@
+"""A group: its facilitators, the roster with seats and keys, and its past sessions."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from cofacil import dynamics, roster
+from cofacil.display import duration, visible
+from cofacil.live import LiveSession, unfinished_session
+from cofacil.models import GROUP_KIND_LABELS, Group, Member, Session, SessionEnded
+from cofacil.screens.group_form import group_form
+from cofacil.screens.member_form import NAME_HINT, member_form
+from cofacil.screens.report_screen import ReportScreen
+from cofacil.screens.session_screen import SessionScreen
+from cofacil.screens.setup_screen import SetupScreen
+from cofacil.store import Store, StoreError
+
+
+class GroupScreen(Screen[None]):
+    BINDINGS = [
+        Binding("a", "add_member", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("x", "toggle_left", "Left/back"),
+        Binding("left_square_bracket", "move(-1)", "Seat up", key_display="["),
+        Binding("right_square_bracket", "move(1)", "Seat down", key_display="]"),
+        Binding("s", "setup", "New session"),
+        Binding("r", "resume", "Resume"),
+        Binding("g", "edit_group", "Group", show=False),
+        Binding("escape,b", "back", "Back", key_display="b"),
+    ]
+
+    def __init__(self, store: Store, group_id: str) -> None:
+        super().__init__()
+        self.store = store
+        self.group_id = group_id
+
+    @property
+    def group(self) -> Group:
+        return self.store.group(self.group_id)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="group-facts")
+        with Vertical(id="group-body"):
+            yield Static(Text("Members · " + NAME_HINT), classes="section-title")
+            yield DataTable(id="roster", cursor_type="row", zebra_stripes=True)
+            yield Static(Text("Past sessions · Enter opens the report"), classes="section-title")
+            yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        members = self.query_one("#roster", DataTable)
+        members.add_columns("Key", "Name", "Pronouns", "Note", "")
+        sessions = self.query_one("#sessions", DataTable)
+        sessions.add_columns("No.", "Date", "Length", "Attended", "Signed off")
+        self.refresh_group()
+        members.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_group()
+
+    def refresh_group(self, select: str | None = None) -> None:
+        group = self.group
+        self.title = visible(group.name)
+        self.sub_title = GROUP_KIND_LABELS[group.kind]
+        facts = f"Lead: {visible(group.lead)}   Co-facilitator: {visible(group.cofac)}"
+        self.query_one("#group-facts", Static).update(Text(facts))
+        table = self.query_one("#roster", DataTable)
+        keep = select or self._selected_key(table)
+        table.clear()
+        for member in group.seated():
+            style = "" if member.active else "dim"
+            table.add_row(
+                Text(member.hotkey or "—", style=style),
+                Text(visible(member.name), style=style),
+                Text(visible(member.pronouns), style=style),
+                Text(visible(member.note), style=style, overflow="ellipsis", no_wrap=True),
+                Text("" if member.active else "left the group", style=style),
+                key=member.id,
+            )
+        if keep is not None and keep in table.rows:
+            table.move_cursor(row=table.get_row_index(keep))
+        self._refresh_sessions()
+
+    def _refresh_sessions(self) -> None:
+        self.refresh_bindings()
+        table = self.query_one("#sessions", DataTable)
+        table.clear()
+        for session in reversed(self.store.sessions(self.group_id)):
+            table.add_row(*self._session_row(session), key=session.id)
+
+    def _session_row(self, session: Session) -> list[Text]:
+        events = self.store.read_events(session.id)
+        tl = dynamics.timeline(events)
+        ended = any(isinstance(e, SessionEnded) for e in events)
+        length = duration(tl.end) if events else "—"
+        present = sum(a.present for a in session.attendance.values())
+        return [
+            Text(str(session.number)),
+            Text(session.date.isoformat()),
+            Text(length if ended else f"{length} (open)"),
+            Text(f"{present}/{len(session.attendance)}"),
+            Text("no"),  # sign-off arrives with the review
+        ]
+
+    @staticmethod
+    def _selected_key(table: DataTable) -> str | None:
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def selected_member(self) -> Member | None:
+        key = self._selected_key(self.query_one("#roster", DataTable))
+        return self.group.member(key) if key else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resume":
+            return unfinished_session(self.store, self.group_id) is not None
+        return True
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "sessions" and event.row_key.value:
+            session_id = event.row_key.value
+            unfinished = unfinished_session(self.store, self.group_id)
+            if unfinished is not None and unfinished.id == session_id:
+                self._open_live(session_id)
+            else:
+                self.app.push_screen(ReportScreen(self.store, session_id))
+        elif event.data_table.id == "roster":
+            self.action_edit()
+
+    def _after_form(self, group: Group | None) -> None:
+        if group is not None:
+            self.refresh_group()
+
+    def action_add_member(self) -> None:
+        def added(group: Group | None) -> None:
+            if group is not None:
+                self.refresh_group(
+                    select=group.seated()[sum(m.active for m in group.members) - 1].id
+                )
+
+        self.app.push_screen(member_form(self.store, self.group, None), added)
+
+    def action_edit(self) -> None:
+        member = self.selected_member()
+        if member is not None:
+            self.app.push_screen(member_form(self.store, self.group, member), self._after_form)
+
+    def action_edit_group(self) -> None:
+        self.app.push_screen(group_form(self.store, self.group), self._after_form)
+
+    def action_toggle_left(self) -> None:
+        member = self.selected_member()
+        if member is None:
+            return
+        try:
+            roster.set_left(self.store, self.group, member.id, left=member.active)
+        except roster.RosterError as error:
+            self.notify(error.message, severity="warning", markup=False)
+            return
+        self.refresh_group(select=member.id)
+
+    def action_move(self, steps: int) -> None:
+        member = self.selected_member()
+        if member is not None and member.active:
+            roster.move_member(self.store, self.group, member.id, steps)
+            self.refresh_group(select=member.id)
+
+    def action_setup(self) -> None:
+        if not any(m.active for m in self.group.members):
+            self.notify("Add the group's members first (a)", markup=False)
+            return
+        self.app.push_screen(SetupScreen(self.store, self.group_id))
+
+    def action_resume(self) -> None:
+        session = unfinished_session(self.store, self.group_id)
+        if session is not None:
+            self._open_live(session.id)
+
+    def _open_live(self, session_id: str) -> None:
+        try:
+            live = LiveSession(self.store, session_id)
+        except StoreError as error:
+            self.notify(str(error), severity="error", timeout=10, markup=False)
+            return
+        self.app.push_screen(SessionScreen(live))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
