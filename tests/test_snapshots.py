@@ -36,3 +36,32 @@ def test_live_session_mid_turn(snap_compare, tmp_path: Path, size: tuple[int, in
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def _demo_store(tmp_path: Path) -> FakeClock:
+    clock = FakeClock(START)
+    ensure_demo_group(Store(tmp_path, clock=clock))
+    return clock
+
+
+SCREENS = {
+    "group": ("enter",),
+    "member_form": ("enter", "e"),
+    "group_form": ("enter", "g"),
+    "setup": ("enter", "s", "down", "l", "a"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", SCREENS)
+def test_roster_screens(snap_compare, tmp_path: Path, screen: str, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path, clock=_demo_store(tmp_path))
+
+    async def run_before(pilot) -> None:
+        await pilot.press(*SCREENS[screen])
+        await pilot.pause()
+        for widget in app.screen.query("Input"):
+            widget.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -14,7 +14,7 @@ from cofacil.display import duration, visible
 from cofacil.live import LiveSession, unfinished_session
 from cofacil.models import GROUP_KIND_LABELS, Group, Member, Session, SessionEnded
 from cofacil.screens.group_form import group_form
-from cofacil.screens.member_form import NAME_HINT, member_form
+from cofacil.screens.member_form import member_form
 from cofacil.screens.report_screen import ReportScreen
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.screens.setup_screen import SetupScreen
@@ -23,15 +23,15 @@ from cofacil.store import Store, StoreError
 
 class GroupScreen(Screen[None]):
     BINDINGS = [
+        Binding("escape,b", "back", "Back", key_display="b"),
+        Binding("s", "setup", "New session"),
+        Binding("r", "resume", "Resume"),
         Binding("a", "add_member", "Add"),
         Binding("e", "edit", "Edit"),
         Binding("x", "toggle_left", "Left/back"),
         Binding("left_square_bracket", "move(-1)", "Seat up", key_display="["),
         Binding("right_square_bracket", "move(1)", "Seat down", key_display="]"),
-        Binding("s", "setup", "New session"),
-        Binding("r", "resume", "Resume"),
-        Binding("g", "edit_group", "Group", show=False),
-        Binding("escape,b", "back", "Back", key_display="b"),
+        Binding("g", "edit_group", "Edit group"),
     ]
 
     def __init__(self, store: Store, group_id: str) -> None:
@@ -47,7 +47,7 @@ class GroupScreen(Screen[None]):
         yield Header()
         yield Static(id="group-facts")
         with Vertical(id="group-body"):
-            yield Static(Text("Members · " + NAME_HINT), classes="section-title")
+            yield Static(Text("Members · initials or a pseudonym will do"), classes="section-title")
             yield DataTable(id="roster", cursor_type="row", zebra_stripes=True)
             yield Static(Text("Past sessions · Enter opens the report"), classes="section-title")
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
@@ -55,7 +55,9 @@ class GroupScreen(Screen[None]):
 
     def on_mount(self) -> None:
         members = self.query_one("#roster", DataTable)
-        members.add_columns("Key", "Name", "Pronouns", "Note", "")
+        members.add_columns("Key", "Name", "Pronouns")
+        members.add_column("Note", width=24)
+        members.add_column("")
         sessions = self.query_one("#sessions", DataTable)
         sessions.add_columns("No.", "Date", "Length", "Attended", "Signed off")
         self.refresh_group()

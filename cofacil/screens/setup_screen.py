@@ -22,8 +22,8 @@ from cofacil.widgets.form import clear_errors, show_error
 
 class SetupScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "back", "Back"),
         Binding("s", "start", "Start session"),
+        Binding("escape", "back", "Back"),
     ]
 
     def __init__(self, store: Store, group_id: str) -> None:
