@@ -57,8 +57,16 @@ def make_app(data_dir: Path, clock: Clock | None = None, *, demo: bool = False):
     return CofacilApp(store, live=live)
 
 
-def _export(args: argparse.Namespace, data_dir: Path) -> None:
+def _open_store(data_dir: Path) -> Store:
     store = Store(data_dir)
+    for notice in store.notices:
+        print(f"cofacil: recovered: {notice}", file=sys.stderr)
+    store.notices.clear()
+    return store
+
+
+def _export(args: argparse.Namespace, data_dir: Path) -> None:
+    store = _open_store(data_dir)
     session = store.latest_session() if args.session == "latest" else store.session(args.session)
     group = store.group(session.group_id)
     text = export.render(args.format, group, session, store.read_events(session.id))
@@ -67,8 +75,6 @@ def _export(args: argparse.Namespace, data_dir: Path) -> None:
     else:
         store.write_export(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
-    for notice in store.notices:
-        print(f"cofacil: recovered: {notice}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

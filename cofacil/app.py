@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from textual.app import App
-from textual.binding import Binding
+from collections.abc import Iterable
 
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from cofacil.commands import screen_commands
 from cofacil.live import LiveSession
 from cofacil.screens.home_screen import HomeScreen
 from cofacil.screens.session_screen import SessionScreen
@@ -21,6 +25,10 @@ class CofacilApp(App[None]):
         super().__init__()
         self.store = store
         self._live = live
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from screen_commands(screen)
+        yield from super().get_system_commands(screen)
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"

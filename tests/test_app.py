@@ -102,6 +102,8 @@ async def test_home_opens_the_group_session(tmp_path: Path) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, GroupScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         await pilot.press("r")  # the demo's session of today is still open: resume it
         await pilot.pause()
         assert isinstance(app.screen, SessionScreen)
@@ -131,3 +133,19 @@ async def test_markup_in_names_is_shown_literally(tmp_path: Path) -> None:
         await pilot.pause()
         rows = app.screen.query_one("#roster", DataTable)
         assert str(rows.get_row_at(0)[1]) == "[red]Ann[/]"
+
+
+async def test_every_key_is_also_in_the_command_palette(tmp_path: Path) -> None:
+    clock = fake_clock()
+    app = make_app(tmp_path, clock=clock, demo=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Silence", "Lead", "Co-fac", "Undo", "Leave"} <= titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"lead")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen.live.speaker() == "lead"

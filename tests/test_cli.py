@@ -128,3 +128,23 @@ def test_csv_and_md_exports(demo_dir: Path) -> None:
     md_out = run("export", "--format", "md", data_dir=demo_dir)
     assert md_out.returncode == 0
     assert "## Flags" in md_out.stdout and "Priya" in md_out.stdout
+
+
+def test_demo_refused_while_another_cofacil_records_it(tmp_path: Path) -> None:
+    from cofacil.demo import start_demo_session
+
+    store = Store(tmp_path / "d")
+    session = start_demo_session(store)
+    with store.open_log(session.id):
+        result = run("demo", data_dir=tmp_path / "d")
+    assert_one_line_error(result)
+    assert "another cofacil" in result.stderr
+
+
+def test_damaged_index_is_reported_and_moved_aside(demo_dir: Path) -> None:
+    (demo_dir / "cofacil.json").write_bytes(b"")
+    result = run("export", "--format", "md", data_dir=demo_dir)
+    assert "recovered" in result.stderr and "0 bytes" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(demo_dir.glob("cofacil.json.damaged-*"))
+    assert result.returncode == 0  # the last good copy had the sessions

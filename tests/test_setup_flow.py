@@ -123,3 +123,15 @@ async def test_set_up_rejects_a_bad_date_and_length(tmp_path: Path) -> None:
         await pilot.pause()
         assert "between 5 and 600" in str(screen.query_one("#error-planned", Static).render())
         assert store.sessions() == []
+
+
+async def test_a_long_pasted_name_gets_a_message(tmp_path: Path) -> None:
+    app = make_app(tmp_path, clock=FakeClock(START))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.query_one("#field-name", Input).insert_text_at_cursor("x" * 41)
+        await pilot.press("enter")
+        await pilot.pause()
+        message = str(app.screen.query_one("#error-name", Static).render())
+        assert message == "Group name is longer than 40 characters"

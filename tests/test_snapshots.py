@@ -58,8 +58,10 @@ def test_roster_screens(snap_compare, tmp_path: Path, screen: str, size: tuple[i
     app = make_app(tmp_path, clock=_demo_store(tmp_path))
 
     async def run_before(pilot) -> None:
-        await pilot.press(*SCREENS[screen])
-        await pilot.pause()
+        for key in SCREENS[screen]:
+            await pilot.press(key)
+            await app.workers.wait_for_complete()  # the group's sessions load in a worker
+            await pilot.pause()
         for widget in app.screen.query("Input"):
             widget.cursor_blink = False
         await pilot.pause()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cofacil import roster
-from cofacil.models import GROUP_KIND_LABELS, NAME_MAX, Group
+from cofacil.models import GROUP_KIND_LABELS, Group
 from cofacil.store import Store
 from cofacil.widgets.form import Field, FormScreen
 
@@ -16,7 +16,7 @@ def group_form(store: Store, group: Group | None) -> FormScreen[Group]:
             "Group name",
             group.name if group else "",
             "e.g. Thursday support group",
-            NAME_MAX,
+            0,
         ),
         Field("kind", "Kind of group", group.kind if group else "discussion", choices=kinds),
         Field(
@@ -24,14 +24,14 @@ def group_form(store: Store, group: Group | None) -> FormScreen[Group]:
             "Lead therapist",
             group.lead if group else "Lead",
             "as named in the room",
-            NAME_MAX,
+            0,
         ),
         Field(
             "cofac",
             "Co-facilitator",
             group.cofac if group else "Co-facilitator",
             "as named in the room",
-            NAME_MAX,
+            0,
         ),
     ]
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -38,6 +40,7 @@ class GroupScreen(Screen[None]):
         super().__init__()
         self.store = store
         self.group_id = group_id
+        self.unfinished: str | None = None  # a session still open, to resume
 
     @property
     def group(self) -> Group:
@@ -61,10 +64,12 @@ class GroupScreen(Screen[None]):
         sessions = self.query_one("#sessions", DataTable)
         sessions.add_columns("No.", "Date", "Length", "Attended", "Signed off")
         self.refresh_group()
+        self._load_sessions()
         members.focus()
 
     def on_screen_resume(self) -> None:
         self.refresh_group()
+        self._load_sessions()
 
     def refresh_group(self, select: str | None = None) -> None:
         group = self.group
@@ -87,14 +92,28 @@ class GroupScreen(Screen[None]):
             )
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
-        self._refresh_sessions()
 
-    def _refresh_sessions(self) -> None:
-        self.refresh_bindings()
+    class SessionsLoaded(Message):
+        def __init__(self, rows: list[tuple[str, list[Text]]], unfinished: str | None) -> None:
+            super().__init__()
+            self.rows = rows
+            self.unfinished = unfinished
+
+    @work(thread=True, exclusive=True, group="sessions")
+    def _load_sessions(self) -> None:
+        """A year of sessions means reading a year of logs: off the UI thread."""
+        sessions = reversed(self.store.sessions(self.group_id))
+        rows = [(s.id, self._session_row(s)) for s in sessions]
+        unfinished = unfinished_session(self.store, self.group_id)
+        self.post_message(self.SessionsLoaded(rows, unfinished.id if unfinished else None))
+
+    def on_group_screen_sessions_loaded(self, message: SessionsLoaded) -> None:
         table = self.query_one("#sessions", DataTable)
         table.clear()
-        for session in reversed(self.store.sessions(self.group_id)):
-            table.add_row(*self._session_row(session), key=session.id)
+        for session_id, row in message.rows:
+            table.add_row(*row, key=session_id)
+        self.unfinished = message.unfinished
+        self.refresh_bindings()
 
     def _session_row(self, session: Session) -> list[Text]:
         events = self.store.read_events(session.id)
@@ -122,14 +141,13 @@ class GroupScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resume":
-            return unfinished_session(self.store, self.group_id) is not None
+            return self.unfinished is not None
         return True
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "sessions" and event.row_key.value:
             session_id = event.row_key.value
-            unfinished = unfinished_session(self.store, self.group_id)
-            if unfinished is not None and unfinished.id == session_id:
+            if session_id == self.unfinished:
                 self._open_live(session_id)
             else:
                 self.app.push_screen(ReportScreen(self.store, session_id))
@@ -181,9 +199,8 @@ class GroupScreen(Screen[None]):
         self.app.push_screen(SetupScreen(self.store, self.group_id))
 
     def action_resume(self) -> None:
-        session = unfinished_session(self.store, self.group_id)
-        if session is not None:
-            self._open_live(session.id)
+        if self.unfinished is not None:
+            self._open_live(self.unfinished)
 
     def _open_live(self, session_id: str) -> None:
         try:

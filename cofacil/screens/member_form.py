@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cofacil import roster
-from cofacil.models import NAME_MAX, Group, Member
+from cofacil.models import Group, Member
 from cofacil.store import Store
 from cofacil.widgets.form import Field, FormScreen
 
@@ -17,7 +17,7 @@ def member_form(store: Store, group: Group, member: Member | None) -> FormScreen
             "Display name",
             member.name if member else "",
             "e.g. A.K. or Robin",
-            NAME_MAX,
+            0,
             hint=NAME_HINT,
         ),
         Field(

@@ -30,7 +30,7 @@ class Field:
     label: str
     value: str = ""
     placeholder: str = ""
-    max_length: int = 0
+    max_length: int = 0  # 0: none; names are checked on save so a long paste gets a message
     choices: tuple[tuple[str, str], ...] = ()  # (label, value): a Select instead of an Input
     hint: str = ""
 
