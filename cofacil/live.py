@@ -6,17 +6,25 @@ from the log. Nothing here keeps state that the log does not hold.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from cofacil import dynamics
 from cofacil.models import (
     SEAT_KEYS,
+    AttendanceChanged,
+    CodedEvent,
     Correction,
     EventBase,
+    Flag,
     Group,
+    Interruption,
+    Observation,
     Paused,
     Reopened,
     Resumed,
+    RoundEnded,
+    RoundStarted,
     Session,
     SessionEnded,
     SessionStarted,
@@ -39,8 +47,23 @@ def unfinished_session(store: Store, group_id: str, on: date | None = None) -> S
     return None
 
 
-class LiveSession:
-    def __init__(self, store: Store, session_id: str) -> None:
+@dataclass(frozen=True)
+class RoundState:
+    """A go-round in progress: who has had their turn, who is next, the time budget."""
+
+    kind: str
+    budget: int | None
+    order: list[str]  # present members in today's seat order
+    done: list[str]
+    next: str | None
+
+
+class SessionView:
+    """A session's log as the screen sees it. Read-only: `refresh` follows another writer."""
+
+    writable = False
+
+    def __init__(self, store: Store, session_id: str, load: bool = True) -> None:
         self.store = store
         self.session: Session = store.session(session_id)
         self.group: Group = store.group(self.session.group_id)
@@ -48,21 +71,25 @@ class LiveSession:
         self.keys: dict[str, str] = {
             SEAT_KEYS[i]: member for i, member in enumerate(self.session.seats[: len(SEAT_KEYS)])
         }
-        self.log: SessionLog = store.open_log(session_id)
-        events = self.log.events
-        if not any(isinstance(e, SessionStarted) for e in events):
-            self.log.record(SessionStarted)
-        elif events[-1].epoch != store.clock.epoch and not self.ended:
-            # An earlier run left the session open: mark where the gap it left ends.
-            self.log.record(Reopened)
+        self._events: list[EventBase] = store.read_events(session_id) if load else []
 
     @property
     def events(self) -> list[EventBase]:
-        return self.log.events
+        return self._events
+
+    def refresh(self) -> bool:
+        """Re-read the log (another process records it); True if something new arrived."""
+        events = self.store.read_events(self.session.id)
+        changed = len(events) != len(self._events)
+        self._events = events
+        return changed
 
     def now(self) -> dynamics.Instant:
         clock = self.store.clock
         return dynamics.Instant(clock.now(), clock.monotonic(), clock.epoch)
+
+    def figures(self, now: dynamics.Moment | None = None) -> dynamics.SessionFigures:
+        return dynamics.session_figures(self.session, self.events, now or self.now())
 
     @property
     def ended(self) -> bool:
@@ -77,6 +104,71 @@ class LiveSession:
         turns = dynamics.speaking_turns(self.events, self.now())
         return turns[-1].speaker if turns and turns[-1].open else None
 
+    def last_speaker(self) -> str | None:
+        turns = dynamics.speaking_turns(self.events, self.now())
+        return turns[-1].speaker if turns else None
+
+    def present(self, figures: dynamics.SessionFigures) -> list[str]:
+        """Members in the room now, in today's seat order."""
+        here = {m for m, p in figures.participants.items() if p.status in ("present", "late")}
+        return [m for m in self.session.seats if m in here]
+
+    def round_state(self, figures: dynamics.SessionFigures) -> RoundState | None:
+        log = figures.timeline.events
+        started = next(
+            (
+                i
+                for i in range(len(log) - 1, -1, -1)
+                if isinstance(log[i], (RoundStarted, RoundEnded))
+            ),
+            None,
+        )
+        if started is None or not isinstance(log[started], RoundStarted):
+            return None
+        opening = log[started]
+        assert isinstance(opening, RoundStarted)
+        order = self.present(figures)
+        done: list[str] = []
+        for event in log[started + 1 :]:
+            if (
+                isinstance(event, TurnStarted)
+                and event.speaker in order
+                and event.speaker not in done
+            ):
+                done.append(event.speaker)
+        waiting = [m for m in order if m not in done]
+        current = figures.current.speaker if figures.current else None
+        upcoming = [m for m in waiting if m != current]
+        return RoundState(
+            opening.kind, opening.budget_seconds, order, done, upcoming[0] if upcoming else None
+        )
+
+    def close(self) -> None:
+        pass
+
+
+class LiveSession(SessionView):
+    """The one writable view of a session: each method records an event, fsynced."""
+
+    writable = True
+
+    def __init__(self, store: Store, session_id: str) -> None:
+        super().__init__(store, session_id, load=False)
+        self.log: SessionLog = store.open_log(session_id)
+        events = self.log.events
+        if not any(isinstance(e, SessionStarted) for e in events):
+            self.log.record(SessionStarted)
+        elif events[-1].epoch != store.clock.epoch and not self.ended:
+            # An earlier run left the session open: mark where the gap it left ends.
+            self.log.record(Reopened)
+
+    @property
+    def events(self) -> list[EventBase]:
+        return self.log.events
+
+    def refresh(self) -> bool:
+        return False  # this process writes the log: it is always current
+
     def speak(self, participant: str) -> None:
         """`participant` takes the floor; their own key again ends the turn."""
         if self.speaker() == participant:
@@ -88,6 +180,57 @@ class LiveSession:
         current = self.speaker()
         if current is not None:
             self.log.record(TurnEnded, speaker=current)
+
+    def interrupt(self, by: str) -> None:
+        """`by` cuts in on whoever is speaking (or simply starts, in a silence)."""
+        current = self.speaker()
+        if current is None:
+            self.log.record(TurnStarted, speaker=by)
+        elif current != by:
+            self.log.record(Interruption, by=by, of=current)
+
+    def observe(self, text: str, about: list[str], tags: list[str]) -> EventBase:
+        return self.log.record(Observation, text=text, about=about, tags=tags)
+
+    def flag(self, text: str, about: list[str]) -> EventBase:
+        return self.log.record(Flag, text=text, about=about)
+
+    def code(self, scheme: str, code: str, about: list[str]) -> EventBase:
+        return self.log.record(CodedEvent, scheme=scheme, code=code, about=about)
+
+    def toggle_pause(self) -> None:
+        self.log.record(Resumed if self.paused else Paused)
+
+    def end(self) -> None:
+        self.log.record(SessionEnded)
+
+    def toggle_presence(self, member: str) -> str:
+        """A late arrival comes in, or someone leaves early; returns which."""
+        figures = self.figures()
+        here = member in self.present(figures)
+        change = "left" if here else "arrived"
+        if here and self.speaker() == member:
+            self.log.record(TurnEnded, speaker=member)
+        self.log.record(AttendanceChanged, member=member, change=change)
+        return change
+
+    def start_round(self, kind: str, budget: int | None) -> None:
+        self.log.record(RoundStarted, kind=kind, budget_seconds=budget)
+
+    def end_round(self) -> None:
+        self.log.record(RoundEnded)
+
+    def next_in_round(self) -> str | None:
+        """The next person in the go-round takes the floor; the round ends after the last."""
+        state = self.round_state(self.figures())
+        if state is None:
+            return None
+        if state.next is None:
+            self.silence()
+            self.end_round()
+            return None
+        self.log.record(TurnStarted, speaker=state.next)
+        return state.next
 
     def undo(self) -> EventBase | None:
         """Undo the latest event still standing; returns it, or None if nothing is left."""

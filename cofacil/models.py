@@ -313,6 +313,18 @@ class Flag(EventBase):
     about: list[str] = Field(default_factory=list)
 
 
+class RoundStarted(EventBase):
+    """A go-round: everyone present speaks in seat order (a check-in, a check-out)."""
+
+    type: Literal["round_started"] = "round_started"
+    kind: Literal["check-in", "check-out", "round"] = "round"
+    budget_seconds: int | None = Field(default=None, ge=10, le=1800)  # per person, a cue only
+
+
+class RoundEnded(EventBase):
+    type: Literal["round_ended"] = "round_ended"
+
+
 class AttendanceChanged(EventBase):
     """Someone arrives late or leaves early during the session."""
 
@@ -366,6 +378,8 @@ EVENT_TYPES: tuple[type[EventBase], ...] = (
     CodedEvent,
     TechniqueUsed,
     Flag,
+    RoundStarted,
+    RoundEnded,
     AttendanceChanged,
     Correction,
     ReviewNote,

@@ -1,102 +1,367 @@
-"""The live session: who speaks, for how long, recorded with one key each."""
+"""The live session: the co-facilitator's screen for the whole group.
+
+Every key records an event through `LiveSession` (fsynced) before anything on screen changes;
+the screen then redraws from the log through the dynamics module. A clock tick once a second
+updates only the circle and the timer. Opened on a session another cofacil is recording, the
+same screen follows it read-only.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.coordinate import Coordinate
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
-from cofacil import dynamics
+from cofacil import dynamics, notes
 from cofacil.display import duration, visible
-from cofacil.export import participant_name
-from cofacil.live import LiveSession
-from cofacil.models import COFAC, LEAD
+from cofacil.live import LiveSession, SessionView
+from cofacil.models import (
+    COFAC,
+    LEAD,
+    CodedEvent,
+    Flag,
+    Observation,
+    TechniqueUsed,
+)
+from cofacil.schemes import scheme_for
+from cofacil.screens.code_screen import CodeScreen
+from cofacil.screens.end_screen import EndScreen
+from cofacil.screens.help_screen import HelpScreen
+from cofacil.screens.round_screen import RoundScreen
+from cofacil.widgets.member_circle import MemberCircle, Seat
+from cofacil.widgets.note_bar import NoteBar
+from cofacil.widgets.observation_pane import NoteLine, ObservationPane
+from cofacil.widgets.speaking_timer import SpeakingTimer, TimerState
+
+WRITING_ACTIONS = {
+    "silence", "speak", "interrupt", "observe", "flag", "code", "round", "next_in_round",
+    "arrival", "undo", "pause", "end",
+}  # fmt: skip
 
 
 class SessionScreen(Screen[None]):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (76, "-wide")]
     BINDINGS = [
+        Binding("o", "observe", "Note"),
+        Binding("f", "flag", "Flag"),
         Binding("space", "silence", "Silence"),
-        Binding("l", "speak('lead')", "Lead"),
-        Binding("c", "speak('cofac')", "Co-fac"),
+        Binding("l", "speak('lead')", "Lead", show=False),
+        Binding("c", "speak('cofac')", "Co-fac", show=False),
+        Binding("i", "interrupt", "Cut in", show=False),
+        Binding("k", "code", "Code", show=False),
+        Binding("g", "round", "Go-round", show=False),
+        Binding("n", "next_in_round", "Next", show=False),
+        Binding("a", "arrival", "Arrive/leave", show=False),
         Binding("u", "undo", "Undo"),
+        Binding("p", "pause", "Break"),
+        Binding("e", "end", "End"),
+        Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "leave", "Leave"),
     ]
 
-    def __init__(self, live: LiveSession) -> None:
+    def __init__(self, live: SessionView) -> None:
         super().__init__()
         self.live = live
-        self.hotkeys = live.keys
+        self.pending: str | None = None  # "interrupt" or "arrival": waiting for whose key
+        self.names = {
+            **{m.id: m.name for m in live.group.members},
+            LEAD: live.group.lead,
+            COFAC: live.group.cofac,
+        }
+        self._known_tags: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(id="speaker")
-        yield DataTable(id="participants", cursor_type="none")
+        with Horizontal(id="live-main"):
+            yield MemberCircle(id="circle")
+            with Vertical(id="live-side"):
+                yield SpeakingTimer(id="timer")
+                yield Static(id="pending")
+                yield Static(id="techniques")
+                yield ObservationPane(id="observations")
+                yield NoteBar(self._complete, id="note-bar")
         yield Footer()
 
     def on_mount(self) -> None:
         session, group = self.live.session, self.live.group
-        self.title = f"{group.name} · session {session.number}"
-        table = self.query_one("#participants", DataTable)
-        table.add_columns("Key", "Who", "Talk", "Turns")
-        for key, pid in self.participants():
-            table.add_row(*self._row(key, pid, 0.0, 0, speaking=False), key=pid)
+        self.title = f"{visible(group.name)} · session {session.number}"
+        self.sub_title = "" if self.live.writable else "read-only: recorded elsewhere"
+        self.query_one("#pending", Static).display = False
         self.redraw()
-        self.set_interval(1.0, self.redraw)
+        self.set_interval(1.0, self.tick)
 
-    def participants(self) -> list[tuple[str, str]]:
-        return [*self.hotkeys.items(), ("l", LEAD), ("c", COFAC)]
+    @property
+    def writer(self) -> LiveSession:
+        """The writable session; only reached by actions `check_action` allowed."""
+        assert isinstance(self.live, LiveSession)
+        return self.live
+
+    # --- drawing ---------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Once a second: the clocks move; a read-only view also picks up new events."""
+        if self.live.refresh():
+            self.redraw()
+        else:
+            self._draw_live(self.live.figures())
 
     def redraw(self) -> None:
-        now = self.live.now()
-        turns = dynamics.speaking_turns(self.live.events, now)
-        talk: dict[str, float] = {}
-        counts: dict[str, int] = {}
-        for turn in turns:
-            talk[turn.speaker] = talk.get(turn.speaker, 0.0) + turn.seconds
-            counts[turn.speaker] = counts.get(turn.speaker, 0) + 1
-        current = turns[-1] if turns and turns[-1].open else None
-        group = self.live.group
-        if current:
-            who = visible(participant_name(group, current.speaker))
-            line = f"Speaking: {who}  {duration(current.seconds)}"
-        else:
-            line = "Silence"
-        self.query_one("#speaker", Static).update(Text(line))
-        table = self.query_one("#participants", DataTable)
-        speaking = current.speaker if current else None
-        for key, pid in self.participants():
-            row = self._row(key, pid, talk.get(pid, 0.0), counts.get(pid, 0), pid == speaking)
-            for column, cell in enumerate(row):
-                table.update_cell_at(Coordinate(table.get_row_index(pid), column), cell)
+        """After the log changed: everything, the observation pane included."""
+        figures = self.live.figures()
+        self._draw_live(figures)
+        self._draw_notes(figures)
+        self.refresh_bindings()
 
-    def _row(self, key: str, pid: str, talk: float, turns: int, speaking: bool) -> list[Text]:
-        style = "bold reverse" if speaking else ""
-        name = visible(participant_name(self.live.group, pid))
-        cells = (key, name, duration(talk), str(turns))
-        return [Text(cell, style=style) for cell in cells]
+    def _draw_live(self, figures: dynamics.SessionFigures) -> None:
+        live = self.live
+        present = set(live.present(figures))
+        round_state = live.round_state(figures)
+        seats: list[Seat] = []
+        for key, member in live.keys.items():
+            p = figures.participants.get(member)
+            seats.append(
+                self._seat(
+                    key,
+                    member,
+                    p,
+                    figures,
+                    absent=member not in present,
+                    next_up=round_state is not None and round_state.next == member,
+                )
+            )
+        for key, who in (("l", LEAD), ("c", COFAC)):
+            seats.append(self._seat(key, who, figures.participants.get(who), figures))
+        self.query_one(MemberCircle).seats = tuple(seats)
 
-    def on_key(self, event) -> None:
-        member = self.hotkeys.get(event.character or "")
-        if member is not None:
+        current = figures.current
+        round_line, over = "", False
+        if round_state is not None:
+            nxt = self.names.get(round_state.next, "") if round_state.next else "last one"
+            round_line = (
+                f"{round_state.kind.capitalize()} {len(round_state.done)}/"
+                f"{len(round_state.order)} · n: {visible(nxt)}"
+            )
+            if round_state.budget and current is not None:
+                over = current.seconds >= round_state.budget
+                round_line += f" · {duration(round_state.budget)} each"
+                if over:
+                    round_line += " · time"
+        self.query_one(SpeakingTimer).show(
+            TimerState(
+                speaker=self.names.get(current.speaker, current.speaker) if current else None,
+                turn=current.seconds if current else (figures.current_silence or 0.0),
+                elapsed=figures.active,
+                planned=live.session.planned_minutes * 60.0,
+                paused=figures.timeline.paused,
+                ended=figures.timeline.ended,
+                round_line=round_line,
+                over_budget=over,
+            )
+        )
+
+    def _seat(
+        self,
+        key: str,
+        who: str,
+        p: dynamics.ParticipantFigures | None,
+        figures: dynamics.SessionFigures,
+        absent: bool = False,
+        next_up: bool = False,
+    ) -> Seat:
+        speaking = figures.current is not None and figures.current.speaker == who
+        is_member = who not in (LEAD, COFAC)
+        quiet = p.quiet_for if p is not None else None
+        return Seat(
+            id=who,
+            key=key,
+            name=self.names.get(who, who),
+            talk=p.talk if p else 0.0,
+            share=p.share if p else 0.0,
+            speaking=speaking,
+            absent=absent,
+            not_spoken=is_member and not absent and (p is None or p.turns == 0),
+            quiet_too_long=is_member
+            and not absent
+            and quiet is not None
+            and quiet >= dynamics.QUIET_TOO_LONG,
+            next_in_round=next_up,
+        )
+
+    def _draw_notes(self, figures: dynamics.SessionFigures) -> None:
+        lines: list[NoteLine] = []
+        used: list[str] = []
+        tags: list[str] = []
+        for event, t in zip(figures.timeline.events, figures.timeline.t, strict=True):
+            if isinstance(event, Observation):
+                lines.append(NoteLine(t, "observation", self._about(event.about), event.text))
+                tags += [tag for tag in event.tags if tag not in tags]
+            elif isinstance(event, Flag):
+                lines.append(NoteLine(t, "flag", self._about(event.about), event.text))
+            elif isinstance(event, CodedEvent):
+                label = scheme_for(event.scheme).label(event.code)
+                lines.append(NoteLine(t, "code", self._about(event.about), label))
+            elif isinstance(event, TechniqueUsed):
+                lines.append(NoteLine(t, "technique", self._about(event.towards), event.card))
+                used.append(event.card)
+        self._known_tags = tags
+        self.query_one(ObservationPane).show(lines)
+        techniques = self.query_one("#techniques", Static)
+        techniques.update(Text("Techniques used: " + ", ".join(used)) if used else "")
+        techniques.display = bool(used)
+
+    def _about(self, ids: list[str]) -> str:
+        return ", ".join(self.names.get(i, i) for i in ids)
+
+    def _complete(self, text: str) -> str | None:
+        return notes.complete(text, self.live.group.members, self._known_tags)
+
+    def _show_pending(self, text: str) -> None:
+        pending = self.query_one("#pending", Static)
+        pending.update(Text(text))
+        pending.display = bool(text)
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITING_ACTIONS and (not self.live.writable or self.live.ended):
+            return False
+        if action == "next_in_round":
+            return self.live.round_state(self.live.figures()) is not None
+        return True
+
+    def _record(self) -> None:
+        """After an event was stored: redraw from the log."""
+        self.redraw()
+
+    def on_key(self, event: events.Key) -> None:
+        if not self.live.writable or self.live.ended:
+            return
+        who = self.live.keys.get(event.character or "")
+        if self.pending is not None:
             event.stop()
-            self.live.speak(member)
-            self.redraw()
+            event.prevent_default()
+            pending, self.pending = self.pending, None
+            self._show_pending("")
+            who = who or {"l": LEAD, "c": COFAC}.get(event.character or "")
+            if who is None:
+                return  # any other key cancels
+            if pending == "interrupt":
+                self.writer.interrupt(who)
+            elif who not in (LEAD, COFAC):
+                change = self.writer.toggle_presence(who)
+                self.notify(f"{visible(self.names[who])} {change}", markup=False)
+            self._record()
+            return
+        if who is not None:
+            event.stop()
+            self.action_speak(who)
+
+    def on_member_circle_speaker_chosen(self, message: MemberCircle.SpeakerChosen) -> None:
+        if self.check_action("speak", ()):
+            self.action_speak(message.participant)
 
     def action_speak(self, participant: str) -> None:
-        self.live.speak(participant)
-        self.redraw()
+        self.writer.speak(participant)
+        self._record()
 
     def action_silence(self) -> None:
-        self.live.silence()
-        self.redraw()
+        self.writer.silence()
+        self._record()
+
+    def action_interrupt(self) -> None:
+        self.pending = "interrupt"
+        self._show_pending("Cut in: whose key?")
+
+    def action_arrival(self) -> None:
+        self.pending = "arrival"
+        self._show_pending("Arrives or leaves: whose key?")
+
+    def _addressee(self) -> str | None:
+        return self.live.speaker() or self.live.last_speaker()
+
+    def action_observe(self) -> None:
+        about = self._addressee()
+        self.query_one(NoteBar).open("observation", self.names.get(about, "") if about else "")
+
+    def action_flag(self) -> None:
+        about = self._addressee()
+        self.query_one(NoteBar).open("flag", self.names.get(about, "") if about else "")
+
+    def on_note_bar_saved(self, message: NoteBar.Saved) -> None:
+        about = self._addressee()
+        subjects = [about] if about and about not in (LEAD, COFAC) else []
+        subjects += [
+            m for m in notes.mentioned(message.text, self.live.group.members) if m not in subjects
+        ]
+        if message.kind == "flag":
+            self.writer.flag(message.text, subjects)
+        else:
+            self.writer.observe(message.text, subjects, notes.tags(message.text))
+        self.query_one(NoteBar).close()
+        self._record()
+
+    def on_note_bar_cancelled(self) -> None:
+        self.query_one(NoteBar).close()
+
+    def action_code(self) -> None:
+        scheme = scheme_for(self.live.group.coding_scheme)
+        about = self._addressee()
+        about = about if about not in (LEAD, COFAC) else None
+
+        def coded(result: tuple[str, str | None] | None) -> None:
+            if result is not None:
+                code, member = result
+                self.writer.code(scheme.id, code, [member] if member else [])
+                self._record()
+
+        self.app.push_screen(CodeScreen(scheme, about, self.live.keys, self.names), coded)
+
+    def action_round(self) -> None:
+        if self.live.round_state(self.live.figures()) is not None:
+            self.writer.end_round()
+            self._record()
+            return
+
+        def chosen(result: tuple[str, int | None] | None) -> None:
+            if result is not None:
+                self.writer.start_round(*result)
+                self._record()
+
+        self.app.push_screen(RoundScreen(), chosen)
+
+    def action_next_in_round(self) -> None:
+        self.writer.next_in_round()
+        self._record()
 
     def action_undo(self) -> None:
-        if self.live.undo() is None:
-            self.notify("Nothing left to undo")
-        self.redraw()
+        undone = self.writer.undo()
+        if undone is None:
+            self.notify("Nothing left to undo", markup=False)
+        else:
+            self.notify(f"Undone: {undone.type.replace('_', ' ')}", markup=False)
+        self._record()
+
+    def action_pause(self) -> None:
+        self.writer.toggle_pause()
+        self._record()
+
+    def action_end(self) -> None:
+        figures = self.live.figures()
+        flags = sum(isinstance(e, Flag) for e in figures.timeline.events)
+
+        def confirmed(end: bool | None) -> None:
+            if end:
+                self.writer.end()
+                self._record()
+
+        self.app.push_screen(EndScreen(figures, self.names, flags), confirmed)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
 
     def action_leave(self) -> None:
         self.live.close()

@@ -1,0 +1,51 @@
+"""End the session? The summary figures first, so the co-facilitator ends it knowingly."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from cofacil.display import duration, visible
+from cofacil.dynamics import SessionFigures
+
+
+class EndScreen(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("y,enter", "finish(True)", "End session"),
+        Binding("escape,n", "finish(False)", "Keep going"),
+    ]
+
+    def __init__(self, figures: SessionFigures, names: dict[str, str], flags: int) -> None:
+        super().__init__()
+        self.figures = figures
+        self.names = names
+        self.flags = flags
+
+    def compose(self) -> ComposeResult:
+        f = self.figures
+        quiet = ", ".join(visible(self.names.get(m, m)) for m in f.not_yet_spoken) or "nobody"
+        lines = [
+            f"Active time   {duration(f.active)}",
+            f"Talk          {duration(f.talk)}  (members {duration(f.member_talk)}, "
+            f"facilitators {duration(f.facilitator_talk)})",
+            f"Silence       {duration(f.silence)}  (longest {duration(f.longest_silence)})",
+            f"Balance       {f.balance:.0%} (100% = everyone equal)",
+            f"Not yet heard {quiet}",
+            f"Flags         {self.flags}",
+        ]
+        with Vertical(classes="form"):
+            yield Static(Text("End the session?"), classes="form-title")
+            yield Static(Text("\n".join(lines)))
+            with Horizontal(classes="form-buttons"):
+                yield Button("End session (y)", variant="error", id="end", compact=True)
+                yield Button("Keep going (n)", id="keep", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "end")
+
+    def action_finish(self, end: bool) -> None:
+        self.dismiss(end)

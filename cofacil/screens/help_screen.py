@@ -1,0 +1,41 @@
+"""The co-facilitator's keys, at a glance."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS = """\
+1–9, 0      that seat's member speaks (the same key again: they stop)
+! @ # … )   seats 11–20 (shift + digit)
+l  c        the lead therapist / the co-facilitator speaks
+space       silence: nobody speaks
+i + key     that person cuts in on the speaker (an interruption)
+o           an observation about the speaker (@name, #tag; Enter saves)
+f           a flag: a safety concern, always shown first
+k + key     a one-key code about the speaker (a digit first: about that member)
+g  n        start or end a go-round / the next person in it
+a + key     a late arrival comes in, or someone leaves early
+u           undo the last thing recorded (kept as a correction)
+p           break: the clocks stop; p again resumes
+e           end the session (shows the figures first)
+q           leave this screen (the session stays open)
+ctrl+p      every action by name
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form help"):
+            yield Static(Text("Keys in a live session"), classes="form-title")
+            yield Static(Text(KEYS))
+            yield Static(Text("Escape, ? or q closes this"), classes="form-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,155 @@
+"""The member circle: everyone around an ellipse in seat order, drawn to fit the widget.
+
+The lead therapist sits at the top and the co-facilitator at the bottom (where the person holding
+the tablet sees themselves); members fill the ring clockwise in today's seat order. Each seat
+shows its key and name, and under it talk time and share. The speaker is drawn reversed; absent
+members dim; a present member who has not spoken yet is marked `·`, one silent too long `…`.
+Clicking (tapping) a seat chooses that person as the speaker.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual.events import Click
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from cofacil.display import duration, visible
+
+LABEL_WIDTH = 12
+
+
+@dataclass(frozen=True)
+class Seat:
+    """What one seat shows; the screen builds these from the dynamics figures."""
+
+    id: str
+    key: str
+    name: str
+    talk: float
+    share: float
+    speaking: bool = False
+    absent: bool = False
+    not_spoken: bool = False
+    quiet_too_long: bool = False
+    next_in_round: bool = False
+
+
+class MemberCircle(Widget, can_focus=False):
+    COMPONENT_CLASSES = {
+        "member-circle--outline",
+        "member-circle--speaking",
+        "member-circle--absent",
+        "member-circle--quiet",
+        "member-circle--next",
+    }
+    DEFAULT_CSS = """
+    MemberCircle {
+        width: 1fr;
+        height: 1fr;
+        min-height: 9;
+    }
+    MemberCircle > .member-circle--outline { color: $foreground 30%; }
+    MemberCircle > .member-circle--speaking { background: $accent; color: $text; text-style: bold; }
+    MemberCircle > .member-circle--absent { color: $foreground 40%; }
+    MemberCircle > .member-circle--quiet { color: $warning; text-style: bold; }
+    MemberCircle > .member-circle--next { color: $primary; text-style: bold underline; }
+    """
+
+    seats: reactive[tuple[Seat, ...]] = reactive((), layout=False)
+
+    class SpeakerChosen(Message):
+        def __init__(self, participant: str) -> None:
+            super().__init__()
+            self.participant = participant
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._hitboxes: list[tuple[int, int, int, int, str]] = []
+
+    @staticmethod
+    def ring(seats: tuple[Seat, ...], lead: str, cofac: str) -> list[Seat]:
+        """Lead at the top, members clockwise, co-facilitator at the bottom."""
+        members = [s for s in seats if s.id not in (lead, cofac)]
+        head = next((s for s in seats if s.id == lead), None)
+        foot = next((s for s in seats if s.id == cofac), None)
+        half = (len(members) + 1) // 2
+        ring = [head, *members[:half], foot, *members[half:]]
+        return [s for s in ring if s is not None]
+
+    def render(self) -> Text:
+        width, height = self.size.width, self.size.height
+        grid = [[" "] * width for _ in range(height)]
+        styles: list[list[Style | None]] = [[None] * width for _ in range(height)]
+        self._hitboxes = []
+        seats = self.ring(self.seats, "lead", "cofac")
+        if width < 8 or height < 5 or not seats:
+            return Text("")
+        cx, cy = (width - 1) / 2, (height - 1) / 2
+        rx = max(1.0, (width - LABEL_WIDTH) / 2)
+        ry = max(1.0, (height - 3) / 2)
+        outline = self.get_component_rich_style("member-circle--outline")
+        for step in range(0, 360, 4):
+            angle = math.radians(step)
+            x, y = round(cx + rx * math.cos(angle)), round(cy + ry * math.sin(angle))
+            if 0 <= x < width and 0 <= y < height:
+                grid[y][x], styles[y][x] = "·", outline
+        for index, seat in enumerate(seats):
+            angle = -math.pi / 2 + 2 * math.pi * index / len(seats)
+            x = cx + rx * math.cos(angle)
+            y = cy + ry * math.sin(angle)
+            self._place(grid, styles, seat, round(x), round(y))
+        text = Text()
+        for row, (chars, row_styles) in enumerate(zip(grid, styles, strict=True)):
+            for char, style in zip(chars, row_styles, strict=True):
+                text.append(char, style or "")
+            if row < height - 1:
+                text.append("\n")
+        return text
+
+    def _place(
+        self, grid: list[list[str]], styles: list[list[Style | None]], seat: Seat, x: int, y: int
+    ) -> None:
+        width, height = len(grid[0]), len(grid)
+        marker = "…" if seat.quiet_too_long else "·" if seat.not_spoken else " "
+        if seat.next_in_round:
+            marker = "›"
+        name = visible(seat.name)
+        line1 = f"{seat.key} {name}"[: LABEL_WIDTH - 1] + marker
+        line2 = "absent" if seat.absent else f"{duration(seat.talk)} {seat.share:.0%}"
+        part = (
+            "speaking"
+            if seat.speaking
+            else "absent"
+            if seat.absent
+            else "next"
+            if seat.next_in_round
+            else "quiet"
+            if seat.quiet_too_long
+            else None
+        )
+        style = self.get_component_rich_style(f"member-circle--{part}") if part else Style()
+        label_width = max(len(line1), len(line2))
+        left = max(0, min(width - label_width, x - label_width // 2))
+        # Labels grow outwards from the ring, so neighbours at the top and bottom stay apart.
+        top = max(0, min(height - 2, y if y > (height - 1) / 2 else y - 1))
+        for row, line in ((top, line1), (top + 1, line2)):
+            if row >= height:
+                continue
+            padded = line.center(label_width)
+            for i, char in enumerate(padded):
+                if 0 <= left + i < width:
+                    grid[row][left + i] = char
+                    styles[row][left + i] = style
+        self._hitboxes.append((left, top, left + label_width, top + 2, seat.id))
+
+    def on_click(self, event: Click) -> None:
+        for x0, y0, x1, y1, participant in self._hitboxes:
+            if x0 <= event.x < x1 and y0 <= event.y < y1:
+                self.post_message(self.SpeakerChosen(participant))
+                return

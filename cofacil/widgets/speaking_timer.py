@@ -1,0 +1,66 @@
+"""Who is speaking and for how long, in large digits; the session clock; a go-round's cue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Digits, Static
+
+from cofacil.display import duration, visible
+
+
+@dataclass(frozen=True)
+class TimerState:
+    speaker: str | None  # display name, or None in a silence
+    turn: float  # seconds of the current turn, or of the current silence
+    elapsed: float  # active session time
+    planned: float  # planned length, seconds
+    paused: bool = False
+    ended: bool = False
+    round_line: str = ""  # "Check-in: next Maya · 3 of 8"
+    over_budget: bool = False
+
+
+class SpeakingTimer(Vertical):
+    DEFAULT_CSS = """
+    SpeakingTimer { height: auto; padding: 0 1; }
+    SpeakingTimer #timer-who { text-style: bold; }
+    SpeakingTimer Digits { width: auto; }
+    SpeakingTimer.-silence Digits { color: $text-muted; }
+    SpeakingTimer.-over Digits { color: $warning; }
+    SpeakingTimer.-paused Digits { color: $text-muted; }
+    SpeakingTimer #timer-clock { color: $text-muted; }
+    SpeakingTimer #timer-round { color: $primary; text-style: bold; }
+    SpeakingTimer.-over #timer-round { color: $warning; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="timer-who")
+        yield Digits("0:00", id="timer-digits")
+        yield Static(id="timer-clock")
+        yield Static(id="timer-round")
+
+    def show(self, state: TimerState) -> None:
+        if state.ended:
+            who = "Session ended"
+        elif state.paused:
+            who = "Break · p resumes"
+        elif state.speaker is None:
+            who = "Silence"
+        else:
+            who = visible(state.speaker)
+        self.query_one("#timer-who", Static).update(Text(who))
+        self.query_one("#timer-digits", Digits).update(duration(state.turn))
+        remaining = state.planned - state.elapsed
+        left = f"{duration(remaining)} left" if remaining >= 0 else f"{duration(-remaining)} over"
+        clock = f"{duration(state.elapsed)} of {duration(state.planned)} · {left}"
+        self.query_one("#timer-clock", Static).update(Text(clock))
+        round_line = self.query_one("#timer-round", Static)
+        round_line.update(Text(state.round_line))
+        round_line.display = bool(state.round_line)
+        self.set_class(state.speaker is None and not state.paused, "-silence")
+        self.set_class(state.paused, "-paused")
+        self.set_class(state.over_budget, "-over")
