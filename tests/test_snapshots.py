@@ -23,16 +23,26 @@ def test_home(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(tmp_path, clock=clock), terminal_size=size)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+LIVE_SIZES = [(80, 24), (120, 40), (60, 30), (100, 30)]
+
+
+@pytest.mark.parametrize("size", LIVE_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_live_session_mid_turn(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    """Seventeen minutes in: Theo speaking, Ines quiet for too long, a flag in the pane."""
     clock = FakeClock(START)
     app = make_app(tmp_path, clock=clock, demo=True)
 
-    async def run_before(pilot) -> None:
-        for key, seconds in (("2", 95), ("l", 20), ("5", 61), ("2", 30), ("7", 42)):
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        for key, seconds in (("7", 60), ("2", 95), ("l", 20), ("5", 300), ("3", 200)):
             await pilot.press(key)
             clock.advance(seconds)
-        app.screen.redraw()
+        await pilot.press("o", *"tearful about work #emotion", "enter")
+        await pilot.press("f", *"not sleeping, no point", "enter")
+        await pilot.press("c")
+        clock.advance(15)
+        await pilot.press("2")
+        clock.advance(340)
+        app.screen.tick()
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -3,7 +3,8 @@
 The lead therapist sits at the top and the co-facilitator at the bottom (where the person holding
 the tablet sees themselves); members fill the ring clockwise in today's seat order. Each seat
 shows its key and name, and under it talk time and share. The speaker is drawn reversed; absent
-members dim; a present member who has not spoken yet is marked `·`, one silent too long `…`.
+members dim; a present member who has not spoken yet is marked `○`, one silent too long `◷`
+(and in the warning colour), the next in a go-round `›`.
 Clicking (tapping) a seat chooses that person as the speaker.
 """
 
@@ -116,7 +117,7 @@ class MemberCircle(Widget, can_focus=False):
         self, grid: list[list[str]], styles: list[list[Style | None]], seat: Seat, x: int, y: int
     ) -> None:
         width, height = len(grid[0]), len(grid)
-        marker = "…" if seat.quiet_too_long else "·" if seat.not_spoken else " "
+        marker = "○" if seat.not_spoken else "◷" if seat.quiet_too_long else " "
         if seat.next_in_round:
             marker = "›"
         name = visible(seat.name)
