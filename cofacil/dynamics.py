@@ -224,9 +224,14 @@ def talk_seconds(events: Sequence[EventBase], now: Moment | None = None) -> dict
 # --- presence ------------------------------------------------------------------------------
 
 
-def presence(session: Session, tl: Timeline) -> dict[str, list[tuple[float, float]]]:
-    """For each member on the session's list, the stretches of active time they were in the
-    room. Absent members have none."""
+@dataclass(frozen=True)
+class Presence:
+    stretches: list[tuple[float, float]]  # active time in the room; absent: none
+    inside: bool  # in the room at the end of the log (or `now`)
+
+
+def presence(session: Session, tl: Timeline) -> dict[str, Presence]:
+    """For each member on the session's list, when they were in the room."""
 
     def at_wall(moment: datetime | None, default: float) -> float:
         if moment is None or tl.started_at is None:
@@ -240,7 +245,7 @@ def presence(session: Session, tl: Timeline) -> dict[str, list[tuple[float, floa
             (arrivals if event.change == "arrived" else departures).setdefault(
                 event.member, []
             ).append(t)
-    result: dict[str, list[tuple[float, float]]] = {}
+    result: dict[str, Presence] = {}
     members = set(session.attendance) | set(arrivals)
     for member in members:
         record = session.attendance.get(member)
@@ -263,7 +268,7 @@ def presence(session: Session, tl: Timeline) -> dict[str, list[tuple[float, floa
                 inside = None
         if inside is not None:
             stretches.append((inside, tl.end))
-        result[member] = stretches
+        result[member] = Presence(stretches, inside is not None)
     return result
 
 
@@ -378,9 +383,10 @@ def session_figures(
     for who in everyone:
         mine = by_speaker.get(who, [])
         lengths = [t.seconds for t in mine]
-        stretches = here.get(who)
+        where = here.get(who)
+        stretches = where.stretches if where is not None else None
         is_member = who not in FACILITATORS
-        present_now = bool(stretches) and stretches[-1][1] >= end if is_member else True
+        present_now = where.inside if where is not None else not is_member
         last_end = mine[-1].end if mine else None
         speaking = bool(mine) and mine[-1].open
         since = 0.0 if speaking else (end - last_end if last_end is not None else None)
@@ -407,12 +413,12 @@ def session_figures(
             interrupted_others=interrupted_others[who],
             was_interrupted=was_interrupted[who],
             present_seconds=sum(b - a for a, b in stretches) if stretches is not None else None,
-            status=_status(session, who, stretches, end) if is_member else "facilitator",
+            status=_status(session, who, where) if is_member else "facilitator",
             notes=notes.get(who, Counter()),
             codes=codes.get(who, Counter()),
         )
 
-    present_members = [m for m, s in here.items() if s]
+    present_members = [m for m, p in here.items() if p.stretches]
     transitions: Counter[tuple[str, str]] = Counter()
     silent_transitions: Counter[tuple[str, str]] = Counter()
     for before, after in pairwise(turns):
@@ -472,15 +478,13 @@ def _note_kind(event: EventBase) -> tuple[str, list[str]]:
     raise TypeError(type(event).__name__)
 
 
-def _status(
-    session: Session, member: str, stretches: list[tuple[float, float]] | None, end: float
-) -> str:
-    if not stretches:
+def _status(session: Session, member: str, where: Presence | None) -> str:
+    if where is None or not where.stretches:
         return "absent"
-    if stretches[-1][1] < end:
+    if not where.inside:
         return "left early"
     record = session.attendance.get(member)
-    if stretches[0][0] > 0 or (record is not None and record.status == "late"):
+    if where.stretches[0][0] > 0 or (record is not None and record.status == "late"):
         return "late"
     return "present"
 

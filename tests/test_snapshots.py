@@ -32,7 +32,7 @@ def test_live_session_mid_turn(snap_compare, tmp_path: Path, size: tuple[int, in
     clock = FakeClock(START)
     app = make_app(tmp_path, clock=clock, demo=True)
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         for key, seconds in (("7", 60), ("2", 95), ("l", 20), ("5", 300), ("3", 200)):
             await pilot.press(key)
             clock.advance(seconds)

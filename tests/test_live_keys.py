@@ -1,0 +1,231 @@
+"""Every key of the co-facilitator's contract, pressed as in the room, checked in the store."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from cofacil.__main__ import make_app
+from cofacil.clock import FakeClock
+from cofacil.demo import start_demo_session
+from cofacil.dynamics import effective
+from cofacil.live import LiveSession, SessionView
+from cofacil.models import (
+    COFAC,
+    LEAD,
+    AttendanceChanged,
+    CodedEvent,
+    Correction,
+    Flag,
+    Interruption,
+    Observation,
+    Paused,
+    Resumed,
+    RoundEnded,
+    RoundStarted,
+    SessionEnded,
+    TurnEnded,
+    TurnStarted,
+)
+from cofacil.screens.end_screen import EndScreen
+from cofacil.screens.help_screen import HelpScreen
+from cofacil.screens.session_screen import SessionScreen
+from cofacil.store import Store
+from cofacil.widgets.member_circle import MemberCircle
+
+START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: FakeClock):
+    return make_app(tmp_path, clock=clock, demo=True)
+
+
+def recorded(app) -> list:
+    """What the store holds (corrections applied), after the session's start."""
+    return effective(app.screen.live.events)[1:]
+
+
+def member(app, seat: int) -> str:
+    return app.screen.live.session.seats[seat - 1]
+
+
+async def test_lead_cofac_and_members(app, clock) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("l")
+        clock.advance(5)
+        await pilot.press("c", "1", "space", "3", "3")
+        kinds = [(type(e), getattr(e, "speaker", None)) for e in recorded(app)]
+        assert kinds == [
+            (TurnStarted, LEAD),
+            (TurnStarted, COFAC),
+            (TurnStarted, member(app, 1)),
+            (TurnEnded, member(app, 1)),
+            (TurnStarted, member(app, 3)),
+            (TurnEnded, member(app, 3)),
+        ]
+
+
+async def test_interruption_then_whose_key(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2", "i", "5")
+        cut = recorded(app)[-1]
+        assert isinstance(cut, Interruption)
+        assert (cut.by, cut.of) == (member(app, 5), member(app, 2))
+        assert app.screen.live.speaker() == member(app, 5)
+        await pilot.press("i", "x")  # not a person's key: nothing happens
+        assert recorded(app)[-1] is cut
+
+
+async def test_observation_addressed_mentions_tags(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("4", "o")
+        await pilot.press(*"upset, looks at @Maya #conflict", "enter")
+        note = recorded(app)[-1]
+        assert isinstance(note, Observation)
+        assert note.text == "upset, looks at @Maya #conflict"
+        assert note.about == [member(app, 4), member(app, 1)]
+        assert note.tags == ["conflict"]
+        # Letters typed into the note never act as keys: no undo, break or end happened.
+        assert not any(isinstance(e, (Correction, Paused, SessionEnded)) for e in recorded(app))
+
+
+async def test_note_completion_and_cancel_keys(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("o", *"with @Th", "right", "enter")
+        assert recorded(app)[-1].text == "with @Theo"
+        before = len(app.screen.live.events)
+        await pilot.press("o", *"abc", "escape")
+        await pilot.press("o", "backspace")  # Backspace on an empty line: the tablet's Escape
+        await pilot.press("1")  # keys work again once the note is closed
+        assert len(app.screen.live.events) == before + 1
+
+
+async def test_flag_stands_out(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("6", "f", *"talks of ending it", "enter")
+        flag = recorded(app)[-1]
+        assert isinstance(flag, Flag) and flag.about == [member(app, 6)]
+        await pilot.pause()
+        assert app.screen.query(".note-flag")
+
+
+async def test_code_about_speaker_or_chosen_member(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2", "k", "e")
+        code = recorded(app)[-1]
+        assert isinstance(code, CodedEvent)
+        assert (code.scheme, code.code, code.about) == ("quick", "emotion", [member(app, 2)])
+        await pilot.press("k", "7", "s")
+        assert recorded(app)[-1].about == [member(app, 7)]
+        await pilot.press("k", "escape")
+        assert isinstance(app.screen, SessionScreen)
+
+
+async def test_undo_chain(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("1", "2", "3", "u", "u")
+        assert app.screen.live.speaker() == member(app, 1)
+        assert sum(isinstance(e, Correction) for e in app.screen.live.events) == 2
+        await pilot.press("u", "u")
+        assert recorded(app) == []
+
+
+async def test_break_stops_the_clocks(app, clock) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("1")
+        clock.advance(10)
+        await pilot.press("p")
+        clock.advance(600)
+        assert app.screen.live.figures().participants[member(app, 1)].talk == 10
+        await pilot.press("p")
+        clock.advance(5)
+        assert [type(e) for e in recorded(app)][-2:] == [Paused, Resumed]
+        assert app.screen.live.figures().participants[member(app, 1)].talk == 15
+
+
+async def test_end_asks_with_the_figures_first(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("1", "e")
+        await pilot.pause()
+        assert isinstance(app.screen, EndScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert not app.screen.live.ended
+        await pilot.press("e", "y")
+        await pilot.pause()
+        assert app.screen.live.ended
+        await pilot.press("2")  # an ended session records nothing more
+        assert isinstance(app.screen.live.events[-1], SessionEnded)
+
+
+async def test_help_shows_the_keys(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+
+
+async def test_go_round_walks_the_circle(app, clock) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("g", "2", "i")  # a check-in, two minutes each
+        start = recorded(app)[-1]
+        assert isinstance(start, RoundStarted)
+        assert (start.kind, start.budget_seconds) == ("check-in", 120)
+        order = []
+        for _ in range(8):
+            await pilot.press("n")
+            order.append(app.screen.live.speaker())
+            clock.advance(130 if len(order) == 1 else 30)
+            if len(order) == 1:
+                app.screen.tick()
+                assert app.screen.query_one("#timer").has_class("-over")
+        assert order == app.screen.live.session.seats
+        await pilot.press("n")  # after the last person: the round ends
+        assert isinstance(recorded(app)[-1], RoundEnded)
+        assert app.screen.live.speaker() is None
+
+
+async def test_arrival_and_leaving(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("a", "8")
+        change = recorded(app)[-1]
+        assert isinstance(change, AttendanceChanged) and change.change == "left"
+        await pilot.press("a", "8")
+        assert recorded(app)[-1].change == "arrived"
+
+
+async def test_tapping_a_seat_makes_them_speak(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        circle = app.screen.query_one(MemberCircle)
+        x0, y0, _, _, who = circle._hitboxes[3]
+        await pilot.click(MemberCircle, offset=(x0, y0))
+        assert app.screen.live.speaker() == who
+
+
+async def test_read_only_view_follows_and_records_nothing(tmp_path: Path, clock) -> None:
+    store = Store(tmp_path, clock=clock)
+    session = start_demo_session(store)
+    writer = LiveSession(store, session.id)
+    from cofacil.app import CofacilApp
+
+    app = CofacilApp(Store(tmp_path, clock=clock))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.push_screen(SessionScreen(SessionView(app.store, session.id)))
+        await pilot.press("1", "o", "u")
+        assert len(store.read_events(session.id)) == 1
+        writer.speak(writer.session.seats[1])
+        app.screen.tick()  # the once-a-second refresh
+        assert app.screen.live.speaker() == writer.session.seats[1]
+    writer.close()
