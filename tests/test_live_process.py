@@ -1,0 +1,110 @@
+"""The real `cofacil demo` in a pseudo-terminal: keys typed, killed with -9, resumed exactly."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from cofacil.dynamics import effective
+from cofacil.live import LiveSession
+from cofacil.models import Observation, Reopened, TurnStarted
+from cofacil.store import Store
+
+COFACIL = str(Path(sys.executable).with_name("cofacil"))
+
+
+class Terminal:
+    """cofacil running in an 80x24 pseudo-terminal, its output drained in the background."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        env = {**os.environ, "TERM": "xterm-256color", "COFACIL_DATA_DIR": str(data_dir)}
+        self.process = subprocess.Popen(
+            [COFACIL, "demo"],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.output = bytearray()
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.output += chunk
+
+    def wait_for(self, text: bytes, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise AssertionError(f"{text!r} never appeared")
+            time.sleep(0.05)
+
+    def type(self, keys: str, pause: float = 0.3) -> None:
+        for key in keys:
+            os.write(self.master, key.encode())
+            time.sleep(pause)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        os.close(self.master)
+
+
+def wait_for_events(store: Store, session_id: str, count: int, timeout: float = 10) -> list:
+    deadline = time.monotonic() + timeout
+    while True:
+        events = store.read_events(session_id)
+        if len(events) >= count or time.monotonic() > deadline:
+            return events
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(not hasattr(pty, "openpty"), reason="needs a pseudo-terminal")
+def test_kill_mid_session_and_resume(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    term = Terminal(data)
+    try:
+        term.wait_for(b"Silence")
+        term.type("1")
+        term.type("o")
+        term.type("quiet today\r", pause=0.05)
+        term.type("3")
+        store = Store(data)
+        session = store.sessions()[-1]
+        events = wait_for_events(store, session.id, 4)
+    finally:
+        term.kill()  # mid-turn: Priya is speaking
+    kinds = [type(e) for e in effective(events)]
+    assert kinds[1:] == [TurnStarted, Observation, TurnStarted]
+
+    again = Terminal(data)  # a second run opens the same session, Priya still speaking
+    try:
+        again.wait_for(b"Priya")
+        resumed = wait_for_events(Store(data), session.id, 5)
+    finally:
+        again.kill()
+    assert isinstance(resumed[-1], Reopened)
+    live = LiveSession(Store(data), session.id)  # the lock died with the process
+    assert live.speaker() == live.session.seats[2]
+    live.close()
