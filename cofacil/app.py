@@ -10,7 +10,6 @@ from textual.screen import Screen
 
 from cofacil.commands import screen_commands
 from cofacil.live import LiveSession
-from cofacil.screens.home_screen import HomeScreen
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.store import Store
 
@@ -26,15 +25,25 @@ class CofacilApp(App[None]):
         self.store = store
         self._live = live
 
+    def show_home(self) -> None:
+        from cofacil.screens.home_screen import HomeScreen  # not needed to open a live session
+
+        if len(self.screen_stack) > 1:
+            self.switch_screen(HomeScreen(self.store))
+        else:
+            self.push_screen(HomeScreen(self.store))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from screen_commands(screen)
         yield from super().get_system_commands(screen)
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
-        self.push_screen(HomeScreen(self.store))
         if self._live is not None:
+            # Straight into the room: the home screen is built only when it is wanted.
             self.push_screen(SessionScreen(self._live))
+        else:
+            self.show_home()
         for notice in self.store.notices:
             self.notify(notice, title="Recovered", severity="warning", timeout=30, markup=False)
         self.store.notices.clear()

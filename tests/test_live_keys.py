@@ -34,6 +34,7 @@ from cofacil.screens.help_screen import HelpScreen
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.store import Store
 from cofacil.widgets.member_circle import MemberCircle
+from cofacil.widgets.observation_pane import ObservationPane
 
 START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))
 
@@ -114,7 +115,7 @@ async def test_flag_stands_out(app) -> None:
         flag = recorded(app)[-1]
         assert isinstance(flag, Flag) and flag.about == [member(app, 6)]
         await pilot.pause()
-        assert app.screen.query(".note-flag")
+        assert app.screen.query_one(ObservationPane).flag_count == 1
 
 
 async def test_code_about_speaker_or_chosen_member(app) -> None:
@@ -228,4 +229,25 @@ async def test_read_only_view_follows_and_records_nothing(tmp_path: Path, clock)
         writer.speak(writer.session.seats[1])
         app.screen.tick()  # the once-a-second refresh
         assert app.screen.live.speaker() == writer.session.seats[1]
+    writer.close()
+
+
+async def test_second_window_follows_read_only(tmp_path: Path, clock) -> None:
+    """The lead opens the session the co-facilitator is recording: it follows, read-only."""
+    store = Store(tmp_path, clock=clock)
+    session = start_demo_session(store)
+    writer = LiveSession(store, session.id)
+    app = make_app(tmp_path, clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SessionScreen) and not screen.live.writable
+        assert "read-only" in screen.sub_title
+        writer.speak(writer.session.seats[0])
+        screen.tick()
+        assert screen.live.speaker() == writer.session.seats[0]
     writer.close()

@@ -13,14 +13,13 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from cofacil import dynamics, roster
 from cofacil.display import duration, visible
-from cofacil.live import LiveSession, unfinished_session
+from cofacil.live import LiveSession, SessionView, unfinished_session
 from cofacil.models import GROUP_KIND_LABELS, Group, Member, Session, SessionEnded
 from cofacil.screens.group_form import group_form
 from cofacil.screens.member_form import member_form
-from cofacil.screens.report_screen import ReportScreen
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.screens.setup_screen import SetupScreen
-from cofacil.store import Store, StoreError
+from cofacil.store import SessionLocked, Store, StoreError
 
 
 class GroupScreen(Screen[None]):
@@ -150,6 +149,8 @@ class GroupScreen(Screen[None]):
             if session_id == self.unfinished:
                 self._open_live(session_id)
             else:
+                from cofacil.screens.report_screen import ReportScreen  # Markdown: load late
+
                 self.app.push_screen(ReportScreen(self.store, session_id))
         elif event.data_table.id == "roster":
             self.action_edit()
@@ -203,12 +204,17 @@ class GroupScreen(Screen[None]):
             self._open_live(self.unfinished)
 
     def _open_live(self, session_id: str) -> None:
+        view: SessionView
         try:
-            live = LiveSession(self.store, session_id)
+            view = LiveSession(self.store, session_id)
+        except SessionLocked:
+            # Recorded in another window (the co-facilitator's): follow it, read-only.
+            view = SessionView(self.store, session_id)
+            self.notify("Recorded in another window: following it read-only", markup=False)
         except StoreError as error:
             self.notify(str(error), severity="error", timeout=10, markup=False)
             return
-        self.app.push_screen(SessionScreen(live))
+        self.app.push_screen(SessionScreen(view))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -73,6 +73,7 @@ class SessionScreen(Screen[None]):
             COFAC: live.group.cofac,
         }
         self._known_tags: list[str] = []
+        self._round_active = False  # from the last redraw: `check_action` must stay cheap
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -120,6 +121,7 @@ class SessionScreen(Screen[None]):
         live = self.live
         present = set(live.present(figures))
         round_state = live.round_state(figures)
+        self._round_active = round_state is not None
         seats: list[Seat] = []
         for key, member in live.keys.items():
             p = figures.participants.get(member)
@@ -230,7 +232,7 @@ class SessionScreen(Screen[None]):
         if action in WRITING_ACTIONS and (not self.live.writable or self.live.ended):
             return False
         if action == "next_in_round":
-            return self.live.round_state(self.live.figures()) is not None
+            return self._round_active
         return True
 
     def _record(self) -> None:
@@ -365,7 +367,10 @@ class SessionScreen(Screen[None]):
 
     def action_leave(self) -> None:
         self.live.close()
-        self.app.pop_screen()
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:  # opened straight from `cofacil demo`: on to the home screen
+            self.app.show_home()  # type: ignore[attr-defined]
 
     def on_unmount(self) -> None:
         self.live.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -23,29 +24,48 @@ MARKS = {"observation": "•", "code": "◇", "flag": "⚑ FLAG", "technique": "
 
 
 class ObservationPane(VerticalScroll, can_focus=False):
+    """One text, redrawn only when the notes change (not on every key or clock tick)."""
+
+    COMPONENT_CLASSES = {"observation-pane--flag", "observation-pane--time"}
     DEFAULT_CSS = """
     ObservationPane { height: 1fr; padding: 0 1; }
-    ObservationPane > Static { width: 1fr; }
-    ObservationPane > .note-flag { background: $error 30%; text-style: bold; }
-    ObservationPane > .note-empty { color: $text-muted; }
+    ObservationPane > .observation-pane--flag { background: $error 35%; text-style: bold; }
+    ObservationPane > .observation-pane--time { color: $text-muted; }
+    ObservationPane > #notes-text { width: 1fr; }
     """
 
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._shown: list[NoteLine] | None = None
+
+    def compose(self):
+        yield Static(id="notes-text")
+
     def show(self, lines: list[NoteLine]) -> None:
-        """Redraw from the log (newest first); called when the log changes, not every second."""
-        self.remove_children()
-        if not lines:
-            self.mount(
-                Static(Text("Nothing noted yet · o observation · f flag"), classes="note-empty")
-            )
+        if lines == self._shown:
             return
-        widgets = []
+        self._shown = lines
+        if not lines:
+            empty = Text("Nothing noted yet · o observation · f flag", style="dim")
+            self.query_one("#notes-text", Static).update(empty)
+            return
+        flag = self.get_component_rich_style("observation-pane--flag")
+        when = self.get_component_rich_style("observation-pane--time")
+        text = Text()
         for line in reversed(lines):
-            text = Text()
-            text.append(f"{duration(line.at)} ", style="dim")
-            text.append(MARKS.get(line.kind, "•") + " ")
+            style = flag if line.kind == "flag" else Style()
+            text.append(
+                f"{duration(line.at)} ", style=style + when if line.kind != "flag" else style
+            )
+            text.append(MARKS.get(line.kind, "•") + " ", style=style)
             if line.about:
-                text.append(visible(line.about), style="bold")
-                text.append(": ")
-            text.append(visible(line.text))
-            widgets.append(Static(text, classes=f"note-{line.kind}"))
-        self.mount_all(widgets)
+                text.append(visible(line.about), style=style + Style(bold=True))
+                text.append(": ", style=style)
+            text.append(visible(line.text), style=style)
+            text.append("\n")
+        text.rstrip()
+        self.query_one("#notes-text", Static).update(text)
+
+    @property
+    def flag_count(self) -> int:
+        return sum(line.kind == "flag" for line in self._shown or [])
