@@ -37,6 +37,7 @@ from cofacil.models import (
     default_hotkey,
 )
 from cofacil.roster import new_session
+from cofacil.schemes import scheme_for
 from cofacil.store import Store
 
 DEMO_GROUP_ID = "demo-group"
@@ -51,7 +52,6 @@ TECHNIQUES = (
     "tips",
     "summarizing",
 )
-QUICK_CODES = ("emotion", "support", "conflict", "withdrawal", "insight")
 
 
 def demo_content() -> dict[str, Any]:
@@ -153,6 +153,7 @@ def _past_session(
     store.save_session(session)
 
     weights = {by_name[m["name"]].id: m["talk"] for m in content["members"]}
+    codes = [c.id for c in scheme_for("quick").codes if c.id != "risk"]
     lines = content["observations"]["lines"]
     tags = content["observations"]["tags"]
     script = _Script(start, epoch=f"demo-{number}")
@@ -186,7 +187,8 @@ def _past_session(
             name = group.member(member).name
             script.add(Observation, text=lines[i].format(m=name), about=[member], tags=[tags[i]])
         if rng.random() < 0.2 and speaker not in (LEAD, COFAC):
-            script.add(CodedEvent, scheme="quick", code=rng.choice(QUICK_CODES), about=[speaker])
+            code = rng.choice(codes)
+            script.add(CodedEvent, scheme="quick", code=code, about=[speaker])
         if speaker == LEAD and rng.random() < 0.5:
             towards = (
                 [] if rng.random() < 0.5 else [previous] if previous not in (LEAD, COFAC) else []
