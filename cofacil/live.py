@@ -19,6 +19,7 @@ from cofacil.models import (
     Flag,
     Group,
     Interruption,
+    Nudge,
     Observation,
     Paused,
     Reopened,
@@ -28,13 +29,14 @@ from cofacil.models import (
     Session,
     SessionEnded,
     SessionStarted,
+    TechniqueUsed,
     TurnEnded,
     TurnStarted,
 )
 from cofacil.store import SessionLog, Store
 
 # Undo walks back over what the co-facilitator recorded, not over the session's frame.
-_NOT_UNDOABLE = (SessionStarted, SessionEnded, Correction)
+_NOT_UNDOABLE = (SessionStarted, SessionEnded, Reopened, Correction, Nudge)
 
 
 def unfinished_session(store: Store, group_id: str, on: date | None = None) -> Session | None:
@@ -231,6 +233,12 @@ class LiveSession(SessionView):
             return None
         self.log.record(TurnStarted, speaker=state.next)
         return state.next
+
+    def technique(self, card: str, by: str, towards: list[str]) -> EventBase:
+        return self.log.record(TechniqueUsed, card=card, by=by, towards=towards)
+
+    def nudge(self, action: str, rule: str, card: str, about: list[str], reason: str) -> None:
+        self.log.record(Nudge, action=action, rule=rule, card=card, about=about, reason=reason)
 
     def undo(self) -> EventBase | None:
         """Undo the latest event still standing; returns it, or None if nothing is left."""

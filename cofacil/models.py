@@ -325,6 +325,18 @@ class RoundEnded(EventBase):
     type: Literal["round_ended"] = "round_ended"
 
 
+class Nudge(EventBase):
+    """The deck suggested a card (`shown`), the co-facilitator waved it off (`dismissed`) or
+    used it (`acted`): kept so the lead therapist can see what the deck offered and when."""
+
+    type: Literal["nudge"] = "nudge"
+    action: Literal["shown", "dismissed", "acted"]
+    rule: str = Field(min_length=1, max_length=40)  # silent-member, dominant-member, closing, ...
+    card: str = Field(min_length=1, max_length=40)
+    about: list[str] = Field(default_factory=list)
+    reason: str = Field(default="", max_length=300)
+
+
 class AttendanceChanged(EventBase):
     """Someone arrives late or leaves early during the session."""
 
@@ -380,6 +392,7 @@ EVENT_TYPES: tuple[type[EventBase], ...] = (
     Flag,
     RoundStarted,
     RoundEnded,
+    Nudge,
     AttendanceChanged,
     Correction,
     ReviewNote,

@@ -5,8 +5,11 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Signal = Literal["strong-emotion", "conflict"]
 
 
 class Code(BaseModel):
@@ -15,6 +18,8 @@ class Code(BaseModel):
     key: str = Field(min_length=1, max_length=1, pattern=r"^[^0-9\s]$")
     id: str = Field(min_length=1, max_length=40)
     label: str = Field(min_length=1, max_length=80)
+    area: str = ""  # a heading, e.g. Bales' four areas
+    signals: list[Signal] = Field(default_factory=list)  # what the live nudges listen for
 
 
 class Scheme(BaseModel):
@@ -37,6 +42,9 @@ class Scheme(BaseModel):
 
     def label(self, code_id: str) -> str:
         return next((c.label for c in self.codes if c.id == code_id), code_id)
+
+    def signals(self, code_id: str) -> list[str]:
+        return next((list(c.signals) for c in self.codes if c.id == code_id), [])
 
 
 class SchemeFile(BaseModel):

@@ -17,6 +17,7 @@ from cofacil.models import (
     Flag,
     Group,
     Member,
+    Nudge,
     Observation,
     Session,
     SessionStarted,
@@ -60,6 +61,9 @@ def events(draw: st.DrawFn) -> list:
     for seq, event_type in enumerate(draw(st.lists(st.sampled_from(EVENT_TYPES), max_size=15))):
         if event_type is Correction:
             fields = {"target": draw(FIELDS["target"]), "action": "undo"}
+        elif event_type is Nudge:
+            action = draw(st.sampled_from(["shown", "dismissed", "acted"]))
+            fields = {"action": action, "rule": "closing", "card": "summarizing"}
         else:
             fields = {n: draw(FIELDS[n]) for n in event_type.model_fields if n in FIELDS}
         result.append(event_type(seq=seq, at=NOW, mono=float(seq), epoch="e", **fields))

@@ -54,6 +54,10 @@ def recorded(app) -> list:
     return effective(app.screen.live.events)[1:]
 
 
+def last(app, kind: type):
+    return [e for e in recorded(app) if isinstance(e, kind)][-1]
+
+
 def member(app, seat: int) -> str:
     return app.screen.live.session.seats[seat - 1]
 
@@ -121,11 +125,11 @@ async def test_flag_stands_out(app) -> None:
 async def test_code_about_speaker_or_chosen_member(app) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("2", "k", "e")
-        code = recorded(app)[-1]
+        code = last(app, CodedEvent)
         assert isinstance(code, CodedEvent)
         assert (code.scheme, code.code, code.about) == ("quick", "emotion", [member(app, 2)])
         await pilot.press("k", "7", "s")
-        assert recorded(app)[-1].about == [member(app, 7)]
+        assert last(app, CodedEvent).about == [member(app, 7)]
         await pilot.press("k", "escape")
         assert isinstance(app.screen, SessionScreen)
 

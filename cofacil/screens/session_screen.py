@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cofacil import dynamics, notes
+from cofacil.deck import shipped_deck
 from cofacil.display import duration, visible
 from cofacil.live import LiveSession, SessionView
 from cofacil.models import (
@@ -27,11 +28,13 @@ from cofacil.models import (
     Observation,
     TechniqueUsed,
 )
+from cofacil.nudges import Suggestion, suggest
 from cofacil.schemes import scheme_for
 from cofacil.screens.code_screen import CodeScreen
 from cofacil.screens.end_screen import EndScreen
 from cofacil.screens.help_screen import HelpScreen
 from cofacil.screens.round_screen import RoundScreen
+from cofacil.widgets.deck_pane import DeckPane, DeckState
 from cofacil.widgets.member_circle import MemberCircle, Seat
 from cofacil.widgets.note_bar import NoteBar
 from cofacil.widgets.observation_pane import NoteLine, ObservationPane
@@ -39,12 +42,13 @@ from cofacil.widgets.speaking_timer import SpeakingTimer, TimerState
 
 WRITING_ACTIONS = {
     "silence", "speak", "interrupt", "observe", "flag", "code", "round", "next_in_round",
-    "arrival", "undo", "pause", "end",
+    "arrival", "undo", "pause", "end", "use_card", "dismiss_nudge",
 }  # fmt: skip
 
 
 class SessionScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (76, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     BINDINGS = [
         Binding("o", "observe", "Note"),
         Binding("f", "flag", "Flag"),
@@ -56,6 +60,12 @@ class SessionScreen(Screen[None]):
         Binding("g", "round", "Go-round", show=False),
         Binding("n", "next_in_round", "Next", show=False),
         Binding("a", "arrival", "Arrive/leave", show=False),
+        Binding("t", "use_card('lead')", "Used", show=False),
+        Binding("T", "use_card('cofac')", "Used by co-fac", show=False),
+        Binding("x", "dismiss_nudge", "Dismiss", show=False),
+        Binding("left_square_bracket", "card(-1)", "Card", key_display="[", show=False),
+        Binding("right_square_bracket", "card(1)", "Card", key_display="]", show=False),
+        Binding("slash", "find_card", "Find card", key_display="/", show=False),
         Binding("u", "undo", "Undo"),
         Binding("p", "pause", "Break"),
         Binding("e", "end", "End"),
@@ -74,6 +84,9 @@ class SessionScreen(Screen[None]):
         }
         self._known_tags: list[str] = []
         self._round_active = False  # from the last redraw: `check_action` must stay cheap
+        self.deck = shipped_deck()
+        self.card_index = 0  # the card on show: screen state, not data
+        self.suggestion: Suggestion | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -82,7 +95,7 @@ class SessionScreen(Screen[None]):
             with Vertical(id="live-side"):
                 yield SpeakingTimer(id="timer")
                 yield Static(id="pending")
-                yield Static(id="techniques")
+                yield DeckPane(id="deck")
                 yield ObservationPane(id="observations")
                 yield NoteBar(self._complete, id="note-bar")
         yield Footer()
@@ -152,6 +165,7 @@ class SessionScreen(Screen[None]):
                 round_line += f" · {duration(round_state.budget)} each"
                 if over:
                     round_line += " · time"
+        self._draw_deck(figures)
         self.query_one(SpeakingTimer).show(
             TimerState(
                 speaker=self.names.get(current.speaker, current.speaker) if current else None,
@@ -207,13 +221,47 @@ class SessionScreen(Screen[None]):
                 label = scheme_for(event.scheme).label(event.code)
                 lines.append(NoteLine(t, "code", self._about(event.about), label))
             elif isinstance(event, TechniqueUsed):
-                lines.append(NoteLine(t, "technique", self._about(event.towards), event.card))
-                used.append(event.card)
+                card = self.deck.card(event.card)
+                name = card.name if card else event.card
+                lines.append(NoteLine(t, "technique", self._about(event.towards), name))
+                used.append(name)
         self._known_tags = tags
+        self._used = tuple(dict.fromkeys(used))
         self.query_one(ObservationPane).show(lines)
-        techniques = self.query_one("#techniques", Static)
-        techniques.update(Text("Techniques used: " + ", ".join(used)) if used else "")
-        techniques.display = bool(used)
+
+    def _draw_deck(self, figures: dynamics.SessionFigures) -> None:
+        """The deck, and a suggestion when the group's dynamics call for one."""
+        suggestion = suggest(self.live.session, figures, self.names)
+        if suggestion != self.suggestion:
+            if suggestion is not None:
+                self.card_index = self.deck.index(suggestion.cards[0])
+                if self.live.writable:
+                    self.writer.nudge(
+                        "shown",
+                        suggestion.rule,
+                        suggestion.cards[0],
+                        list(suggestion.about),
+                        suggestion.reason,
+                    )
+            self.suggestion = suggestion
+        card = self.deck.cards[self.card_index % len(self.deck.cards)]
+        about = list(suggestion.about) if suggestion else []
+        speaker = figures.current.speaker if figures.current else None
+        whom = about[0] if about else speaker if speaker not in (None, LEAD, COFAC) else None
+        nudge = ""
+        if suggestion is not None and card.id == suggestion.cards[0]:
+            nudge = suggestion.reason
+        self.query_one(DeckPane).show(
+            DeckState(
+                card=card,
+                position=self.card_index % len(self.deck.cards) + 1,
+                total=len(self.deck.cards),
+                name=self.names.get(whom) if whom else None,
+                nudge=nudge,
+                phrasing=suggestion.phrasing if nudge and suggestion else None,
+                used=getattr(self, "_used", ()),
+            )
+        )
 
     def _about(self, ids: list[str]) -> str:
         return ", ".join(self.names.get(i, i) for i in ids)
@@ -294,6 +342,15 @@ class SessionScreen(Screen[None]):
         self.query_one(NoteBar).open("flag", self.names.get(about, "") if about else "")
 
     def on_note_bar_saved(self, message: NoteBar.Saved) -> None:
+        if message.kind == "find":
+            self.query_one(NoteBar).close()
+            hits = self.deck.find(message.text)
+            if hits:
+                self.card_index = self.deck.index(hits[0].id)
+                self._draw_deck(self.live.figures())
+            else:
+                self.notify(f"No card matches {visible(message.text)}", markup=False)
+            return
         about = self._addressee()
         subjects = [about] if about and about not in (LEAD, COFAC) else []
         subjects += [
@@ -337,6 +394,44 @@ class SessionScreen(Screen[None]):
 
     def action_next_in_round(self) -> None:
         self.writer.next_in_round()
+        self._record()
+
+    def action_card(self, step: int) -> None:
+        self.card_index = (self.card_index + step) % len(self.deck.cards)
+        self._draw_deck(self.live.figures())
+
+    def action_find_card(self) -> None:
+        self.query_one(NoteBar).open("find", "")
+
+    def action_use_card(self, by: str) -> None:
+        """The card on show was used, towards whom the suggestion named or the speaker."""
+        card = self.deck.cards[self.card_index % len(self.deck.cards)]
+        suggestion = self.suggestion
+        if suggestion is not None and suggestion.cards[0] == card.id:
+            self.writer.technique(card.id, by, list(suggestion.about))
+            self.writer.nudge(
+                "acted", suggestion.rule, card.id, list(suggestion.about), suggestion.reason
+            )
+            self.suggestion = None
+        else:
+            speaker = self.live.speaker()
+            towards = [speaker] if speaker and speaker not in (LEAD, COFAC) else []
+            self.writer.technique(card.id, by, towards)
+        self.notify(f"Used: {card.name}", markup=False)
+        self._record()
+
+    def action_dismiss_nudge(self) -> None:
+        suggestion = self.suggestion
+        if suggestion is None:
+            return
+        self.writer.nudge(
+            "dismissed",
+            suggestion.rule,
+            suggestion.cards[0],
+            list(suggestion.about),
+            suggestion.reason,
+        )
+        self.suggestion = None
         self._record()
 
     def action_undo(self) -> None:

@@ -77,7 +77,8 @@ class NoteBar(Horizontal):
 
     def open(self, kind: str, about: str) -> None:
         self.kind = kind
-        label = ("⚑ Flag" if kind == "flag" else "Note") + (f" · {about}" if about else "")
+        label = {"flag": "⚑ Flag", "find": "Find card"}.get(kind, "Note")
+        label += f" · {about}" if about else ""
         self.query_one("#note-label", Static).update(Text(label))
         self.query_one("#note-limit", Static).update("")
         self.set_class(kind == "flag", "-flag")

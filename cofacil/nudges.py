@@ -1,0 +1,161 @@
+"""Live nudges: the deck notices the group's dynamics and offers the card that fits, quietly.
+
+Pure functions over the dynamics figures. A nudge never takes focus or makes a sound; the
+screen shows it beside the deck and records each one shown, dismissed or acted on as an event.
+A dismissed nudge stays quiet for a while (`snooze`), so the deck does not nag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cofacil.dynamics import SessionFigures
+from cofacil.models import FACILITATORS, CodedEvent, Nudge, Session
+from cofacil.schemes import scheme_for
+
+
+@dataclass(frozen=True)
+class NudgeSettings:
+    quiet_seconds: float = 600.0  # a present member silent this long while others talk
+    dominance_share: float = 0.5  # one member holds more than this of members' talk lately
+    dominance_min_seconds: float = 180.0  # ...and at least this much talk in it
+    window_seconds: float = 600.0  # "the last ten minutes"
+    closing_seconds: float = 600.0  # the last ten minutes of the planned time
+    code_recent_seconds: float = 180.0  # a strong-emotion or conflict code this recent
+    snooze_seconds: float = 600.0  # a dismissed nudge stays quiet this long
+
+
+# Which phrasing of the suggested card fits the moment (an index into the shipped card; an
+# edited deck still works, the card falls back to its first fitting phrasing).
+PHRASING = {
+    "silent-member": 2,  # facilitation: "...would you like to come in, or hold on to it?"
+    "dominant-member": 1,  # paraphrasing: "Let me check I've understood you, {name}..."
+    "closing": 3,  # summarizing: "We have about ten minutes left..."
+    "strong-emotion": 1,  # emotion identification: "...what's happening for you right now?"
+    "conflict": 2,  # discussion of the problem: "...could we first understand..."
+}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    rule: str
+    cards: tuple[str, ...]  # the first is shown; the others are named as alternatives
+    about: tuple[str, ...]
+    reason: str
+
+    @property
+    def phrasing(self) -> int | None:
+        return PHRASING.get(self.rule)
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        return (self.rule, self.about)
+
+
+def _snoozed(figures: SessionFigures, settings: NudgeSettings) -> set[tuple[str, tuple[str, ...]]]:
+    quiet: set[tuple[str, tuple[str, ...]]] = set()
+    end = figures.timeline.end
+    for event, t in zip(figures.timeline.events, figures.timeline.t, strict=True):
+        recent = end - t < settings.snooze_seconds
+        if isinstance(event, Nudge) and event.action in ("dismissed", "acted") and recent:
+            quiet.add((event.rule, tuple(event.about)))
+    return quiet
+
+
+def suggest(
+    session: Session,
+    figures: SessionFigures,
+    names: dict[str, str],
+    settings: NudgeSettings | None = None,
+) -> Suggestion | None:
+    """The one card worth offering now, with its reason, or None."""
+    settings = settings or NudgeSettings()
+    if figures.timeline.ended or figures.timeline.paused:
+        return None
+    snoozed = _snoozed(figures, settings)
+    for candidate in _candidates(session, figures, names, settings):
+        if candidate.key not in snoozed:
+            return candidate
+    return None
+
+
+def _candidates(
+    session: Session, figures: SessionFigures, names: dict[str, str], settings: NudgeSettings
+) -> list[Suggestion]:
+    found: list[Suggestion] = []
+    end = figures.timeline.end
+    name = lambda m: names.get(m, m)  # noqa: E731
+
+    # A code that says something strong just happened comes first.
+    for event, t in reversed(list(zip(figures.timeline.events, figures.timeline.t, strict=True))):
+        if end - t > settings.code_recent_seconds:
+            break
+        if not isinstance(event, CodedEvent):
+            continue
+        signals = scheme_for(event.scheme).signals(event.code)
+        about = tuple(event.about)
+        who = ", ".join(name(m) for m in about) or "the group"
+        if "strong-emotion" in signals:
+            found.append(
+                Suggestion(
+                    "strong-emotion",
+                    ("emotion_identification", "support"),
+                    about,
+                    f"Strong emotion coded for {who}",
+                )
+            )
+            break
+        if "conflict" in signals:
+            found.append(
+                Suggestion(
+                    "conflict",
+                    ("problem_discussion", "rehearsal"),
+                    about,
+                    f"Conflict coded for {who}",
+                )
+            )
+            break
+
+    # Someone present has been silent a long time while others spoke.
+    others_spoke = sum(figures.recent_talk.values()) > 0
+    quiet = [
+        (p.quiet_for, m)
+        for m, p in figures.participants.items()
+        if m not in FACILITATORS
+        and p.quiet_for is not None
+        and p.quiet_for >= settings.quiet_seconds
+        and p.status in ("present", "late")
+    ]
+    if quiet and others_spoke:
+        seconds, member = max(quiet)
+        never = figures.participants[member].turns == 0
+        how = "has not spoken yet" if never else f"silent for {int(seconds // 60)} min"
+        found.append(
+            Suggestion("silent-member", ("facilitation",), (member,), f"{name(member)} {how}")
+        )
+
+    # One member holding the floor in the last ten minutes.
+    recent = {m: s for m, s in figures.recent_talk.items() if m not in FACILITATORS}
+    total = sum(recent.values())
+    if total:
+        member, seconds = max(recent.items(), key=lambda kv: kv[1])
+        share = seconds / total
+        if share > settings.dominance_share and seconds >= settings.dominance_min_seconds:
+            found.append(
+                Suggestion(
+                    "dominant-member",
+                    ("paraphrasing", "summarizing"),
+                    (member,),
+                    f"{name(member)} holds {share:.0%} of members' talk in the last "
+                    f"{int(settings.window_seconds // 60)} min",
+                )
+            )
+
+    # The last ten minutes of the planned time.
+    remaining = session.planned_minutes * 60 - end
+    if remaining <= settings.closing_seconds:
+        minutes = max(0, int(remaining // 60))
+        found.append(
+            Suggestion("closing", ("summarizing",), (), f"{minutes} min of the planned time left")
+        )
+    return found

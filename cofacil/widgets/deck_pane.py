@@ -1,0 +1,58 @@
+"""The technique deck on the live screen: the current card, a suggestion when one fits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from cofacil.deck import TechniqueCard
+from cofacil.display import visible
+
+
+@dataclass(frozen=True)
+class DeckState:
+    card: TechniqueCard
+    position: int  # 1-based
+    total: int
+    name: str | None  # whom the phrasings address
+    nudge: str = ""  # the reason, when the card is a suggestion
+    phrasing: int | None = None  # the phrasing that fits the suggestion
+    used: tuple[str, ...] = ()  # names of cards used this session
+
+
+class DeckPane(Vertical, can_focus=False):
+    DEFAULT_CSS = """
+    DeckPane { height: auto; max-height: 8; padding: 0 1; border-top: hkey $foreground 20%; }
+    DeckPane #deck-purpose { display: none; }
+    DeckPane #deck-phrasing { max-height: 3; }
+    DeckPane #deck-used { max-height: 1; }
+    DeckPane #deck-nudge { color: $warning; text-style: bold; }
+    DeckPane #deck-title { text-style: bold; }
+    DeckPane #deck-purpose { color: $text-muted; max-height: 3; }
+    DeckPane #deck-used { color: $text-muted; }
+    """
+
+    def compose(self):
+        yield Static(id="deck-nudge")
+        yield Static(id="deck-title")
+        yield Static(id="deck-purpose")
+        yield Static(id="deck-phrasing")
+        yield Static(id="deck-used")
+
+    def show(self, state: DeckState) -> None:
+        card = state.card
+        nudge = self.query_one("#deck-nudge", Static)
+        nudge.update(Text(f"➜ {visible(state.nudge)} · t use · x dismiss") if state.nudge else "")
+        nudge.display = bool(state.nudge)
+        title = f"{card.name}  [{state.position}/{state.total}]"
+        self.query_one("#deck-title", Static).update(Text(title))
+        self.query_one("#deck-purpose", Static).update(Text(card.purpose))
+        self.query_one("#deck-phrasing", Static).update(
+            Text(f"“{visible(card.phrasing(state.name, state.phrasing))}”")
+        )
+        used = self.query_one("#deck-used", Static)
+        used.update(Text("Used: " + ", ".join(state.used)) if state.used else "")
+        used.display = bool(state.used)
