@@ -47,18 +47,16 @@ class Suggestion:
     def phrasing(self) -> int | None:
         return PHRASING.get(self.rule)
 
-    @property
-    def key(self) -> tuple[str, tuple[str, ...]]:
-        return (self.rule, self.about)
 
-
-def _snoozed(figures: SessionFigures, settings: NudgeSettings) -> set[tuple[str, tuple[str, ...]]]:
-    quiet: set[tuple[str, tuple[str, ...]]] = set()
+def _snoozed(figures: SessionFigures, settings: NudgeSettings) -> set[str]:
+    """Rules waved off or acted on lately: one dismissal quiets the rule, not just the member,
+    so the deck does not offer the next quiet member a second later."""
+    quiet: set[str] = set()
     end = figures.timeline.end
     for event, t in zip(figures.timeline.events, figures.timeline.t, strict=True):
         recent = end - t < settings.snooze_seconds
         if isinstance(event, Nudge) and event.action in ("dismissed", "acted") and recent:
-            quiet.add((event.rule, tuple(event.about)))
+            quiet.add(event.rule)
     return quiet
 
 
@@ -74,7 +72,7 @@ def suggest(
         return None
     snoozed = _snoozed(figures, settings)
     for candidate in _candidates(session, figures, names, settings):
-        if candidate.key not in snoozed:
+        if candidate.rule not in snoozed:
             return candidate
     return None
 

@@ -86,12 +86,14 @@ def create_group(
     kind: str = "discussion",
     lead: str = "Lead",
     cofac: str = "Co-facilitator",
+    coding_scheme: str = "quick",
 ) -> Group:
     group = _build(
         Group,
         "name",
         name=_name(name, "name", "group name"),
         kind=kind,
+        coding_scheme=coding_scheme,
         lead=_name(lead, "lead", "lead therapist's name"),
         cofac=_name(cofac, "cofac", "co-facilitator's name"),
         created_at=store.clock.now(),
@@ -101,7 +103,14 @@ def create_group(
 
 
 def update_group(
-    store: Store, group: Group, *, name: str, kind: str, lead: str, cofac: str
+    store: Store,
+    group: Group,
+    *,
+    name: str,
+    kind: str,
+    lead: str,
+    cofac: str,
+    coding_scheme: str | None = None,
 ) -> Group:
     changed = _build(
         Group,
@@ -112,6 +121,7 @@ def update_group(
             "kind": kind,
             "lead": _name(lead, "lead", "lead therapist's name"),
             "cofac": _name(cofac, "cofac", "co-facilitator's name"),
+            "coding_scheme": coding_scheme or group.coding_scheme,
             "members": group.members,
         },
     )

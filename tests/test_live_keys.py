@@ -20,12 +20,14 @@ from cofacil.models import (
     Correction,
     Flag,
     Interruption,
+    Nudge,
     Observation,
     Paused,
     Resumed,
     RoundEnded,
     RoundStarted,
     SessionEnded,
+    TechniqueUsed,
     TurnEnded,
     TurnStarted,
 )
@@ -255,3 +257,47 @@ async def test_second_window_follows_read_only(tmp_path: Path, clock) -> None:
         screen.tick()
         assert screen.live.speaker() == writer.session.seats[0]
     writer.close()
+
+
+async def test_deck_cards_find_and_mark_used(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert screen.deck.cards[screen.card_index].id == "facilitation"
+        await pilot.press("left_square_bracket")
+        assert screen.deck.cards[screen.card_index].id == "paraphrasing"
+        await pilot.press("slash", *"summ", "enter")
+        assert screen.deck.cards[screen.card_index].id == "summarizing"
+        await pilot.press("4", "t")  # the lead used it, towards the speaker
+        used = last(app, TechniqueUsed)
+        assert (used.card, used.by, used.towards) == ("summarizing", "lead", [member(app, 4)])
+        await pilot.press("space", "T")  # the co-facilitator, towards the whole group
+        used = last(app, TechniqueUsed)
+        assert (used.by, used.towards) == ("cofac", [])
+
+
+async def test_a_nudge_is_shown_dismissed_and_acted_on(app, clock) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        for key, seconds in (("1", 300), ("2", 200), ("3", 160)):
+            await pilot.press(key)
+            clock.advance(seconds)
+        screen.tick()  # eleven minutes in, five members have not said a word
+        shown = last(app, Nudge)
+        assert (shown.action, shown.rule, shown.card) == ("shown", "silent-member", "facilitation")
+        assert screen.deck.cards[screen.card_index].id == "facilitation"
+        await pilot.press("x")
+        assert last(app, Nudge).action == "dismissed"
+        screen.tick()
+        assert screen.suggestion is None  # waved off: the deck stays quiet for a while
+        for key, seconds in (("1", 250), ("2", 200), ("3", 210)):
+            await pilot.press(key)
+            clock.advance(seconds)
+        screen.tick()  # ten minutes on, the silence is still there: offered again
+        offered = screen.suggestion
+        assert offered is not None and offered.rule == "silent-member"
+        await pilot.press("t")
+        acted = last(app, Nudge)
+        assert acted.action == "acted" and acted.about == list(offered.about)
+        assert last(app, TechniqueUsed).towards == list(offered.about)
+        assert isinstance(screen, SessionScreen)  # nothing took the co-facilitator elsewhere

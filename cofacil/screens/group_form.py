@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from cofacil import roster
 from cofacil.models import GROUP_KIND_LABELS, Group
+from cofacil.schemes import shipped_schemes
 from cofacil.store import Store
 from cofacil.widgets.form import Field, FormScreen
 
 
 def group_form(store: Store, group: Group | None) -> FormScreen[Group]:
     kinds = tuple((label, kind) for kind, label in GROUP_KIND_LABELS.items())
+    schemes = tuple((s.name, s.id) for s in shipped_schemes().values())
     fields = [
         Field(
             "name",
@@ -32,6 +34,12 @@ def group_form(store: Store, group: Group | None) -> FormScreen[Group]:
             group.cofac if group else "Co-facilitator",
             "as named in the room",
             0,
+        ),
+        Field(
+            "coding_scheme",
+            "One-key codes in the room",
+            group.coding_scheme if group else "quick",
+            choices=schemes,
         ),
     ]
 
