@@ -10,9 +10,10 @@ The rules that make a messy real-life log give right figures:
   app recorded to the `reopened` event of the next run; monotonic readings of different runs
   are never compared). The session's end stops the clock.
 - **Turns.** A turn starts with `turn_started` (or the interrupter's `interruption`) and ends at
-  the next speaker's start, its own `turn_ended`, or the session's end. A break or a crash gap
-  freezes a turn rather than ending it, so it resumes with the group. A turn still open at the
-  end of the log is closed at the last known time (or at `now` on a live screen).
+  the next speaker's start, its own `turn_ended`, a break, or the session's end (after a break
+  nobody is speaking until someone starts). A crash gap freezes a turn instead: the app comes
+  back with the turn in progress. A turn still open at the end of the log is closed at the last
+  known time (or at `now` on a live screen).
 - **Overlap.** Two people talking at once is recorded as an interruption: the interrupter holds
   the floor from that instant and the interrupted turn ends there; both are counted (interrupted
   others / was interrupted), so talk time never counts two voices at once.
@@ -150,9 +151,10 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
             ended = True
         prev = event
     end = active
-    live = now is not None and prev is not None and not ended and paused_at is None
-    if live and now.epoch == prev.epoch:  # type: ignore[union-attr]
-        end += max(0.0, now.mono - prev.mono)  # type: ignore[union-attr]
+    if now is not None and prev is not None and not ended and paused_at is None:
+        # Another process's clock (a window following the session read-only) compares by the
+        # wall clock; this run's own clock by the monotonic one.
+        end += seconds_between(prev, now)
     return Timeline(
         events=log,
         t=times,
@@ -201,7 +203,7 @@ def turns_on(tl: Timeline) -> list[SpeakingTurn]:
             elif speaker is None:
                 speaker, since = event.by, t
         elif (kind == "turn_ended" and event.speaker == speaker) or (  # type: ignore[attr-defined]
-            kind == "session_ended" and speaker is not None
+            kind in ("session_ended", "paused") and speaker is not None
         ):
             turns.append(SpeakingTurn(speaker, since, t))  # type: ignore[arg-type]
             speaker = None

@@ -88,7 +88,8 @@ def known() -> tuple[Session, list[EventBase]]:
     log.at(130, TurnStarted, speaker=A)
     log.at(140, CodedEvent, scheme="quick", code="emotion", about=[A])
     log.at(150, Paused)
-    log.at(750, Resumed)  # a ten-minute break
+    log.at(750, Resumed)  # a ten-minute break: it ended A's turn
+    log.at(750, TurnStarted, speaker=A)  # A picks up again
     log.at(770, TurnEnded, speaker=A)
     log.at(780, TurnStarted, speaker=C)
     log.at(790, Flag, text="talked of not coping", about=[C])
@@ -114,7 +115,8 @@ def test_group_figures_on_a_known_log(known) -> None:
 def test_participant_figures_on_a_known_log(known) -> None:
     p = session_figures(*known).participants
     a = p[A]
-    assert (a.turns, a.talk, a.mean_turn, a.median_turn, a.longest_turn) == (2, 100, 50, 50, 60)
+    assert (a.turns, a.talk, a.median_turn, a.longest_turn) == (3, 100, 20, 60)
+    assert a.mean_turn == pytest.approx(100 / 3)
     assert a.first_spoke == 5 and a.since_spoke == 30
     assert a.share == pytest.approx(100 / 170) and a.member_share == pytest.approx(100 / 150)
     assert (a.was_interrupted, p[B].interrupted_others) == (1, 1)
@@ -203,7 +205,7 @@ def test_member_trends_in_session_order(known) -> None:
     s2 = s1.model_copy(update={"id": "s2", "number": 2})
     trends = member_trends([(s1, events), (s2, events[:3])])
     assert [r.number for r in trends[A]] == [1, 2]
-    assert trends[A][0].turns == 2 and trends[A][0].notes == 3
+    assert trends[A][0].turns == 3 and trends[A][0].notes == 3
     assert trends[D][0].status == "absent"
     assert LEAD not in trends
 
