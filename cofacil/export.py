@@ -10,6 +10,8 @@ rows of their own so the record is complete):
                  correction, review_note
     at           wall-clock time, ISO 8601 with offset
     elapsed_s    seconds since the session started, by the wall clock (breaks included)
+    active_s     the session clock as the live screen shows it: active seconds, breaks and
+                 crash gaps left out (empty for undone events and corrections)
     author       who recorded it: cofac or lead
     who          the acting participant: speaker, interrupter, technique user, or the member
                  whose attendance changed (a member's display name, or Lead / Co-facilitator)
@@ -38,6 +40,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from cofacil import dynamics
+from cofacil.deck import shipped_deck
 from cofacil.display import duration, visible
 from cofacil.models import (
     COFAC,
@@ -66,6 +69,7 @@ CSV_COLUMNS = (
     "type",
     "at",
     "elapsed_s",
+    "active_s",
     "author",
     "who",
     "about",
@@ -108,6 +112,11 @@ def from_json(text: str) -> tuple[Group, Session, list[EventBase]]:
     return export.group, export.session, export.parsed_events()
 
 
+def card_name(card_id: str) -> str:
+    card = shipped_deck().card(card_id)
+    return card.name if card else card_id
+
+
 def participant_name(group: Group, participant: str) -> str:
     if participant == LEAD:
         return group.lead
@@ -125,7 +134,9 @@ def _cell(value: str) -> str:
     return value
 
 
-def _csv_row(group: Group, event: EventBase, started: EventBase | None, undone: bool) -> list[str]:
+def _csv_row(
+    group: Group, event: EventBase, started: EventBase | None, active: float | None
+) -> list[str]:
     names = lambda ids: "; ".join(participant_name(group, i) for i in ids)  # noqa: E731
     who = about = text = tags = code = target = ""
     if isinstance(event, (TurnStarted, TurnEnded)):
@@ -155,6 +166,7 @@ def _csv_row(group: Group, event: EventBase, started: EventBase | None, undone: 
         event.type,  # type: ignore[attr-defined]
         event.at.isoformat(),
         f"{elapsed:.1f}",
+        "" if active is None else f"{active:.1f}",
         event.author,
         who,
         about,
@@ -162,20 +174,20 @@ def _csv_row(group: Group, event: EventBase, started: EventBase | None, undone: 
         tags,
         code,
         target,
-        "1" if undone else "0",
+        "1" if active is None and not isinstance(event, Correction) else "0",
     ]
     return [_cell(v) for v in row]
 
 
 def to_csv(group: Group, session: Session, events: Sequence[EventBase]) -> str:
     started = next((e for e in events if isinstance(e, SessionStarted)), None)
-    standing = {e.id for e in dynamics.effective(events)}
+    tl = dynamics.timeline(events)
+    active = {e.id: t for e, t in zip(tl.events, tl.t, strict=True)}  # standing events only
     out = io.StringIO()
     writer = csv.writer(out)  # RFC 4180: CRLF rows, any CR or LF inside a cell is quoted
     writer.writerow(CSV_COLUMNS)
     for event in events:
-        undone = not isinstance(event, Correction) and event.id not in standing
-        writer.writerow(_csv_row(group, event, started, undone))
+        writer.writerow(_csv_row(group, event, started, active.get(event.id)))
     return out.getvalue()
 
 
@@ -189,12 +201,14 @@ def md_text(text: str) -> str:
 
 
 def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> str:
-    log = dynamics.effective(events)
-    started = next((e for e in log if isinstance(e, SessionStarted)), None)
+    tl = dynamics.timeline(events)
+    log = tl.events
+    active = {e.id: t for e, t in zip(tl.events, tl.t, strict=True)}
     name = lambda pid: md_text(participant_name(group, pid))  # noqa: E731
 
     def when(event: EventBase) -> str:
-        return duration((event.at - started.at).total_seconds()) if started else "–"
+        """The session clock, as the live screen showed it (breaks left out)."""
+        return duration(active[event.id])
 
     lines = [
         f"# {md_text(group.name)} — session {session.number}",
@@ -238,7 +252,8 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         else:
             towards = ", ".join(name(m) for m in e.towards) or "the group"
             lines.append(
-                f"- {when(e)} — technique {md_text(e.card)} by {name(e.by)} towards {towards}"
+                f"- {when(e)} — technique: {md_text(card_name(e.card))} by {name(e.by)}"
+                f" towards {towards}"
             )
     if not notes:
         lines.append("- none")

@@ -83,7 +83,7 @@ async def test_create_group_add_members_reorder_attendance_start(tmp_path: Path)
         roster = again.screen.query_one("#roster", DataTable)
         assert [str(roster.get_row_at(i)[1]) for i in range(8)][-1] == "[b]Vi[/b]"
         sessions = again.screen.query_one("#sessions", DataTable)
-        assert sessions.row_count == 1 and "(open)" in str(sessions.get_row_at(0)[2])
+        assert sessions.row_count == 1 and str(sessions.get_row_at(0)[2]) == "open"
 
 
 async def test_bad_input_is_shown_next_to_the_field(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ class EndScreen(ModalScreen[bool]):
             f"Talk          {duration(f.talk)}  (members {duration(f.member_talk)}, "
             f"facilitators {duration(f.facilitator_talk)})",
             f"Silence       {duration(f.silence)}  (longest {duration(f.longest_silence)})",
-            f"Balance       {f.balance:.0%} (100% = everyone equal)",
+            f"Balance       {f.balance:.0%} of members' talk shared evenly (100%: all equal)",
             f"Not yet heard {quiet}",
             f"Flags         {self.flags}",
         ]

@@ -29,7 +29,7 @@ class GroupScreen(Screen[None]):
         Binding("r", "resume", "Resume"),
         Binding("a", "add_member", "Add"),
         Binding("e", "edit", "Edit"),
-        Binding("x", "toggle_left", "Left/back"),
+        Binding("x", "toggle_left", "Left group"),
         Binding("left_square_bracket", "move(-1)", "Seat up", key_display="["),
         Binding("right_square_bracket", "move(1)", "Seat down", key_display="]"),
         Binding("g", "edit_group", "Edit group"),
@@ -123,7 +123,7 @@ class GroupScreen(Screen[None]):
         return [
             Text(str(session.number)),
             Text(session.date.isoformat()),
-            Text(length if ended else f"{length} (open)"),
+            Text(length if ended else "open"),
             Text(f"{present}/{len(session.attendance)}"),
             Text("no"),  # sign-off arrives with the review
         ]

@@ -18,6 +18,9 @@ i + key     that person cuts in on the speaker (an interruption)
 o           an observation about the speaker (@name, #tag; Enter saves)
 f           a flag: a safety concern, always shown first
 k + key     a one-key code about the speaker (a digit first: about that member)
+[  ]  /     the technique deck: previous / next card, find a card by name
+t  T        the card on show was used, by the lead / by the co-facilitator
+x           wave off the deck's suggestion (it stays quiet for a while)
 g  n        start or end a go-round / the next person in it
 a + key     a late arrival comes in, or someone leaves early
 u           undo the last thing recorded (kept as a correction)

@@ -8,6 +8,8 @@ same screen follows it read-only.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -26,6 +28,7 @@ from cofacil.models import (
     CodedEvent,
     Flag,
     Observation,
+    Paused,
     TechniqueUsed,
 )
 from cofacil.nudges import Suggestion, suggest
@@ -67,8 +70,8 @@ class SessionScreen(Screen[None]):
         Binding("right_square_bracket", "card(1)", "Card", key_display="]", show=False),
         Binding("slash", "find_card", "Find card", key_display="/", show=False),
         Binding("u", "undo", "Undo"),
-        Binding("p", "pause", "Break"),
-        Binding("e", "end", "End"),
+        Binding("p", "pause", "Break", show=False),
+        Binding("e", "end", "End", show=False),
         Binding("question_mark", "help", "Keys", key_display="?"),
         Binding("q", "leave", "Leave"),
     ]
@@ -85,6 +88,7 @@ class SessionScreen(Screen[None]):
         self._known_tags: list[str] = []
         self._round_active = False  # from the last redraw: `check_action` must stay cheap
         self.deck = shipped_deck()
+        self.scheme = scheme_for(live.group.coding_scheme)
         self.card_index = 0  # the card on show: screen state, not data
         self.suggestion: Suggestion | None = None
 
@@ -138,16 +142,17 @@ class SessionScreen(Screen[None]):
         seats: list[Seat] = []
         for key, member in live.keys.items():
             p = figures.participants.get(member)
-            seats.append(
-                self._seat(
-                    key,
-                    member,
-                    p,
-                    figures,
-                    absent=member not in present,
-                    next_up=round_state is not None and round_state.next == member,
-                )
+            seat = self._seat(
+                key,
+                member,
+                p,
+                figures,
+                absent=member not in present,
+                next_up=round_state is not None and round_state.next == member,
             )
+            if seat.absent:
+                seat = replace(seat, away=self._away(member, p))
+            seats.append(seat)
         for key, who in (("l", LEAD), ("c", COFAC)):
             seats.append(self._seat(key, who, figures.participants.get(who), figures))
         self.query_one(MemberCircle).seats = tuple(seats)
@@ -160,16 +165,18 @@ class SessionScreen(Screen[None]):
                 f"{round_state.kind.capitalize()} {len(round_state.done)}/"
                 f"{len(round_state.order)} · n: {visible(nxt)}"
             )
-            if round_state.budget and current is not None:
-                over = current.seconds >= round_state.budget
-                round_line += f" · {duration(round_state.budget)} each"
-                if over:
-                    round_line += " · time"
+            if round_state.budget:
+                round_line += f" · {duration(round_state.budget)}"
+                over = current is not None and current.seconds >= round_state.budget
         self._draw_deck(figures)
         self.query_one(SpeakingTimer).show(
             TimerState(
                 speaker=self.names.get(current.speaker, current.speaker) if current else None,
-                turn=current.seconds if current else (figures.current_silence or 0.0),
+                turn=self._break_seconds(figures)
+                if figures.timeline.paused
+                else current.seconds
+                if current
+                else (figures.current_silence or 0.0),
                 elapsed=figures.active,
                 planned=live.session.planned_minutes * 60.0,
                 paused=figures.timeline.paused,
@@ -178,6 +185,17 @@ class SessionScreen(Screen[None]):
                 over_budget=over,
             )
         )
+
+    def _away(self, member: str, p: dynamics.ParticipantFigures | None) -> str:
+        """What an empty seat says: late (expected, not here yet), left, or absent."""
+        if p is not None and p.status == "left early":
+            return "left"
+        expected = self.live.session.attendance.get(member)
+        return "late" if expected is not None and expected.status == "late" else "absent"
+
+    def _break_seconds(self, figures: dynamics.SessionFigures) -> float:
+        paused = [e for e in figures.timeline.events if isinstance(e, Paused)]
+        return dynamics.seconds_between(paused[-1], self.live.now()) if paused else 0.0
 
     def _seat(
         self,
@@ -227,7 +245,7 @@ class SessionScreen(Screen[None]):
                 used.append(name)
         self._known_tags = tags
         self._used = tuple(dict.fromkeys(used))
-        self.query_one(ObservationPane).show(lines)
+        self.query_one(ObservationPane).show(lines, hint=self.live.writable)
 
     def _draw_deck(self, figures: dynamics.SessionFigures) -> None:
         """The deck, and a suggestion when the group's dynamics call for one."""
@@ -303,7 +321,7 @@ class SessionScreen(Screen[None]):
                 self.writer.interrupt(who)
             elif who not in (LEAD, COFAC):
                 change = self.writer.toggle_presence(who)
-                self.notify(f"{visible(self.names[who])} {change}", markup=False)
+                self.notify(f"{visible(self.names[who])} {change}", markup=False, timeout=2)
             self._record()
             return
         if who is not None:
@@ -367,7 +385,7 @@ class SessionScreen(Screen[None]):
         self.query_one(NoteBar).close()
 
     def action_code(self) -> None:
-        scheme = scheme_for(self.live.group.coding_scheme)
+        scheme = self.scheme
         about = self._addressee()
         about = about if about not in (LEAD, COFAC) else None
 
@@ -417,7 +435,7 @@ class SessionScreen(Screen[None]):
             speaker = self.live.speaker()
             towards = [speaker] if speaker and speaker not in (LEAD, COFAC) else []
             self.writer.technique(card.id, by, towards)
-        self.notify(f"Used: {card.name}", markup=False)
+        self.notify(f"Used: {card.name}", markup=False, timeout=2)
         self._record()
 
     def action_dismiss_nudge(self) -> None:
@@ -439,7 +457,7 @@ class SessionScreen(Screen[None]):
         if undone is None:
             self.notify("Nothing left to undo", markup=False)
         else:
-            self.notify(f"Undone: {undone.type.replace('_', ' ')}", markup=False)
+            self.notify(f"Undone: {undone.type.replace('_', ' ')}", markup=False, timeout=2)
         self._record()
 
     def action_pause(self) -> None:

@@ -36,6 +36,7 @@ class Seat:
     share: float
     speaking: bool = False
     absent: bool = False
+    away: str = "absent"  # what an empty seat says: absent, late (not here yet), left
     not_spoken: bool = False
     quiet_too_long: bool = False
     next_in_round: bool = False
@@ -122,7 +123,7 @@ class MemberCircle(Widget, can_focus=False):
             marker = "›"
         name = visible(seat.name)
         line1 = f"{seat.key} {name}"[: LABEL_WIDTH - 1] + marker
-        line2 = "absent" if seat.absent else f"{duration(seat.talk)} {seat.share:.0%}"
+        line2 = seat.away if seat.absent else f"{duration(seat.talk)} {seat.share:.0%}"
         part = (
             "speaking"
             if seat.speaking

@@ -45,6 +45,7 @@ class NoteBar(Horizontal):
     NoteBar.-open { display: block; }
     NoteBar #note-label { width: auto; padding-right: 1; text-style: bold; }
     NoteBar.-flag #note-label { color: $error; }
+    NoteBar #note-input { width: 1fr; }
     NoteBar #note-limit { color: $warning; width: auto; }
     """
 

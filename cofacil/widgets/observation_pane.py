@@ -41,12 +41,13 @@ class ObservationPane(VerticalScroll, can_focus=False):
     def compose(self):
         yield Static(id="notes-text")
 
-    def show(self, lines: list[NoteLine]) -> None:
+    def show(self, lines: list[NoteLine], hint: bool = True) -> None:
         if lines == self._shown:
             return
         self._shown = lines
         if not lines:
-            empty = Text("Nothing noted yet · o observation · f flag", style="dim")
+            keys = " · o observation · f flag" if hint else ""
+            empty = Text("Nothing noted yet" + keys, style="dim")
             self.query_one("#notes-text", Static).update(empty)
             return
         flag = self.get_component_rich_style("observation-pane--flag")

@@ -15,7 +15,7 @@ from cofacil.display import duration, visible
 @dataclass(frozen=True)
 class TimerState:
     speaker: str | None  # display name, or None in a silence
-    turn: float  # seconds of the current turn, or of the current silence
+    turn: float  # seconds of the current turn, the current silence, or the break so far
     elapsed: float  # active session time
     planned: float  # planned length, seconds
     paused: bool = False
@@ -51,7 +51,7 @@ class SpeakingTimer(Vertical):
         elif state.speaker is None:
             who = "Silence"
         else:
-            who = visible(state.speaker)
+            who = f"Speaking: {visible(state.speaker)}"
         self.query_one("#timer-who", Static).update(Text(who))
         self.query_one("#timer-digits", Digits).update(duration(state.turn))
         remaining = state.planned - state.elapsed
