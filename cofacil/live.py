@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from cofacil import dynamics
+from cofacil.library import Library, load_library
 from cofacil.models import (
     SEAT_KEYS,
     AttendanceChanged,
@@ -74,6 +75,7 @@ class SessionView:
             SEAT_KEYS[i]: member for i, member in enumerate(self.session.seats[: len(SEAT_KEYS)])
         }
         self._events: list[EventBase] = store.read_events(session_id) if load else []
+        self.library: Library = load_library(store)  # the deck and codes in use
 
     @property
     def events(self) -> list[EventBase]:

@@ -7,11 +7,12 @@ A dismissed nudge stays quiet for a while (`snooze`), so the deck does not nag.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cofacil.dynamics import SessionFigures
 from cofacil.models import FACILITATORS, CodedEvent, Nudge, Session
-from cofacil.schemes import scheme_for
+from cofacil.schemes import Scheme, scheme_for
 
 
 @dataclass(frozen=True)
@@ -65,20 +66,25 @@ def suggest(
     figures: SessionFigures,
     names: dict[str, str],
     settings: NudgeSettings | None = None,
+    schemes: Callable[[str], Scheme] = scheme_for,
 ) -> Suggestion | None:
     """The one card worth offering now, with its reason, or None."""
     settings = settings or NudgeSettings()
     if figures.timeline.ended or figures.timeline.paused:
         return None
     snoozed = _snoozed(figures, settings)
-    for candidate in _candidates(session, figures, names, settings):
+    for candidate in _candidates(session, figures, names, settings, schemes):
         if candidate.rule not in snoozed:
             return candidate
     return None
 
 
 def _candidates(
-    session: Session, figures: SessionFigures, names: dict[str, str], settings: NudgeSettings
+    session: Session,
+    figures: SessionFigures,
+    names: dict[str, str],
+    settings: NudgeSettings,
+    schemes: Callable[[str], Scheme],
 ) -> list[Suggestion]:
     found: list[Suggestion] = []
     end = figures.timeline.end
@@ -90,7 +96,7 @@ def _candidates(
             break
         if not isinstance(event, CodedEvent):
             continue
-        signals = scheme_for(event.scheme).signals(event.code)
+        signals = schemes(event.scheme).signals(event.code)
         about = tuple(event.about)
         who = ", ".join(name(m) for m in about) or "the group"
         if "strong-emotion" in signals:

@@ -293,6 +293,18 @@ class Store:
     def save_session(self, session: Session) -> None:
         self._upsert("sessions", session)
 
+    # a therapist's own content ----------------------------------------------------------
+
+    def read_user_file(self, name: str) -> str | None:
+        """A file the therapist put in the data folder (own deck or codes), or None."""
+        path = self.data_dir / name
+        try:
+            return path.read_text("utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as error:
+            raise StoreError(f"cannot read {path}: {error}") from None
+
     # exports ------------------------------------------------------------------------------
 
     def write_export(self, path: Path, text: str) -> None:

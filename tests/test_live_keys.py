@@ -285,7 +285,10 @@ async def test_a_nudge_is_shown_dismissed_and_acted_on(app, clock) -> None:
             await pilot.press(key)
             clock.advance(seconds)
         screen.tick()  # eleven minutes in, five members have not said a word
-        shown = last(app, Nudge)
+        screen.tick()  # the same situation a second later is not shown again
+        nudges = [e for e in recorded(app) if isinstance(e, Nudge) and e.rule == "silent-member"]
+        assert len(nudges) == 1
+        shown = nudges[0]
         assert (shown.action, shown.rule, shown.card) == ("shown", "silent-member", "facilitation")
         assert screen.deck.cards[screen.card_index].id == "facilitation"
         await pilot.press("x")
@@ -303,3 +306,16 @@ async def test_a_nudge_is_shown_dismissed_and_acted_on(app, clock) -> None:
         assert acted.action == "acted" and acted.about == list(offered.about)
         assert last(app, TechniqueUsed).towards == list(offered.about)
         assert isinstance(screen, SessionScreen)  # nothing took the co-facilitator elsewhere
+
+
+async def test_a_broken_own_deck_never_stops_the_session(tmp_path: Path, clock) -> None:
+    (tmp_path / "deck.toml").write_text("[[cards]]\nid = 3\n")
+    app = make_app(tmp_path, clock=clock, demo=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert len(app.screen.deck.cards) == 9
+        (problem,) = app.screen.live.library.problems
+        assert problem.startswith("deck.toml line 2: field 'cards.0.id'")
+        await pilot.press("1")
+        assert app.screen.live.speaker() == member(app, 1)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from cofacil import roster
+from cofacil.library import load_library
 from cofacil.models import GROUP_KIND_LABELS, Group
-from cofacil.schemes import shipped_schemes
 from cofacil.store import Store
 from cofacil.widgets.form import Field, FormScreen
 
 
 def group_form(store: Store, group: Group | None) -> FormScreen[Group]:
     kinds = tuple((label, kind) for kind, label in GROUP_KIND_LABELS.items())
-    schemes = tuple((s.name, s.id) for s in shipped_schemes().values())
+    schemes = tuple((s.name, s.id) for s in load_library(store).schemes.values())
     fields = [
         Field(
             "name",

@@ -19,7 +19,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cofacil import dynamics, notes
-from cofacil.deck import shipped_deck
 from cofacil.display import duration, visible
 from cofacil.live import LiveSession, SessionView
 from cofacil.models import (
@@ -32,7 +31,6 @@ from cofacil.models import (
     TechniqueUsed,
 )
 from cofacil.nudges import Suggestion, suggest
-from cofacil.schemes import scheme_for
 from cofacil.screens.code_screen import CodeScreen
 from cofacil.screens.end_screen import EndScreen
 from cofacil.screens.help_screen import HelpScreen
@@ -87,8 +85,8 @@ class SessionScreen(Screen[None]):
         }
         self._known_tags: list[str] = []
         self._round_active = False  # from the last redraw: `check_action` must stay cheap
-        self.deck = shipped_deck()
-        self.scheme = scheme_for(live.group.coding_scheme)
+        self.deck = live.library.deck
+        self.scheme = live.library.scheme(live.group.coding_scheme)
         self.card_index = 0  # the card on show: screen state, not data
         self.suggestion: Suggestion | None = None
 
@@ -109,6 +107,10 @@ class SessionScreen(Screen[None]):
         self.title = f"{visible(group.name)} · session {session.number}"
         self.sub_title = "" if self.live.writable else "read-only: recorded elsewhere"
         self.query_one("#pending", Static).display = False
+        for problem in self.live.library.problems:  # at opening, never mid-session
+            self.notify(
+                problem, title="Own deck or codes", severity="warning", timeout=15, markup=False
+            )
         self.redraw()
         self.set_interval(1.0, self.tick)
 
@@ -236,7 +238,7 @@ class SessionScreen(Screen[None]):
             elif isinstance(event, Flag):
                 lines.append(NoteLine(t, "flag", self._about(event.about), event.text))
             elif isinstance(event, CodedEvent):
-                label = scheme_for(event.scheme).label(event.code)
+                label = self.live.library.scheme(event.scheme).label(event.code)
                 lines.append(NoteLine(t, "code", self._about(event.about), label))
             elif isinstance(event, TechniqueUsed):
                 card = self.deck.card(event.card)
@@ -249,19 +251,20 @@ class SessionScreen(Screen[None]):
 
     def _draw_deck(self, figures: dynamics.SessionFigures) -> None:
         """The deck, and a suggestion when the group's dynamics call for one."""
-        suggestion = suggest(self.live.session, figures, self.names)
-        if suggestion != self.suggestion:
-            if suggestion is not None:
-                self.card_index = self.deck.index(suggestion.cards[0])
-                if self.live.writable:
-                    self.writer.nudge(
-                        "shown",
-                        suggestion.rule,
-                        suggestion.cards[0],
-                        list(suggestion.about),
-                        suggestion.reason,
-                    )
-            self.suggestion = suggestion
+        suggestion = suggest(
+            self.live.session, figures, self.names, schemes=self.live.library.scheme
+        )
+        if _situation(suggestion) != _situation(self.suggestion) and suggestion is not None:
+            self.card_index = self.deck.index(suggestion.cards[0])
+            if self.live.writable:
+                self.writer.nudge(
+                    "shown",
+                    suggestion.rule,
+                    suggestion.cards[0],
+                    list(suggestion.about),
+                    suggestion.reason,
+                )
+        self.suggestion = suggestion  # the same situation keeps its event, its figures move on
         card = self.deck.cards[self.card_index % len(self.deck.cards)]
         about = list(suggestion.about) if suggestion else []
         speaker = figures.current.speaker if figures.current else None
@@ -487,3 +490,8 @@ class SessionScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.live.close()
+
+
+def _situation(suggestion: Suggestion | None) -> tuple[str, tuple[str, ...]] | None:
+    """What a nudge is about; its reason's figures may change without it being a new one."""
+    return (suggestion.rule, suggestion.about) if suggestion else None

@@ -1,0 +1,93 @@
+"""The deck and coding schemes in use: the shipped ones, plus a therapist's own files.
+
+`deck.toml` and `coding_schemes.toml` in the data folder add cards and schemes, or replace the
+shipped ones with the same id. A broken file never stops the app: the shipped content is used
+and the problem is reported with the file, line and field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from cofacil.deck import Deck, shipped_deck
+from cofacil.schemes import Scheme, SchemeFile, shipped_schemes
+from cofacil.store import Store, StoreError
+
+DECK_FILE = "deck.toml"
+SCHEMES_FILE = "coding_schemes.toml"
+
+
+@dataclass(frozen=True)
+class Library:
+    deck: Deck
+    schemes: dict[str, Scheme]
+    problems: list[str] = field(default_factory=list)  # one line each, for the user
+
+    def scheme(self, scheme_id: str) -> Scheme:
+        return self.schemes.get(scheme_id) or self.schemes["quick"]
+
+    def card_name(self, card_id: str) -> str:
+        card = self.deck.card(card_id)
+        return card.name if card else card_id
+
+
+def _line_of(text: str, table: str, index: int, key: str | None) -> int | None:
+    """The line of `key` in the `index`-th `[[table]]` block (1-based), for error messages."""
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip() == f"[[{table}]]"]
+    if index >= len(starts):
+        return None
+    end = starts[index + 1] if index + 1 < len(starts) else len(lines)
+    if key:
+        for i in range(starts[index], end):
+            if re.match(rf"\s*{re.escape(key)}\s*=", lines[i]):
+                return i + 1
+    return starts[index] + 1
+
+
+def _problem(name: str, text: str, table: str, error: Exception) -> str:
+    if isinstance(error, tomllib.TOMLDecodeError):
+        return f"{name}: {error} (using the shipped content)"
+    assert isinstance(error, ValidationError)
+    first = error.errors()[0]
+    loc = first["loc"]
+    index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+    key = next((str(part) for part in loc[2:] if isinstance(part, str)), None)
+    line = _line_of(text, table, index, key)
+    where = f" line {line}" if line else ""
+    field_name = ".".join(str(p) for p in loc)
+    return f"{name}{where}: field '{field_name}': {first['msg']} (using the shipped content)"
+
+
+def load_library(store: Store) -> Library:
+    problems: list[str] = []
+
+    def read(name: str) -> str | None:
+        try:
+            return store.read_user_file(name)
+        except StoreError as error:
+            problems.append(f"{error} (using the shipped content)")
+            return None
+
+    deck = shipped_deck()
+    text = read(DECK_FILE)
+    if text is not None:
+        try:
+            own = Deck.model_validate(tomllib.loads(text))
+            merged = {c.id: c for c in deck.cards} | {c.id: c for c in own.cards}
+            deck = Deck(cards=list(merged.values()))
+        except (tomllib.TOMLDecodeError, ValidationError) as error:
+            problems.append(_problem(DECK_FILE, text, "cards", error))
+    schemes = dict(shipped_schemes())
+    text = read(SCHEMES_FILE)
+    if text is not None:
+        try:
+            own_schemes = SchemeFile.model_validate(tomllib.loads(text)).schemes
+            schemes |= {s.id: s for s in own_schemes}
+        except (tomllib.TOMLDecodeError, ValidationError) as error:
+            problems.append(_problem(SCHEMES_FILE, text, "schemes", error))
+    return Library(deck, schemes, problems)
