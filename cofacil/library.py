@@ -1,8 +1,18 @@
-"""The deck and coding schemes in use: the shipped ones, plus a therapist's own files.
+"""The deck, coding schemes and nudge settings in use: shipped, plus a therapist's own files.
 
 `deck.toml` and `coding_schemes.toml` in the data folder add cards and schemes, or replace the
-shipped ones with the same id. A broken file never stops the app: the shipped content is used
-and the problem is reported with the file, line and field.
+shipped ones with the same id; `nudges.toml` changes when the deck speaks up, e.g.
+
+    quiet_minutes = 12        # a present member silent this long while others talk
+    dominance_share = 0.6     # one member holds more than this of members' talk lately
+    dominance_min_minutes = 3
+    window_minutes = 10       # "lately"
+    closing_minutes = 10      # the last minutes of the planned time
+    code_recent_minutes = 3   # a strong-emotion or conflict code this recent
+    snooze_minutes = 10       # a dismissed suggestion stays quiet this long
+
+A broken file never stops the app: the shipped content (or the default settings) is used and
+the problem is reported with the file, line and field.
 """
 
 from __future__ import annotations
@@ -11,20 +21,46 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cofacil.deck import Deck, shipped_deck
+from cofacil.nudges import NudgeSettings
 from cofacil.schemes import Scheme, SchemeFile, shipped_schemes
 from cofacil.store import Store, StoreError
 
 DECK_FILE = "deck.toml"
 SCHEMES_FILE = "coding_schemes.toml"
+NUDGES_FILE = "nudges.toml"
+
+
+class NudgeSettingsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quiet_minutes: float = Field(default=10, gt=0, le=120)
+    dominance_share: float = Field(default=0.5, gt=0, lt=1)
+    dominance_min_minutes: float = Field(default=3, ge=0, le=60)
+    window_minutes: float = Field(default=10, gt=0, le=60)
+    closing_minutes: float = Field(default=10, ge=0, le=60)
+    code_recent_minutes: float = Field(default=3, gt=0, le=30)
+    snooze_minutes: float = Field(default=10, ge=0, le=120)
+
+    def settings(self) -> NudgeSettings:
+        return NudgeSettings(
+            quiet_seconds=self.quiet_minutes * 60,
+            dominance_share=self.dominance_share,
+            dominance_min_seconds=self.dominance_min_minutes * 60,
+            window_seconds=self.window_minutes * 60,
+            closing_seconds=self.closing_minutes * 60,
+            code_recent_seconds=self.code_recent_minutes * 60,
+            snooze_seconds=self.snooze_minutes * 60,
+        )
 
 
 @dataclass(frozen=True)
 class Library:
     deck: Deck
     schemes: dict[str, Scheme]
+    nudges: NudgeSettings = field(default_factory=NudgeSettings)
     problems: list[str] = field(default_factory=list)  # one line each, for the user
 
     def scheme(self, scheme_id: str) -> Scheme:
@@ -55,9 +91,16 @@ def _problem(name: str, text: str, table: str, error: Exception) -> str:
     assert isinstance(error, ValidationError)
     first = error.errors()[0]
     loc = first["loc"]
-    index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
-    key = next((str(part) for part in loc[2:] if isinstance(part, str)), None)
-    line = _line_of(text, table, index, key)
+    if table:
+        index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+        key = next((str(part) for part in loc[2:] if isinstance(part, str)), None)
+        line = _line_of(text, table, index, key)
+    else:
+        key = str(loc[0]) if loc else ""
+        lines = text.splitlines()
+        line = next(
+            (i + 1 for i, x in enumerate(lines) if re.match(rf"\s*{re.escape(key)}\s*=", x)), None
+        )
     where = f" line {line}" if line else ""
     field_name = ".".join(str(p) for p in loc)
     return f"{name}{where}: field '{field_name}': {first['msg']} (using the shipped content)"
@@ -90,4 +133,11 @@ def load_library(store: Store) -> Library:
             schemes |= {s.id: s for s in own_schemes}
         except (tomllib.TOMLDecodeError, ValidationError) as error:
             problems.append(_problem(SCHEMES_FILE, text, "schemes", error))
-    return Library(deck, schemes, problems)
+    nudges = NudgeSettings()
+    text = read(NUDGES_FILE)
+    if text is not None:
+        try:
+            nudges = NudgeSettingsFile.model_validate(tomllib.loads(text)).settings()
+        except (tomllib.TOMLDecodeError, ValidationError) as error:
+            problems.append(_problem(NUDGES_FILE, text, "", error))
+    return Library(deck, schemes, nudges, problems)

@@ -71,3 +71,14 @@ def test_unparsable_and_undecodable_files(store: Store, data_dir: Path) -> None:
     assert library.problems[0].startswith("deck.toml: ")
     assert "coding_schemes.toml" in library.problems[1]
     assert library.scheme("quick").codes
+
+
+def test_nudge_thresholds_are_settings(store: Store, data_dir: Path) -> None:
+    assert load_library(store).nudges.quiet_seconds == 600  # the default: ten minutes
+    (data_dir / "nudges.toml").write_text("quiet_minutes = 12\nsnooze_minutes = 5\n")
+    nudges = load_library(store).nudges
+    assert (nudges.quiet_seconds, nudges.snooze_seconds) == (720, 300)
+    (data_dir / "nudges.toml").write_text("quiet_minutes = 12\ndominance_share = 7\n")
+    library = load_library(store)
+    assert library.nudges.quiet_seconds == 600  # a broken file: the defaults, and a message
+    assert library.problems[0].startswith("nudges.toml line 2: field 'dominance_share'")

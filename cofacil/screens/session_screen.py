@@ -252,7 +252,11 @@ class SessionScreen(Screen[None]):
     def _draw_deck(self, figures: dynamics.SessionFigures) -> None:
         """The deck, and a suggestion when the group's dynamics call for one."""
         suggestion = suggest(
-            self.live.session, figures, self.names, schemes=self.live.library.scheme
+            self.live.session,
+            figures,
+            self.names,
+            self.live.library.nudges,
+            schemes=self.live.library.scheme,
         )
         if _situation(suggestion) != _situation(self.suggestion) and suggestion is not None:
             self.card_index = self.deck.index(suggestion.cards[0])
