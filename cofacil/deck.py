@@ -44,6 +44,15 @@ class TechniqueCard(BaseModel):
     objectives: list[Objective] = Field(min_length=1)
     kinds: list[GroupKind] = Field(min_length=1)
 
+    def others(self, shown: str, name: str | None) -> list[str]:
+        """The card's other phrasings that fit (named only when there is a name)."""
+        fitting = [p for p in self.phrasings if name or "{name}" not in p]
+        return [
+            p.replace("{name}", name or "")
+            for p in fitting
+            if p.replace("{name}", name or "") != shown
+        ]
+
     def phrasing(self, name: str | None, prefer: int | None = None) -> str:
         """The phrasing to show: `prefer` if it fits (it names someone only when there is a
         name), else the first one naming `name`, or with nobody to name one to the group."""

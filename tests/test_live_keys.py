@@ -319,3 +319,21 @@ async def test_a_broken_own_deck_never_stops_the_session(tmp_path: Path, clock) 
         assert problem.startswith("deck.toml line 2: field 'cards.0.id'")
         await pilot.press("1")
         assert app.screen.live.speaker() == member(app, 1)
+
+
+async def test_fast_typing_keeps_its_order(app) -> None:
+    """Keys arriving in one burst (a fast typist, a tablet's buffer) act in the order typed:
+    a code key right after `k` is a code, text right after `o` is text, never an action."""
+    from textual import events
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        for burst in ([*"2ke", *"oquiet, then left", "enter"], ["3"]):
+            for key in burst:
+                character = key if len(key) == 1 else None
+                app.post_message(events.Key("space" if key == " " else key, character))
+            await pilot.pause(0.3)
+        kinds = [type(e) for e in recorded(app) if not isinstance(e, Nudge)]
+        assert kinds == [TurnStarted, CodedEvent, Observation, TurnStarted]
+        assert last(app, Observation).text == "quiet, then left"
+        assert isinstance(app.screen, SessionScreen)

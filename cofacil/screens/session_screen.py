@@ -31,7 +31,6 @@ from cofacil.models import (
     TechniqueUsed,
 )
 from cofacil.nudges import Suggestion, suggest
-from cofacil.screens.code_screen import CodeScreen
 from cofacil.screens.end_screen import EndScreen
 from cofacil.screens.help_screen import HelpScreen
 from cofacil.screens.round_screen import RoundScreen
@@ -48,7 +47,7 @@ WRITING_ACTIONS = {
 
 
 class SessionScreen(Screen[None]):
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (76, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (76, "-wide"), (110, "-very-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     BINDINGS = [
         Binding("o", "observe", "Note"),
@@ -77,7 +76,8 @@ class SessionScreen(Screen[None]):
     def __init__(self, live: SessionView) -> None:
         super().__init__()
         self.live = live
-        self.pending: str | None = None  # "interrupt" or "arrival": waiting for whose key
+        self.pending: str | None = None  # "interrupt", "arrival" or "code": the next key's job
+        self.code_about: str | None = None
         self.names = {
             **{m.id: m.name for m in live.group.members},
             LEAD: live.group.lead,
@@ -312,10 +312,30 @@ class SessionScreen(Screen[None]):
         """After an event was stored: redraw from the log."""
         self.redraw()
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
+        """Every key of the room is handled here, in the order typed. (Left to the bindings,
+        a key typed right after `k` or `o` could overtake it and act on its own: the bindings
+        run only after the event has bubbled through the app's queue.)"""
+        action = self._key_actions().get(event.key)
         if not self.live.writable or self.live.ended:
+            if action in ("help", "leave"):
+                event.stop()
+                await self.run_action(action)
+            return
+        bar = self.query_one(NoteBar)
+        if bar.has_class("-open") and not bar.typing:
+            # Typed straight after `o`, before the input has taken focus: it is text, never
+            # a key of the screen (a fast "oquiet" must not become "leave").
+            event.stop()
+            event.prevent_default()
+            await bar.take(event)
             return
         who = self.live.keys.get(event.character or "")
+        if self.pending == "code":
+            event.stop()
+            event.prevent_default()
+            self._code_key(event, who)
+            return
         if self.pending is not None:
             event.stop()
             event.prevent_default()
@@ -334,6 +354,20 @@ class SessionScreen(Screen[None]):
         if who is not None:
             event.stop()
             self.action_speak(who)
+        elif action is not None:
+            event.stop()
+            event.prevent_default()
+            if self.check_action(action.partition("(")[0], ()):
+                await self.run_action(action)
+
+    def _key_actions(self) -> dict[str, str]:
+        """The screen's keys (from BINDINGS, which also feed the footer and the palette)."""
+        actions: dict[str, str] = {}
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            for key in binding.key.split(","):
+                actions[key.strip()] = binding.action
+        return actions
 
     def on_member_circle_speaker_chosen(self, message: MemberCircle.SpeakerChosen) -> None:
         if self.check_action("speak", ()):
@@ -392,17 +426,30 @@ class SessionScreen(Screen[None]):
         self.query_one(NoteBar).close()
 
     def action_code(self) -> None:
-        scheme = self.scheme
+        """`k`: the codes show in place (no dialog); the next key records one. A member's key
+        first says whom it is about."""
         about = self._addressee()
-        about = about if about not in (LEAD, COFAC) else None
+        self.code_about = about if about not in (LEAD, COFAC) else None
+        self.pending = "code"
+        self._show_code_prompt()
 
-        def coded(result: tuple[str, str | None] | None) -> None:
-            if result is not None:
-                code, member = result
-                self.writer.code(scheme.id, code, [member] if member else [])
-                self._record()
+    def _show_code_prompt(self) -> None:
+        who = visible(self.names[self.code_about]) if self.code_about else "the group"
+        codes = " · ".join(f"{c.key} {c.label}" for c in self.scheme.codes)
+        self._show_pending(f"Code about {who}: {codes} · a member's key: about them")
 
-        self.app.push_screen(CodeScreen(scheme, about, self.live.keys, self.names), coded)
+    def _code_key(self, event: events.Key, member: str | None) -> None:
+        if member is not None:
+            self.code_about = member
+            self._show_code_prompt()
+            return
+        self.pending = None
+        self._show_pending("")
+        code = self.scheme.by_key(event.character or "")
+        if code is None:
+            return  # any other key cancels
+        self.writer.code(self.scheme.id, code.id, [self.code_about] if self.code_about else [])
+        self._record()
 
     def action_round(self) -> None:
         if self.live.round_state(self.live.figures()) is not None:

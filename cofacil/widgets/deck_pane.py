@@ -28,10 +28,11 @@ class DeckPane(Vertical, can_focus=False):
     DeckPane { height: auto; max-height: 8; padding: 0 1; border-top: hkey $foreground 20%; }
     DeckPane #deck-purpose { display: none; }
     DeckPane #deck-phrasing { max-height: 3; }
+    DeckPane #deck-more { display: none; color: $text-muted; max-height: 3; }
     DeckPane #deck-used { max-height: 1; }
     DeckPane #deck-nudge { color: $warning; text-style: bold; }
     DeckPane #deck-title { text-style: bold; }
-    DeckPane #deck-purpose { color: $text-muted; max-height: 3; }
+    DeckPane #deck-purpose { color: $text-muted; max-height: 2; }
     DeckPane #deck-used { color: $text-muted; }
     """
 
@@ -40,6 +41,7 @@ class DeckPane(Vertical, can_focus=False):
         yield Static(id="deck-title")
         yield Static(id="deck-purpose")
         yield Static(id="deck-phrasing")
+        yield Static(id="deck-more")
         yield Static(id="deck-used")
 
     def show(self, state: DeckState) -> None:
@@ -50,8 +52,11 @@ class DeckPane(Vertical, can_focus=False):
         title = f"{card.name}  [{state.position}/{state.total}]"
         self.query_one("#deck-title", Static).update(Text(title))
         self.query_one("#deck-purpose", Static).update(Text(card.purpose))
-        self.query_one("#deck-phrasing", Static).update(
-            Text(f"“{visible(card.phrasing(state.name, state.phrasing))}”")
+        shown = card.phrasing(state.name, state.phrasing)
+        self.query_one("#deck-phrasing", Static).update(Text(f"“{visible(shown)}”"))
+        more = card.others(shown, state.name)[:2]
+        self.query_one("#deck-more", Static).update(
+            Text("\n".join(f"“{visible(p)}”" for p in more))
         )
         used = self.query_one("#deck-used", Static)
         used.update(Text("Used: " + ", ".join(state.used)) if state.used else "")

@@ -89,6 +89,25 @@ class NoteBar(Horizontal):
         field.can_focus = True
         field.focus()
 
+    @property
+    def typing(self) -> bool:
+        """The line has focus: keys reach it (and its own Enter, arrows) directly."""
+        return self.query_one(NoteInput).has_focus
+
+    async def take(self, event: events.Key) -> None:
+        """A key that reached the screen while the line is open (typed before the line had
+        focus): it belongs here, in order."""
+        field = self.query_one(NoteInput)
+        field.focus()
+        if event.key == "escape" or (event.key == "backspace" and not field.value):
+            self.post_message(self.Cancelled())
+        elif event.key == "enter":
+            await field.action_submit()
+        elif event.key == "backspace":
+            field.action_delete_left()
+        elif event.is_printable and event.character:
+            field.insert_text_at_cursor(event.character)
+
     def close(self) -> None:
         self.remove_class("-open")
         field = self.query_one(NoteInput)
