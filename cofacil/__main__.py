@@ -36,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo", parents=[common], help="open a live session of the demo group (made-up people)"
     )
+    rv = commands.add_parser(
+        "review", parents=[common], help="review a session (read-only; follows one in progress)"
+    )
+    rv.add_argument(
+        "--session", default="latest", metavar="ID|latest", help="session id (default: latest)"
+    )
     ex = commands.add_parser("export", parents=[common], help="export a session")
     ex.add_argument(
         "--session", default="latest", metavar="ID|latest", help="session id (default: latest)"
@@ -45,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def make_app(data_dir: Path, clock: Clock | None = None, *, demo: bool = False):
+def make_app(
+    data_dir: Path, clock: Clock | None = None, *, demo: bool = False, review: str | None = None
+):
     """The app on a data folder; tests reuse this with a fake clock."""
     from cofacil.app import CofacilApp  # Textual loads only when an app is wanted
     from cofacil.demo import start_demo_session
@@ -54,7 +62,9 @@ def make_app(data_dir: Path, clock: Clock | None = None, *, demo: bool = False):
     store = Store(data_dir, clock=clock)
     # Opened before the app runs, so a session held by another cofacil is a one-line error.
     live = LiveSession(store, start_demo_session(store).id) if demo else None
-    return CofacilApp(store, live=live)
+    if review is not None:  # "latest" or an id; an unknown one is a one-line error here
+        review = (store.latest_session() if review == "latest" else store.session(review)).id
+    return CofacilApp(store, live=live, review=review)
 
 
 def _open_store(data_dir: Path) -> Store:
@@ -84,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             _export(args, data_dir)
             return 0
-        app = make_app(data_dir, demo=args.command == "demo")
+        review = args.session if args.command == "review" else None
+        app = make_app(data_dir, demo=args.command == "demo", review=review)
         app.run()
         return app.return_code or 0
     except NotFound as error:

@@ -20,10 +20,13 @@ class CofacilApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
 
-    def __init__(self, store: Store, live: LiveSession | None = None) -> None:
+    def __init__(
+        self, store: Store, live: LiveSession | None = None, review: str | None = None
+    ) -> None:
         super().__init__()
         self.store = store
         self._live = live
+        self._review = review  # a session to open for review
 
     def show_home(self) -> None:
         from cofacil.screens.home_screen import HomeScreen  # not needed to open a live session
@@ -44,6 +47,11 @@ class CofacilApp(App[None]):
             self.push_screen(SessionScreen(self._live))
         else:
             self.show_home()
+            if self._review is not None:
+                from cofacil.live import SessionView
+                from cofacil.screens.review_screen import ReviewScreen
+
+                self.push_screen(ReviewScreen(SessionView(self.store, self._review)))
         for notice in self.store.notices:
             self.notify(notice, title="Recovered", severity="warning", timeout=30, markup=False)
         self.store.notices.clear()

@@ -51,7 +51,7 @@ class GroupScreen(Screen[None]):
         with Vertical(id="group-body"):
             yield Static(Text("Members · initials or a pseudonym will do"), classes="section-title")
             yield DataTable(id="roster", cursor_type="row", zebra_stripes=True)
-            yield Static(Text("Past sessions · Enter opens the report"), classes="section-title")
+            yield Static(Text("Past sessions · Enter opens the review"), classes="section-title")
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -149,9 +149,9 @@ class GroupScreen(Screen[None]):
             if session_id == self.unfinished:
                 self._open_live(session_id)
             else:
-                from cofacil.screens.report_screen import ReportScreen  # Markdown: load late
+                from cofacil.screens.review_screen import ReviewScreen
 
-                self.app.push_screen(ReportScreen(self.store, session_id))
+                self.app.push_screen(ReviewScreen(SessionView(self.store, session_id)))
         elif event.data_table.id == "roster":
             self.action_edit()
 

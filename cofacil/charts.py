@@ -1,0 +1,138 @@
+"""Charts as plain text, for the review screen and the md report. No Textual import.
+
+- `talk_bars`: talk time per person as bars with shares;
+- `timeline_rows`: who spoke when, one row per person, silences and breaks visible;
+- `interaction_circle`: members around a circle, lines between those who answered each other
+  (heavier for more), drawn with braille dots.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from cofacil.display import duration, visible
+from cofacil.dynamics import SessionFigures
+
+BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def _bar(fraction: float, width: int) -> str:
+    cells = max(0.0, min(1.0, fraction)) * width
+    full = int(cells)
+    part = BLOCKS[int((cells - full) * 8)] if full < width else ""
+    return ("█" * full + part.strip()).ljust(width)
+
+
+def talk_bars(figures: SessionFigures, names: dict[str, str], width: int = 60) -> list[str]:
+    """One line per person who spoke or was present, longest talk first."""
+    rows = [
+        (p.talk, who)
+        for who, p in figures.participants.items()
+        if p.turns or p.status in ("present", "late", "left early")
+    ]
+    rows.sort(key=lambda r: -r[0])
+    most = max((t for t, _ in rows), default=0.0) or 1.0
+    label = min(14, max((len(names.get(w, w)) for _, w in rows), default=4))
+    bar_width = max(8, width - label - 16)
+    lines = []
+    for talk, who in rows:
+        p = figures.participants[who]
+        name = visible(names.get(who, who))[:label].ljust(label)
+        lines.append(f"{name} {_bar(talk / most, bar_width)} {duration(talk):>6} {p.share:>4.0%}")
+    return lines
+
+
+def timeline_rows(
+    figures: SessionFigures, order: Sequence[str], names: dict[str, str], width: int = 60
+) -> list[str]:
+    """Who spoke when: a row per person over the session's active time; `│` marks a break."""
+    end = figures.active or 1.0
+    label = min(12, max((len(names.get(w, w)) for w in order), default=4))
+    cells = max(10, width - label - 1)
+    per_cell = end / cells
+    breaks = {min(cells - 1, int(t / per_cell)) for t, _ in figures.timeline.breaks}
+    lines = []
+    for who in order:
+        row = ["·"] * cells
+        for turn in figures.turns:
+            if turn.speaker != who:
+                continue
+            first = int(turn.start / per_cell)
+            last = max(first, min(cells - 1, int(max(turn.start, turn.end - 1e-9) / per_cell)))
+            for i in range(first, last + 1):
+                row[i] = "█"
+        for i in breaks:
+            row[i] = "│"
+        lines.append(f"{visible(names.get(who, who))[:label].ljust(label)} {''.join(row)}")
+    scale = f"{'0:00'.ljust(label + 1)}{duration(end).rjust(cells)}"
+    return [*lines, scale]
+
+
+class Braille:
+    """A canvas of braille dots: two columns and four rows of dots per character cell."""
+
+    DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+
+    def __init__(self, cols: int, rows: int) -> None:
+        self.cols, self.rows = cols, rows
+        self.cells = [[0] * cols for _ in range(rows)]
+
+    def dot(self, x: float, y: float) -> None:
+        xi, yi = round(x), round(y)
+        if 0 <= xi < self.cols * 2 and 0 <= yi < self.rows * 4:
+            self.cells[yi // 4][xi // 2] |= self.DOTS[yi % 4][xi % 2]
+
+    def line(self, x0: float, y0: float, x1: float, y1: float, weight: int = 1) -> None:
+        steps = int(max(abs(x1 - x0), abs(y1 - y0))) + 1
+        for i in range(steps + 1):
+            t = i / steps
+            x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+            for w in range(weight):  # heavier: neighbouring dots too
+                self.dot(x + (w % 2), y + (w // 2))
+
+    def text(self) -> list[list[str]]:
+        return [[chr(0x2800 + c) if c else " " for c in row] for row in self.cells]
+
+
+def interaction_circle(
+    figures: SessionFigures,
+    order: Sequence[str],
+    names: dict[str, str],
+    cols: int = 44,
+    rows: int = 16,
+) -> list[str]:
+    """Members around a circle; a line between two for each time one answered the other."""
+    canvas = Braille(cols, rows)
+    n = max(1, len(order))
+    cx, cy = cols - 1, rows * 2 - 1  # in dots
+    rx, ry = cols - 8, rows * 2 - 4
+    spots = {}
+    for i, who in enumerate(order):
+        angle = -math.pi / 2 + 2 * math.pi * i / n
+        spots[who] = (cx + rx * math.cos(angle), cy + ry * math.sin(angle))
+    pairs = dict(figures.answer_pairs)
+    most = max(pairs.values(), default=1)
+    for (a, b), count in pairs.items():
+        if a in spots and b in spots:
+            weight = 1 + round(2 * count / most)
+            canvas.line(*spots[a], *spots[b], weight=weight)
+    grid = canvas.text()
+    for who, (x, y) in spots.items():
+        label = visible(names.get(who, who))[:8]
+        col = max(0, min(cols - len(label), int(x / 2) - len(label) // 2))
+        row = max(0, min(rows - 1, int(y / 4)))
+        for i, ch in enumerate(label):
+            grid[row][col + i] = ch
+    return ["".join(row).rstrip() for row in grid]
+
+
+def balance_words(balance: float) -> str:
+    """The participation balance in plain words for a clinician."""
+    if balance >= 0.8:
+        return "talk was shared fairly evenly among the members"
+    if balance >= 0.6:
+        return "some members talked noticeably more than others"
+    if balance >= 0.4:
+        return "talk was uneven: a few members held most of it"
+    return "talk was held by one or two members"

@@ -1,0 +1,272 @@
+"""The lead therapist's review of a session: its shape at a glance, then every observation.
+
+Read-only. Opened on a session still being recorded elsewhere, it follows it (re-read every
+two seconds) until it ends.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+
+from cofacil import charts, dynamics
+from cofacil.display import duration, visible
+from cofacil.live import SessionView
+from cofacil.models import (
+    COFAC,
+    LEAD,
+    CodedEvent,
+    EventBase,
+    Flag,
+    Nudge,
+    Observation,
+    TechniqueUsed,
+)
+
+KINDS = {Observation: "note", CodedEvent: "code", Flag: "FLAG", TechniqueUsed: "technique"}
+
+
+class ReviewScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,b", "back", "Back", key_display="b"),
+        Binding("s", "tab('summary')", "Summary"),
+        Binding("o", "tab('observations')", "Observations"),
+        Binding("f", "flags_only", "Flags only"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("m", "by_member", "By member"),
+        Binding("c", "clear", "Clear filters"),
+    ]
+
+    def __init__(self, view: SessionView) -> None:
+        super().__init__()
+        self.view = view
+        self.names = {
+            **{m.id: m.name for m in view.group.members},
+            LEAD: view.group.lead,
+            COFAC: view.group.cofac,
+        }
+        self.flags_only = False
+        self.text_filter = ""
+        self.member_filter: str | None = None
+        self.choosing_member = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(initial="summary"):
+            with TabPane("Summary", id="summary"), VerticalScroll(id="summary-scroll"):
+                yield Static(id="review-facts")
+                yield Static(id="review-flags")
+                yield Static(id="review-charts")
+            with TabPane("Observations", id="observations"):
+                yield Static(id="review-filter")
+                yield Input(placeholder="search the text, Enter", id="review-search", compact=True)
+                yield DataTable(id="review-items", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        session = self.view.session
+        self.title = f"{visible(self.view.group.name)} · session {session.number}"
+        self.sub_title = "review"
+        self.query_one("#review-search", Input).display = False
+        table = self.query_one("#review-items", DataTable)
+        table.add_column("Time", width=7)
+        table.add_column("Kind", width=9)
+        table.add_column("About", width=14)
+        table.add_column("Text")
+        self.redraw()
+        if not self.view.ended:
+            self.set_interval(2.0, self.follow)
+
+    def follow(self) -> None:
+        if self.view.refresh():
+            self.redraw()
+
+    # --- drawing ---------------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        figures = dynamics.session_figures(self.view.session, self.view.events)
+        self._draw_summary(figures)
+        self._draw_items(figures)
+
+    def _draw_summary(self, figures: dynamics.SessionFigures) -> None:
+        session = self.view.session
+        attendance = []
+        for member in session.seats:
+            p = figures.participants.get(member)
+            status = p.status if p else "absent"
+            if p and p.present_seconds is not None and status in ("late", "left early"):
+                stretches = dynamics.presence(session, figures.timeline).get(member)
+                if stretches and stretches.stretches:
+                    first, last = stretches.stretches[0][0], stretches.stretches[-1][1]
+                    status += f" ({duration(first)}–{duration(last)})"
+            attendance.append(f"{visible(self.names.get(member, member))}: {status}")
+        state = "ended" if figures.timeline.ended else "still being recorded"
+        facts = [
+            f"{session.date.isoformat()} · session {session.number} · "
+            f"{visible(session.theme) or 'no theme'}",
+            f"Length {duration(figures.active)} of {session.planned_minutes} min planned "
+            f"({state}); breaks {len(figures.timeline.breaks)}",
+            "Attendance: " + "; ".join(attendance),
+        ]
+        self.query_one("#review-facts", Static).update(Text("\n".join(facts)))
+        flags = [
+            (t, e)
+            for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
+            if isinstance(e, Flag)
+        ]
+        flag_text = Text()
+        for t, flag in flags:
+            about = ", ".join(self.names.get(m, m) for m in flag.about) or "the group"
+            flag_text.append(f"⚑ {duration(t)} {visible(about)}: {visible(flag.text)}\n")
+        flag_text.rstrip()
+        flag_box = self.query_one("#review-flags", Static)
+        flag_box.update(flag_text if flags else Text("No flags"))
+        flag_box.set_class(bool(flags), "-flags")
+
+        width = max(40, self.size.width - 4)
+        order = [*(m for m in session.seats if m in figures.participants), LEAD, COFAC]
+        members = [
+            m
+            for m in session.seats
+            if figures.participants.get(m) and figures.participants[m].status != "absent"
+        ]
+        used = [e for e in figures.timeline.events if isinstance(e, TechniqueUsed)]
+        acted = [e for e in figures.timeline.events if isinstance(e, Nudge) and e.action == "acted"]
+        codes = []
+        for member in members:
+            counted = figures.participants[member].codes
+            if counted:
+                labels = ", ".join(
+                    f"{self.view.library.scheme(c.split(':')[0]).label(c.split(':')[1])} ×{n}"
+                    for c, n in counted.most_common()
+                )
+                codes.append(f"  {visible(self.names[member])}: {labels}")
+        sections = [
+            "Talk time",
+            *charts.talk_bars(figures, self.names, width),
+            "",
+            "Who spoke when (│ a break)",
+            *charts.timeline_rows(figures, order, self.names, width),
+            "",
+            f"Balance {figures.balance:.0%}: {charts.balance_words(figures.balance)}. "
+            f"Not heard: {', '.join(self.names[m] for m in figures.not_yet_spoken) or 'nobody'}.",
+            "",
+            "Who answered whom (heavier: more often)",
+            *charts.interaction_circle(figures, members, self.names, cols=min(60, width), rows=14),
+            "",
+            "Techniques: "
+            + (
+                ", ".join(
+                    f"{self.view.library.card_name(e.card)} ({duration(t)})"
+                    for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
+                    if e in used
+                )
+                or "none"
+            ),
+            f"Suggestions taken up: {len(acted)}",
+            "Codes per member:" if codes else "Codes: none",
+            *codes,
+        ]
+        self.query_one("#review-charts", Static).update(Text("\n".join(sections)))
+
+    def _draw_items(self, figures: dynamics.SessionFigures) -> None:
+        table = self.query_one("#review-items", DataTable)
+        table.clear()
+        shown = 0
+        for event, t in zip(figures.timeline.events, figures.timeline.t, strict=True):
+            kind = KINDS.get(type(event))
+            if kind is None or not self._passes(event):
+                continue
+            shown += 1
+            table.add_row(
+                Text(duration(t)),
+                Text(kind, style="bold reverse" if kind == "FLAG" else ""),
+                Text(visible(self._about(event)), overflow="ellipsis", no_wrap=True),
+                Text(visible(self._text(event))),
+                key=event.id,
+            )
+        parts = []
+        if self.flags_only:
+            parts.append("flags only")
+        if self.member_filter:
+            parts.append(f"about {self.names.get(self.member_filter, '?')}")
+        if self.text_filter:
+            parts.append(f"text “{self.text_filter}”")
+        label = f"{shown} items" + (f" · {' · '.join(parts)} · c clears" if parts else "")
+        self.query_one("#review-filter", Static).update(Text(label))
+
+    def _about(self, event: EventBase) -> str:
+        ids = getattr(event, "about", None) or getattr(event, "towards", None) or []
+        return ", ".join(self.names.get(i, i) for i in ids) or "group"
+
+    def _text(self, event: EventBase) -> str:
+        if isinstance(event, (Observation, Flag)):
+            return event.text
+        if isinstance(event, CodedEvent):
+            return self.view.library.scheme(event.scheme).label(event.code)
+        if isinstance(event, TechniqueUsed):
+            by = self.names.get(event.by, event.by)
+            return f"{self.view.library.card_name(event.card)} (by {by})"
+        return ""
+
+    def _passes(self, event: EventBase) -> bool:
+        if self.flags_only and not isinstance(event, Flag):
+            return False
+        if self.member_filter:
+            ids = getattr(event, "about", None) or getattr(event, "towards", None) or []
+            if self.member_filter not in ids:
+                return False
+        if self.text_filter:
+            haystack = f"{self._text(event)} {' '.join(getattr(event, 'tags', []))}"
+            if self.text_filter.casefold() not in haystack.casefold():
+                return False
+        return True
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def _refilter(self) -> None:
+        self.query_one(TabbedContent).active = "observations"
+        self._draw_items(dynamics.session_figures(self.view.session, self.view.events))
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_flags_only(self) -> None:
+        self.flags_only = not self.flags_only
+        self._refilter()
+
+    def action_search(self) -> None:
+        search = self.query_one("#review-search", Input)
+        self.query_one(TabbedContent).active = "observations"
+        search.display = True
+        search.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.text_filter = event.value.strip()
+        event.input.display = False
+        self.query_one("#review-items", DataTable).focus()
+        self._refilter()
+
+    def action_by_member(self) -> None:
+        self.choosing_member = True
+        self.notify("Whose key? (seat keys as in the room)", markup=False, timeout=3)
+
+    def on_key(self, event) -> None:
+        if self.choosing_member:
+            self.choosing_member = False
+            member = self.view.keys.get(event.character or "")
+            if member is not None:
+                event.stop()
+                self.member_filter = member
+                self._refilter()
+
+    def action_clear(self) -> None:
+        self.flags_only, self.text_filter, self.member_filter = False, "", None
+        self._refilter()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

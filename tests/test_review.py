@@ -1,0 +1,94 @@
+"""The lead therapist's review: the summary, flags first, and filtering the observations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from cofacil.__main__ import make_app
+from cofacil.charts import interaction_circle, talk_bars, timeline_rows
+from cofacil.clock import FakeClock
+from cofacil.demo import DEMO_GROUP_ID, ensure_demo_group
+from cofacil.dynamics import session_figures
+from cofacil.screens.review_screen import ReviewScreen
+from cofacil.store import Store
+
+START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> FakeClock:
+    clock = FakeClock(START)
+    ensure_demo_group(Store(tmp_path, clock=clock))
+    return clock
+
+
+def rows(app) -> list[tuple[str, ...]]:
+    table = app.screen.query_one("#review-items", DataTable)
+    return [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+async def test_summary_shows_flags_first_and_the_charts(tmp_path: Path, demo) -> None:
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        flags = str(app.screen.query_one("#review-flags", Static).render())
+        assert flags.startswith("⚑") and "Priya" in flags
+        charts = str(app.screen.query_one("#review-charts", Static).render())
+        for heading in ("Talk time", "Who spoke when", "Balance", "Who answered whom"):
+            assert heading in charts
+        facts = str(app.screen.query_one("#review-facts", Static).render())
+        assert "Jonas: absent" in facts and "Kit: late (12:" in facts
+
+
+async def test_filters_by_kind_member_and_text(tmp_path: Path, demo) -> None:
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("o")
+        everything = rows(app)
+        assert len(everything) > 20
+        await pilot.press("f")
+        assert [r[1] for r in rows(app)] == ["FLAG"]
+        await pilot.press("c", "m", "2")  # Theo's seat key
+        assert rows(app) and all("Theo" in r[2] for r in rows(app))
+        await pilot.press("c", "slash", *"quiet", "enter")
+        assert rows(app) and all("quiet" in r[3].lower() for r in rows(app))
+        await pilot.press("c")
+        assert len(rows(app)) == len(everything)
+
+
+async def test_group_screen_opens_the_review(tmp_path: Path, demo) -> None:
+    app = make_app(tmp_path, clock=demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.screen.query_one("#sessions", DataTable).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert app.screen.view.group.id == DEMO_GROUP_ID
+
+
+def test_text_charts_fit_their_width(tmp_path: Path, demo) -> None:
+    store = Store(tmp_path, clock=demo)
+    session = store.sessions()[0]
+    figures = session_figures(session, store.read_events(session.id))
+    names = {m.id: m.name for m in store.group(session.group_id).members}
+    for width in (40, 80, 120):
+        assert all(len(line) <= width for line in talk_bars(figures, names, width))
+        assert all(
+            len(line) <= width for line in timeline_rows(figures, session.seats, names, width)
+        )
+    circle = interaction_circle(figures, session.seats, names, cols=44, rows=14)
+    assert len(circle) == 14 and all(len(line) <= 44 for line in circle)
+    assert any("Maya" in line for line in circle)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_review_summary_looks(snap_compare, tmp_path: Path, demo, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(tmp_path, clock=demo, review="latest"), terminal_size=size)
