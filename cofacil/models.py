@@ -369,12 +369,31 @@ class Correction(EventBase):
 
 
 class ReviewNote(EventBase):
-    """A note the lead therapist adds in review, about the session or one event."""
+    """A note the lead therapist adds in review, about the session or one event. After the
+    session is signed off, a note is an addendum: shown as such, never an edit."""
 
     type: Literal["review_note"] = "review_note"
     author: Author = "lead"
     text: str = Field(min_length=1, max_length=TEXT_MAX)
     target: str | None = None
+    addendum: bool = False
+
+
+class Reviewed(EventBase):
+    """The lead therapist has looked at this item."""
+
+    type: Literal["reviewed"] = "reviewed"
+    author: Author = "lead"
+    target: str = Field(min_length=1)
+
+
+class SignedOff(EventBase):
+    """The lead therapist signs the session off: from here on the record is locked and only
+    addenda may follow."""
+
+    type: Literal["signed_off"] = "signed_off"
+    author: Author = "lead"
+    name: str = Field(min_length=1, max_length=NAME_MAX)  # who signed, as they sign
 
 
 EVENT_TYPES: tuple[type[EventBase], ...] = (
@@ -396,6 +415,8 @@ EVENT_TYPES: tuple[type[EventBase], ...] = (
     AttendanceChanged,
     Correction,
     ReviewNote,
+    Reviewed,
+    SignedOff,
 )
 # The union of every event type, told apart by their `type` field.
 Event = Annotated[reduce(operator.or_, EVENT_TYPES), Field(discriminator="type")]  # type: ignore[valid-type]

@@ -71,6 +71,10 @@ class NotFound(StoreError):
     pass
 
 
+class SignedOffError(StoreError):
+    """A signed-off session's record is locked: only addenda may follow."""
+
+
 def default_data_dir() -> Path:
     env = os.environ.get("COFACIL_DATA_DIR")
     if env:
@@ -433,10 +437,19 @@ class SessionLog:
         self.append(event)
         return event
 
+    @property
+    def signed_off(self) -> bool:
+        return any(e.type == "signed_off" for e in self.events)  # type: ignore[attr-defined]
+
     def append(self, event: EventBase) -> None:
         """Store a ready-made event (import, demo); its seq must be the next one."""
         if event.seq != self._next_seq:
             raise ValueError(f"event seq {event.seq} is not the next ({self._next_seq})")
+        if self.signed_off and not getattr(event, "addendum", False):
+            raise SignedOffError(
+                f"session {self.session.number} is signed off: its record is locked, "
+                "only addenda can follow"
+            )
         self._journal.append(event)
         self.events.append(event)
         self._next_seq += 1

@@ -19,6 +19,7 @@ from cofacil.models import (
     Member,
     Nudge,
     Observation,
+    Reviewed,
     Session,
     SessionStarted,
     TurnStarted,
@@ -50,6 +51,7 @@ FIELDS = {
     "card": st.just("support"),
     "member": st.just("m1"),
     "change": st.sampled_from(["arrived", "left"]),
+    "name": st.just("Dr. R"),
     "target": st.just("abc"),
     "action": st.just("undo"),
 }
@@ -61,6 +63,8 @@ def events(draw: st.DrawFn) -> list:
     for seq, event_type in enumerate(draw(st.lists(st.sampled_from(EVENT_TYPES), max_size=15))):
         if event_type is Correction:
             fields = {"target": draw(FIELDS["target"]), "action": "undo"}
+        elif event_type in (Reviewed,):
+            fields = {"target": draw(FIELDS["target"])}
         elif event_type is Nudge:
             action = draw(st.sampled_from(["shown", "dismissed", "acted"]))
             fields = {"action": action, "rule": "closing", "card": "summarizing"}

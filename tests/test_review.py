@@ -52,11 +52,11 @@ async def test_filters_by_kind_member_and_text(tmp_path: Path, demo) -> None:
         everything = rows(app)
         assert len(everything) > 20
         await pilot.press("f")
-        assert [r[1] for r in rows(app)] == ["FLAG"]
+        assert [r[2] for r in rows(app)] == ["FLAG"]
         await pilot.press("c", "m", "2")  # Theo's seat key
-        assert rows(app) and all("Theo" in r[2] for r in rows(app))
+        assert rows(app) and all("Theo" in r[3] for r in rows(app))
         await pilot.press("c", "slash", *"quiet", "enter")
-        assert rows(app) and all("quiet" in r[3].lower() for r in rows(app))
+        assert rows(app) and all("quiet" in r[4].lower() for r in rows(app))
         await pilot.press("c")
         assert len(rows(app)) == len(everything)
 
@@ -92,3 +92,59 @@ def test_text_charts_fit_their_width(tmp_path: Path, demo) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_review_summary_looks(snap_compare, tmp_path: Path, demo, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(tmp_path, clock=demo, review="latest"), terminal_size=size)
+
+
+async def test_comment_mark_sign_off_then_only_addenda(tmp_path: Path, demo) -> None:
+    from cofacil.models import Observation, Reviewed, ReviewNote, SignedOff
+    from cofacil.review import SessionReview
+    from cofacil.store import SignedOffError
+
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("n", *"steady group overall", "enter")  # on the session
+        await pilot.press("o", "f")  # the flag
+        await pilot.press("n", *"called her the next day", "enter", "r")
+        await pilot.press("S")
+        await pilot.pause()
+        await pilot.press("enter")  # signed by the lead, as prefilled
+        await pilot.pause()
+        assert "Signed off by Dr. Rivera" in str(app.screen.query_one("#review-signed").render())
+        await pilot.press("n", *"she is safe, seen by GP", "enter")
+        await pilot.pause()
+        session_id = app.screen.view.session.id
+        notes = str(app.screen.query_one("#review-notes").render())
+        assert "Addendum (lead" in notes and "Comment (lead" in notes
+
+    events = Store(tmp_path).read_events(session_id)
+    comments = [e for e in events if isinstance(e, ReviewNote)]
+    assert [(c.text, c.addendum) for c in comments] == [
+        ("steady group overall", False),
+        ("called her the next day", False),
+        ("she is safe, seen by GP", True),
+    ]
+    assert comments[0].target is None and comments[1].target is not None
+    assert any(isinstance(e, Reviewed) for e in events)
+    assert sum(isinstance(e, SignedOff) for e in events) == 1
+    # The record is locked: the store refuses anything but an addendum.
+    review = SessionReview(Store(tmp_path), session_id)
+    with pytest.raises(SignedOffError):
+        review.log.record(Observation, text="a late edit")
+    review.close()
+
+
+async def test_a_session_in_progress_is_read_only_and_followed(tmp_path: Path, demo) -> None:
+    from cofacil.demo import start_demo_session
+    from cofacil.live import LiveSession
+
+    store = Store(tmp_path, clock=demo)
+    writer = LiveSession(store, start_demo_session(store).id)
+    app = make_app(tmp_path, clock=demo, review=writer.session.id)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen.review is None
+        writer.flag("left the room upset", [writer.session.seats[0]])
+        app.screen.follow()  # the two-second re-read
+        assert "left the room upset" in str(app.screen.query_one("#review-flags").render())
+        await pilot.press("n")  # no comments on a record still being written
+        assert not app.screen.query_one("#review-comment").display
+    writer.close()

@@ -35,6 +35,7 @@ from cofacil.models import (
     Paused,
     Session,
     SessionStarted,
+    SignedOff,
     TurnStarted,
 )
 from cofacil.store import (
@@ -103,6 +104,8 @@ def strategy_for(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]
         return st.integers(min_value=max([m.ge for m in metadata if isinstance(m, Ge)], default=0))
     if annotation is float:
         return st.floats(allow_nan=False, allow_infinity=False)
+    if annotation is bool:
+        return st.booleans()
     if annotation is AwareDatetime:
         return AWARE
     raise TypeError(f"no strategy for a field of type {annotation!r}: add one")
@@ -139,7 +142,10 @@ def event_batches(draw: st.DrawFn, with_clock: bool) -> list[tuple[type[EventBas
         lambda cls: event_fields(cls, with_clock).map(lambda f: (cls, f))
     )
     batch += draw(st.lists(extra, max_size=6))
-    return draw(st.permutations(batch))
+    # A sign-off locks the record (only addenda follow), so it comes last, once.
+    signed = [item for item in batch if item[0] is SignedOff][:1]
+    rest = [item for item in batch if item[0] is not SignedOff]
+    return [*draw(st.permutations(rest)), *signed]
 
 
 ROUND_TRIP = settings(

@@ -1,7 +1,7 @@
-"""The lead therapist's review of a session: its shape at a glance, then every observation.
+"""The lead therapist's review of a session: its shape at a glance, then every observation,
+with their own comments, reviewed marks and sign-off (after which only addenda follow).
 
-Read-only. Opened on a session still being recorded elsewhere, it follows it (re-read every
-two seconds) until it ends.
+A session still in progress is reviewed read-only and followed (re-read every two seconds).
 """
 
 from __future__ import annotations
@@ -24,8 +24,13 @@ from cofacil.models import (
     Flag,
     Nudge,
     Observation,
+    Reviewed,
+    ReviewNote,
+    SignedOff,
     TechniqueUsed,
 )
+from cofacil.review import SessionReview
+from cofacil.store import StoreError
 
 KINDS = {Observation: "note", CodedEvent: "code", Flag: "FLAG", TechniqueUsed: "technique"}
 
@@ -39,6 +44,9 @@ class ReviewScreen(Screen[None]):
         Binding("slash", "search", "Search", key_display="/"),
         Binding("m", "by_member", "By member"),
         Binding("c", "clear", "Clear filters"),
+        Binding("n", "comment", "Comment"),
+        Binding("r", "mark_reviewed", "Reviewed"),
+        Binding("S", "sign_off", "Sign off"),
     ]
 
     def __init__(self, view: SessionView) -> None:
@@ -53,18 +61,25 @@ class ReviewScreen(Screen[None]):
         self.text_filter = ""
         self.member_filter: str | None = None
         self.choosing_member = False
+        self.review: SessionReview | None = None  # writable: an ended session nobody holds
+        self.comment_target: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(initial="summary"):
             with TabPane("Summary", id="summary"), VerticalScroll(id="summary-scroll"):
+                yield Static(id="review-signed")
                 yield Static(id="review-facts")
                 yield Static(id="review-flags")
+                yield Static(id="review-notes")
                 yield Static(id="review-charts")
             with TabPane("Observations", id="observations"):
                 yield Static(id="review-filter")
                 yield Input(placeholder="search the text, Enter", id="review-search", compact=True)
                 yield DataTable(id="review-items", cursor_type="row", zebra_stripes=True)
+        yield Input(
+            placeholder="comment, Enter saves, Escape cancels", id="review-comment", compact=True
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -72,7 +87,14 @@ class ReviewScreen(Screen[None]):
         self.title = f"{visible(self.view.group.name)} · session {session.number}"
         self.sub_title = "review"
         self.query_one("#review-search", Input).display = False
+        self.query_one("#review-comment", Input).display = False
+        if self.view.ended:
+            try:
+                self.review = SessionReview(self.view.store, session.id)
+            except StoreError as error:  # open elsewhere: read the record, change nothing
+                self.notify(f"Read-only: {error}", markup=False, timeout=8)
         table = self.query_one("#review-items", DataTable)
+        table.add_column("✓", width=1)
         table.add_column("Time", width=7)
         table.add_column("Kind", width=9)
         table.add_column("About", width=14)
@@ -88,9 +110,42 @@ class ReviewScreen(Screen[None]):
     # --- drawing ---------------------------------------------------------------------------
 
     def redraw(self) -> None:
+        if self.review is not None:
+            self.view.refresh()
         figures = dynamics.session_figures(self.view.session, self.view.events)
         self._draw_summary(figures)
         self._draw_items(figures)
+        self._draw_review_layer(figures)
+        self.refresh_bindings()
+
+    def _draw_review_layer(self, figures: dynamics.SessionFigures) -> None:
+        events = self.view.events
+        when_of = {
+            e.id: t for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
+        }
+        signed = next((e for e in events if isinstance(e, SignedOff)), None)
+        banner = self.query_one("#review-signed", Static)
+        if signed is not None:
+            when = signed.at.astimezone().strftime("%Y-%m-%d %H:%M")
+            banner.update(
+                Text(
+                    f"Signed off by {visible(signed.name)}, {when}: the record is locked; "
+                    "comments are now addenda"
+                )
+            )
+        banner.display = signed is not None
+        lines = []
+        for note in (e for e in events if isinstance(e, ReviewNote)):
+            about = "the session"
+            if note.target:
+                at = when_of.get(note.target)
+                about = f"the item at {duration(at)}" if at is not None else "an item"
+            kind = "Addendum" if note.addendum else "Comment"
+            when = note.at.astimezone().strftime("%Y-%m-%d %H:%M")
+            lines.append(f"{kind} ({note.author}, {when}) on {about}: {visible(note.text)}")
+        box = self.query_one("#review-notes", Static)
+        box.update(Text("\n".join(["Review notes", *lines])) if lines else "")
+        box.display = bool(lines)
 
     def _draw_summary(self, figures: dynamics.SessionFigures) -> None:
         session = self.view.session
@@ -175,15 +230,19 @@ class ReviewScreen(Screen[None]):
 
     def _draw_items(self, figures: dynamics.SessionFigures) -> None:
         table = self.query_one("#review-items", DataTable)
+        keep = table.cursor_row
         table.clear()
         shown = 0
+        reviewed = {e.target for e in self.view.events if isinstance(e, Reviewed)}
+        commented = {e.target for e in self.view.events if isinstance(e, ReviewNote)}
         for event, t in zip(figures.timeline.events, figures.timeline.t, strict=True):
             kind = KINDS.get(type(event))
             if kind is None or not self._passes(event):
                 continue
             shown += 1
             table.add_row(
-                Text(duration(t)),
+                Text("✓" if event.id in reviewed else ""),
+                Text(duration(t) + (" ✎" if event.id in commented else "")),
                 Text(kind, style="bold reverse" if kind == "FLAG" else ""),
                 Text(visible(self._about(event)), overflow="ellipsis", no_wrap=True),
                 Text(visible(self._text(event))),
@@ -198,6 +257,8 @@ class ReviewScreen(Screen[None]):
             parts.append(f"text “{self.text_filter}”")
         label = f"{shown} items" + (f" · {' · '.join(parts)} · c clears" if parts else "")
         self.query_one("#review-filter", Static).update(Text(label))
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
 
     def _about(self, event: EventBase) -> str:
         ids = getattr(event, "about", None) or getattr(event, "towards", None) or []
@@ -246,16 +307,21 @@ class ReviewScreen(Screen[None]):
         search.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.text_filter = event.value.strip()
         event.input.display = False
+        if event.input.id == "review-comment":
+            self._save_comment(event.value)
+            return
+        self.text_filter = event.value.strip()
         self.query_one("#review-items", DataTable).focus()
         self._refilter()
 
-    def action_by_member(self) -> None:
-        self.choosing_member = True
-        self.notify("Whose key? (seat keys as in the room)", markup=False, timeout=3)
-
     def on_key(self, event) -> None:
+        if event.key == "escape":
+            field = self.query_one("#review-comment", Input)
+            if field.display:
+                event.stop()
+                field.display = False
+                return
         if self.choosing_member:
             self.choosing_member = False
             member = self.view.keys.get(event.character or "")
@@ -264,9 +330,79 @@ class ReviewScreen(Screen[None]):
                 self.member_filter = member
                 self._refilter()
 
+    # --- the lead therapist's layer --------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("comment", "mark_reviewed", "sign_off"):
+            if self.review is None:
+                return False
+            if action in ("sign_off", "mark_reviewed"):
+                return self.review.signed_off is None
+        return True
+
+    def _selected_item(self) -> str | None:
+        if self.query_one(TabbedContent).active != "observations":
+            return None
+        table = self.query_one("#review-items", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_comment(self) -> None:
+        self.comment_target = self._selected_item()
+        field = self.query_one("#review-comment", Input)
+        what = "this item" if self.comment_target else "the session"
+        addendum = self.review is not None and self.review.signed_off is not None
+        kind = "addendum" if addendum else "comment"
+        field.placeholder = f"{kind} on {what} · Enter saves · Escape cancels"
+        field.value = ""
+        field.display = True
+        field.focus()
+
+    def _save_comment(self, text: str) -> None:
+        if self.review is None or not text.strip():
+            return
+        try:
+            self.review.comment(text, self.comment_target)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.redraw()
+
+    def action_mark_reviewed(self) -> None:
+        target = self._selected_item()
+        if self.review is not None and target is not None:
+            self.review.mark_reviewed(target)
+            self.redraw()
+            table = self.query_one("#review-items", DataTable)
+            if table.cursor_row < table.row_count - 1:
+                table.move_cursor(row=table.cursor_row + 1)  # on to the next item
+
+    def action_sign_off(self) -> None:
+        from cofacil.screens.sign_off_screen import SignOffScreen
+
+        def signed(name: str | None) -> None:
+            if name is not None and self.review is not None:
+                try:
+                    self.review.sign_off(name)
+                except StoreError as error:
+                    self.notify(str(error), severity="error", markup=False)
+                    return
+                self.redraw()
+
+        self.app.push_screen(SignOffScreen(self.view.group.lead), signed)
+
+    def action_by_member(self) -> None:
+        self.choosing_member = True
+        self.notify("Whose key? (seat keys as in the room)", markup=False, timeout=3)
+
     def action_clear(self) -> None:
         self.flags_only, self.text_filter, self.member_filter = False, "", None
         self._refilter()
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def on_unmount(self) -> None:
+        if self.review is not None:
+            self.review.close()

@@ -1,0 +1,53 @@
+"""Sign the session off: the record is locked afterwards; only addenda can follow."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+
+class SignOffScreen(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, lead: str) -> None:
+        super().__init__()
+        self.lead = lead
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Static(Text("Sign the session off?"), classes="form-title")
+            yield Static(
+                Text(
+                    "The record is then locked: later remarks are addenda, each with "
+                    "its author and time, never edits."
+                )
+            )
+            yield Static(Text("Signed by"), classes="form-label")
+            yield Input(self.lead, id="sign-name", compact=True)
+            with Horizontal(classes="form-buttons"):
+                yield Button("Sign off", variant="primary", id="sign", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self) -> None:
+        self._sign()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "sign":
+            self._sign()
+        else:
+            self.dismiss(None)
+
+    def _sign(self) -> None:
+        name = self.query_one(Input).value.strip()
+        if name:
+            self.dismiss(name)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
