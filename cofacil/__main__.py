@@ -47,7 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--session", default="latest", metavar="ID|latest", help="session id (default: latest)"
     )
     ex.add_argument("--format", required=True, choices=export.FORMATS)
-    ex.add_argument("-o", "--output", type=Path, metavar="FILE", help="file (default: stdout)")
+    ex.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE|DIR",
+        help="file (default: stdout); a folder with --all",
+    )
+    ex.add_argument("--group", metavar="ID", help="with --all: every session of this group")
+    ex.add_argument("--all", action="store_true", help="every session of --group, into -o DIR")
+    ex.add_argument(
+        "--redact",
+        action="store_true",
+        help="pseudonyms for every name, #private notes left out (supervision, research)",
+    )
     return parser
 
 
@@ -75,11 +88,35 @@ def _open_store(data_dir: Path) -> Store:
     return store
 
 
+def _render(store: Store, session_id: str, fmt: str, redacted: bool) -> str:
+    session = store.session(session_id)
+    group, events = store.group(session.group_id), store.read_events(session.id)
+    if redacted:
+        from cofacil.redact import redact
+
+        group, session, events = redact(group, session, events)
+    return export.render(fmt, group, session, events)
+
+
+def _export_all(args: argparse.Namespace, store: Store) -> None:
+    if not args.group or args.output is None:
+        raise StoreError("--all needs --group ID and -o DIR (the folder for the files)")
+    group = store.group(args.group)
+    sessions = store.sessions(group.id)
+    store.make_export_dir(args.output)
+    for done, session in enumerate(sessions, start=1):
+        name = f"session-{session.number:03d}-{session.date.isoformat()}.{args.format}"
+        store.write_export(args.output / name, _render(store, session.id, args.format, args.redact))
+        print(f"[{done}/{len(sessions)}] {name}", file=sys.stderr, flush=True)
+
+
 def _export(args: argparse.Namespace, data_dir: Path) -> None:
     store = _open_store(data_dir)
+    if args.all:
+        _export_all(args, store)
+        return
     session = store.latest_session() if args.session == "latest" else store.session(args.session)
-    group = store.group(session.group_id)
-    text = export.render(args.format, group, session, store.read_events(session.id))
+    text = _render(store, session.id, args.format, args.redact)
     if args.output is None:
         sys.stdout.write(text)
     else:

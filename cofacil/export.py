@@ -33,13 +33,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cofacil import dynamics
+from cofacil import charts, dynamics
 from cofacil.deck import shipped_deck
 from cofacil.display import duration, visible
 from cofacil.models import (
@@ -56,11 +55,13 @@ from cofacil.models import (
     ReviewNote,
     Session,
     SessionStarted,
+    SignedOff,
     TechniqueUsed,
     TurnEnded,
     TurnStarted,
     event_adapter,
 )
+from cofacil.schemes import scheme_for
 
 FORMATS = ("json", "csv", "md")
 CSV_COLUMNS = (
@@ -201,54 +202,104 @@ def md_text(text: str) -> str:
 
 
 def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> str:
-    tl = dynamics.timeline(events)
+    """The session report to file: figures, the charts as text, flags, each member, every
+    observation, the lead therapist's comments and addenda, and the sign-off."""
+    figures = dynamics.session_figures(session, events)
+    tl = figures.timeline
     log = tl.events
     active = {e.id: t for e, t in zip(tl.events, tl.t, strict=True)}
-    name = lambda pid: md_text(participant_name(group, pid))  # noqa: E731
+    names = {m.id: m.name for m in group.members} | {LEAD: group.lead, COFAC: group.cofac}
+    name = lambda pid: md_text(names.get(pid, pid))  # noqa: E731
 
     def when(event: EventBase) -> str:
         """The session clock, as the live screen showed it (breaks left out)."""
-        return duration(active[event.id])
+        return duration(active[event.id]) if event.id in active else "–"
 
+    signed = next((e for e in log if isinstance(e, SignedOff)), None)
     lines = [
         f"# {md_text(group.name)} — session {session.number}",
         "",
         f"- Date: {session.date.isoformat()}",
         f"- Theme: {md_text(session.theme) or '—'}",
-        f"- Planned length: {session.planned_minutes} min",
+        f"- Length: {duration(figures.active)} of {session.planned_minutes} min planned"
+        f"{'' if tl.ended else ' (not ended)'}; breaks: {len(tl.breaks)}",
         f"- Lead therapist: {md_text(group.lead)}; co-facilitator: {md_text(group.cofac)}",
+        "- Signed off: "
+        + (
+            f"by {md_text(signed.name)}, {signed.at.isoformat(timespec='minutes')}"
+            if signed
+            else "no"
+        ),
         "",
-        "## Attendance",
+        "## Flags",
         "",
     ]
-    for member in group.seated():
-        attendance = session.attendance.get(member.id)
-        status = attendance.status if attendance else "not recorded"
-        lines.append(f"- {md_text(member.name)}: {status}")
     flags = [e for e in log if isinstance(e, Flag)]
-    lines += ["", "## Flags", ""]
     lines += [
         f"- **{when(f)}** {', '.join(name(m) for m in f.about) or 'group'}: {md_text(f.text)}"
         for f in flags
     ] or ["- none"]
-    talk = dynamics.talk_seconds(events)
-    total = sum(talk.values()) or 1.0
-    turns = Counter(t.speaker for t in dynamics.speaking_turns(events))
-    lines += ["", "## Talk time", "", "| who | turns | talk | share |", "|---|---:|---:|---:|"]
-    for pid, seconds in sorted(talk.items(), key=lambda kv: -kv[1]):
+
+    lines += ["", "## Attendance", ""]
+    for member in group.seated():
+        p = figures.participants.get(member.id)
+        status = p.status if p else "not on the list"
+        lines.append(f"- {md_text(member.name)}: {status}")
+
+    lines += [
+        "",
+        "## The session in figures",
+        "",
+        f"- Talk {duration(figures.talk)} (members {duration(figures.member_talk)}, "
+        f"facilitators {duration(figures.facilitator_talk)}); silence {duration(figures.silence)}"
+        f", longest {duration(figures.longest_silence)}",
+        f"- Balance {figures.balance:.0%}: {charts.balance_words(figures.balance)}",
+        "- Not heard: " + (", ".join(name(m) for m in figures.not_yet_spoken) or "nobody"),
+        "",
+        "```text",
+        # A backtick in a name must not close the fence early.
+        *(line.replace("`", "'") for line in charts.talk_bars(figures, names, 72)),
+        "",
+        *(
+            line.replace("`", "'")
+            for line in charts.timeline_rows(figures, [*session.seats, LEAD, COFAC], names, 72)
+        ),
+        "```",
+    ]
+
+    lines += ["", "## Members", ""]
+    for member in group.seated():
+        p = figures.participants.get(member.id)
+        if p is None or p.status == "absent":
+            continue
+        lines.append(f"### {md_text(member.name)}")
+        lines.append("")
         lines.append(
-            f"| {name(pid)} | {turns[pid]} | {duration(seconds)} | {seconds / total:.0%} |"
+            f"- {p.status}; {p.turns} turn{'' if p.turns == 1 else 's'}, {duration(p.talk)} "
+            f"({(p.member_share or 0):.0%} of members' talk); longest {duration(p.longest_turn)}"
         )
-    lines += ["", "## Observations", ""]
-    notes = [e for e in log if isinstance(e, (Observation, CodedEvent, TechniqueUsed))]
+        codes = ", ".join(f"{md_text(code_label(c))} ×{n}" for c, n in p.codes.most_common())
+        if codes:
+            lines.append(f"- Codes: {codes}")
+        for e in log:
+            if isinstance(e, Observation) and member.id in e.about:
+                lines.append(f"- {when(e)} {md_text(e.text)}")
+        lines.append("")
+
+    lines += ["## Observations, codes, techniques", ""]
+    notes = [e for e in log if isinstance(e, (Observation, CodedEvent, TechniqueUsed, Flag))]
     for e in notes:
         if isinstance(e, Observation):
             about = ", ".join(name(m) for m in e.about) or "group"
             tags = " ".join("\\#" + md_text(t) for t in e.tags)
             lines.append(f"- {when(e)} — {about}: {md_text(e.text)} {tags}".rstrip())
+        elif isinstance(e, Flag):
+            about = ", ".join(name(m) for m in e.about) or "group"
+            lines.append(f"- {when(e)} — **flag**, {about}: {md_text(e.text)}")
         elif isinstance(e, CodedEvent):
             about = ", ".join(name(m) for m in e.about) or "group"
-            lines.append(f"- {when(e)} — {about}: code {md_text(e.scheme)}:{md_text(e.code)}")
+            label = code_label(f"{e.scheme}:{e.code}")
+            lines.append(f"- {when(e)} — {about}: code: {md_text(label)}")
         else:
             towards = ", ".join(name(m) for m in e.towards) or "the group"
             lines.append(
@@ -257,7 +308,29 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
             )
     if not notes:
         lines.append("- none")
+
+    review = [e for e in log if isinstance(e, ReviewNote)]
+    lines += ["", "## Review notes", ""]
+    for note in review:
+        kind = "Addendum" if note.addendum else "Comment"
+        on = f"on the item at {when_of(note.target, active)}" if note.target else "on the session"
+        lines.append(
+            f"- {kind} by {md_text(names.get(note.author, note.author))}, "
+            f"{note.at.isoformat(timespec='minutes')}, {on}: {md_text(note.text)}"
+        )
+    if not review:
+        lines.append("- none")
     return "\n".join(lines) + "\n"
+
+
+def code_label(scheme_code: str) -> str:
+    """`quick:conflict` as the co-facilitator saw it: "Conflict or open disagreement"."""
+    scheme, _, code = scheme_code.partition(":")
+    return scheme_for(scheme).label(code)
+
+
+def when_of(event_id: str, active: dict[str, float]) -> str:
+    return duration(active[event_id]) if event_id in active else "–"
 
 
 def render(fmt: str, group: Group, session: Session, events: Sequence[EventBase]) -> str:

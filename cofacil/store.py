@@ -311,6 +311,12 @@ class Store:
 
     # exports ------------------------------------------------------------------------------
 
+    def make_export_dir(self, path: Path) -> None:
+        try:
+            ensure_private_dir(Path(path))
+        except OSError as error:
+            raise StoreError(f"cannot use folder {path}: {error.strerror}") from None
+
     def write_export(self, path: Path, text: str) -> None:
         """An export file, 0600 like everything cofacil writes, replaced atomically."""
         try:

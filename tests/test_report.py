@@ -1,0 +1,160 @@
+"""Exports of a small hand-built session, byte for byte (golden files), and redaction.
+
+To accept a deliberate change: `COFACIL_UPDATE_GOLDEN=1 make test`, then read the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cofacil.export import from_json, render
+from cofacil.models import (
+    COFAC,
+    LEAD,
+    Attendance,
+    AttendanceChanged,
+    CodedEvent,
+    Flag,
+    Group,
+    Interruption,
+    Member,
+    Observation,
+    Paused,
+    Resumed,
+    ReviewNote,
+    Session,
+    SessionEnded,
+    SessionStarted,
+    SignedOff,
+    TechniqueUsed,
+    TurnEnded,
+    TurnStarted,
+)
+from cofacil.redact import redact
+
+GOLDEN = Path(__file__).parent / "golden"
+T0 = datetime(2026, 3, 5, 18, 0, tzinfo=UTC)
+
+GROUP = Group(
+    id="g1",
+    name="Tuesday *anxiety* group",
+    kind="support",
+    lead="Dr. Hale",
+    cofac="Sam",
+    created_at=T0,
+    members=[
+        Member(id="m1", name="Ann", seat=1, hotkey="1", note="prefers the door seat"),
+        Member(id="m2", name="[b]Bo[/b]", seat=2, hotkey="2"),
+        Member(id="m3", name="Cy Lee", seat=3, hotkey="3"),
+        Member(id="m4", name="Dee", seat=4, hotkey="4"),
+    ],
+)
+SESSION = Session(
+    id="s1",
+    group_id="g1",
+    number=7,
+    date=date(2026, 3, 5),
+    theme="What Ann said last week",
+    attendance={
+        "m1": Attendance(),
+        "m2": Attendance(),
+        "m3": Attendance(late=True),
+        "m4": Attendance(present=False),
+    },
+    seats=["m1", "m2", "m3", "m4"],
+    created_at=T0,
+)
+
+
+def events() -> list:
+    steps = [
+        (0, SessionStarted, {}),
+        (5, TurnStarted, {"speaker": LEAD}),
+        (40, TurnStarted, {"speaker": "m1"}),
+        (160, Interruption, {"by": "m2", "of": "m1"}),
+        (
+            170,
+            Observation,
+            {
+                "text": "Bo cut in on Ann; <b>tense</b> [link](x)",
+                "about": ["m2", "m1"],
+                "tags": ["conflict"],
+            },
+        ),
+        (200, TurnEnded, {"speaker": "m2"}),
+        (210, AttendanceChanged, {"member": "m3", "change": "arrived"}),
+        (215, CodedEvent, {"scheme": "quick", "code": "conflict", "about": ["m2"]}),
+        (220, TurnStarted, {"speaker": "m3"}),
+        (
+            300,
+            Flag,
+            {"text": "@Cy_Lee spoke of self-harm urges; =cmd|' /C calc'!A0", "about": ["m3"]},
+        ),
+        (310, TechniqueUsed, {"card": "support", "by": "lead", "towards": ["m3"]}),
+        (
+            320,
+            Observation,
+            {"text": "Ann's sister is in hospital", "about": ["m1"], "tags": ["private"]},
+        ),
+        (330, Paused, {}),
+        (930, Resumed, {}),
+        (940, TurnStarted, {"speaker": COFAC}),
+        (960, TurnStarted, {"speaker": "m1"}),
+        (1100, TechniqueUsed, {"card": "summarizing", "by": "lead", "towards": []}),
+        (1110, SessionEnded, {}),
+        (1500, ReviewNote, {"text": "Follow up with Cy Lee before next week", "target": None}),
+        (1600, SignedOff, {"name": "Dr. Hale"}),
+        (1700, ReviewNote, {"text": "Cy seen by GP; safe", "target": None, "addendum": True}),
+    ]
+    result = []
+    for seq, (t, kind, fields) in enumerate(steps):
+        result.append(
+            kind(
+                id=f"e{seq:02d}",
+                seq=seq,
+                at=T0 + timedelta(seconds=t),
+                mono=float(t),
+                epoch="run",
+                **fields,
+            )
+        )
+    return result
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("COFACIL_UPDATE_GOLDEN"):
+        path.write_bytes(text.encode())
+    assert text.encode() == path.read_bytes(), f"{name} differs from its golden file"
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "json"])
+def test_exports_match_their_golden_files(fmt: str) -> None:
+    check_golden(f"session.{fmt}", render(fmt, GROUP, SESSION, events()))
+
+
+def test_redacted_report_matches_its_golden_file() -> None:
+    check_golden("session-redacted.md", render("md", *redact(GROUP, SESSION, events())))
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "json"])
+def test_redaction_leaves_no_name_and_no_private_note(fmt: str) -> None:
+    out = render(fmt, *redact(GROUP, SESSION, events()))
+    for name in ("Ann", "Bo", "Cy", "Lee", "Cy_Lee", "Dee", "Hale", "Sam", "Tuesday", "anxiety"):
+        assert not re.search(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])", out), name
+    assert "sister" not in out and "door seat" not in out
+    assert "harm urges" in out  # the flag itself stays
+
+
+def test_json_round_trips_and_markup_stays_inert() -> None:
+    assert from_json(render("json", GROUP, SESSION, events()))[2] == events()
+    report = render("md", GROUP, SESSION, events())
+    assert "<b>" not in report and "[link](x)" not in report and "*anxiety*" not in report
+    csv_text = render("csv", GROUP, SESSION, events())
+    assert ",'=cmd" not in csv_text or "'=cmd" in csv_text  # formula cells are neutralised
+    assert "\n=cmd" not in csv_text and ",=cmd" not in csv_text
