@@ -148,3 +148,19 @@ async def test_a_session_in_progress_is_read_only_and_followed(tmp_path: Path, d
         await pilot.press("n")  # no comments on a record still being written
         assert not app.screen.query_one("#review-comment").display
     writer.close()
+
+
+async def test_export_key_writes_private_files(tmp_path: Path, demo) -> None:
+    import stat
+
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ReportScreen"
+    files = sorted((tmp_path / "exports").iterdir())
+    assert [f.suffix for f in files] == [".csv", ".json", ".md"]
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    assert stat.S_IMODE((tmp_path / "exports").stat().st_mode) == 0o700

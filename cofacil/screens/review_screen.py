@@ -47,6 +47,8 @@ class ReviewScreen(Screen[None]):
         Binding("n", "comment", "Comment"),
         Binding("r", "mark_reviewed", "Reviewed"),
         Binding("S", "sign_off", "Sign off"),
+        Binding("p", "preview", "Report"),
+        Binding("x", "export", "Export"),
     ]
 
     def __init__(self, view: SessionView) -> None:
@@ -399,6 +401,28 @@ class ReviewScreen(Screen[None]):
     def action_clear(self) -> None:
         self.flags_only, self.text_filter, self.member_filter = False, "", None
         self._refilter()
+
+    def action_preview(self) -> None:
+        from cofacil.screens.report_screen import ReportScreen  # Markdown: loaded when asked
+
+        self.app.push_screen(ReportScreen(self.view.store, self.view.session.id))
+
+    def action_export(self) -> None:
+        """The report, the csv and the json into the data folder's exports/ (0600)."""
+        from cofacil.export import render
+
+        store, session = self.view.store, self.view.session
+        folder = store.data_dir / "exports"
+        stem = f"{session.date.isoformat()}-session-{session.number:03d}"
+        try:
+            store.make_export_dir(folder)
+            for fmt in ("md", "csv", "json"):
+                text = render(fmt, self.view.group, session, self.view.events)
+                store.write_export(folder / f"{stem}.{fmt}", text)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.notify(f"Exported to {folder}/{stem}.md, .csv, .json", markup=False, timeout=8)
 
     def action_back(self) -> None:
         self.app.pop_screen()
