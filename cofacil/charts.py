@@ -136,3 +136,15 @@ def balance_words(balance: float) -> str:
     if balance >= 0.4:
         return "talk was uneven: a few members held most of it"
     return "talk was held by one or two members"
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float | None], top: float | None = None) -> str:
+    """One character per value; a gap (None: absent) shows as a space."""
+    numbers = [v for v in values if v is not None]
+    highest = top if top is not None else max(numbers, default=0.0)
+    if not highest:
+        return "".join(" " if v is None else SPARKS[0] for v in values)
+    return "".join(" " if v is None else SPARKS[min(7, int(v / highest * 7.999))] for v in values)

@@ -221,6 +221,19 @@ class Session(Doc):
     created_at: Stamp
 
 
+class MemberNote(Doc):
+    """The lead therapist's note on one member for one session (DAP: data, assessment, plan).
+    Other members appear in it by initials only."""
+
+    id: str = Field(min_length=1)  # "<session id>:<member id>"
+    session_id: str = Field(min_length=1)
+    member_id: str = Field(min_length=1)
+    data: str = Field(default="", max_length=20_000)
+    assessment: str = Field(default="", max_length=20_000)
+    plan: str = Field(default="", max_length=20_000)
+    updated_at: Stamp
+
+
 # --- the event log -------------------------------------------------------------------------
 
 Author = Literal["cofac", "lead"]

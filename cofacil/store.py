@@ -34,6 +34,7 @@ from cofacil.models import (
     SCHEMA_VERSION,
     EventBase,
     Group,
+    MemberNote,
     Session,
     event_adapter,
 )
@@ -240,7 +241,11 @@ class Store:
         )
 
     def _validate_all(self) -> None:
-        for table, model in (("groups", Group), ("sessions", Session)):
+        for table, model in (
+            ("groups", Group),
+            ("sessions", Session),
+            ("member_notes", MemberNote),
+        ):
             for doc in self._db.table(table).all():
                 validate(model, doc, f"{self.db_path}: {table} document {doc.doc_id}")
 
@@ -296,6 +301,15 @@ class Store:
 
     def save_session(self, session: Session) -> None:
         self._upsert("sessions", session)
+
+    # member notes -------------------------------------------------------------------------
+
+    def member_note(self, session_id: str, member_id: str) -> MemberNote | None:
+        wanted = f"{session_id}:{member_id}"
+        return next((n for n in self._all("member_notes", MemberNote) if n.id == wanted), None)
+
+    def save_member_note(self, note: MemberNote) -> None:
+        self._upsert("member_notes", note)
 
     # a therapist's own content ----------------------------------------------------------
 

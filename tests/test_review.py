@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -164,3 +165,57 @@ async def test_export_key_writes_private_files(tmp_path: Path, demo) -> None:
     assert [f.suffix for f in files] == [".csv", ".json", ".md"]
     assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
     assert stat.S_IMODE((tmp_path / "exports").stat().st_mode) == 0o700
+
+
+def test_draft_note_names_others_by_initials(tmp_path: Path, demo) -> None:
+    from cofacil.library import load_library
+    from cofacil.member_notes import draft, initials
+
+    assert initials("Cy Lee") == "C.L." and initials("[b]Bo[/b]") == "B."
+    store = Store(tmp_path, clock=demo)
+    session = store.sessions()[-1]
+    group = store.group(session.group_id)
+    figures = session_figures(session, store.read_events(session.id))
+    priya = next(m for m in group.members if m.name == "Priya")
+    data, assessment, plan = draft(group, priya, figures, load_library(store).schemes)
+    assert "code" in assessment or assessment == ""
+    assert data.startswith("Attendance: present.") and "turn" in data and plan == ""
+    others = [m.name for m in group.members if m.id != priya.id]
+    for line in data.splitlines()[2:]:
+        assert not any(re.search(rf"\b{re.escape(n)}\b", line) for n in others), line
+    jonas = next(m for m in group.members if m.name == "Jonas")
+    assert draft(group, jonas, figures, {})[0] == "Absent from this session."
+
+
+async def test_member_screen_saves_the_note_and_shows_the_course(tmp_path: Path, demo) -> None:
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("M", "3")  # Priya's seat
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "MemberScreen"
+        course = str(screen.query_one("#member-course").render())
+        assert "Attended     ●●" in course and "Talk share" in course
+        plan = screen.query_one("#note-plan")
+        plan.text = "Check in about sleep; review safety plan."
+        await pilot.press("escape")  # leaving saves
+        await pilot.pause()
+        session_id = app.screen.view.session.id
+    note = Store(tmp_path).member_note(session_id, "demo-priya")
+    assert note is not None and note.plan.startswith("Check in about sleep")
+    assert note.data.startswith("Attendance: present.")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_member_screen_looks(snap_compare, tmp_path: Path, demo, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path, clock=demo, review="latest")
+
+    async def run_before(pilot) -> None:
+        await pilot.press("M", "3")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -47,6 +47,7 @@ class ReviewScreen(Screen[None]):
         Binding("n", "comment", "Comment"),
         Binding("r", "mark_reviewed", "Reviewed"),
         Binding("S", "sign_off", "Sign off"),
+        Binding("M", "member", "Member"),
         Binding("p", "preview", "Report"),
         Binding("x", "export", "Export"),
     ]
@@ -329,6 +330,11 @@ class ReviewScreen(Screen[None]):
             member = self.view.keys.get(event.character or "")
             if member is not None:
                 event.stop()
+                if getattr(self, "member_for", "filter") == "screen":
+                    from cofacil.screens.member_screen import MemberScreen
+
+                    self.app.push_screen(MemberScreen(self.view, member))
+                    return
                 self.member_filter = member
                 self._refilter()
 
@@ -394,8 +400,14 @@ class ReviewScreen(Screen[None]):
 
         self.app.push_screen(SignOffScreen(self.view.group.lead), signed)
 
+    def action_member(self) -> None:
+        self.choosing_member = True
+        self.member_for = "screen"
+        self.notify("Whose note? (seat keys as in the room)", markup=False, timeout=3)
+
     def action_by_member(self) -> None:
         self.choosing_member = True
+        self.member_for = "filter"
         self.notify("Whose key? (seat keys as in the room)", markup=False, timeout=3)
 
     def action_clear(self) -> None:

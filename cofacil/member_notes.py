@@ -1,0 +1,71 @@
+"""Draft DAP notes per member, and a member's course across sessions. UI-free.
+
+Data: the member's participation and what was observed about them. Assessment: the codes seen
+(therapeutic factors among them). Plan: left for the therapist. Other members appear by their
+initials only, in the note's text as well as in the observations quoted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cofacil.display import duration
+from cofacil.dynamics import SessionFigures
+from cofacil.models import Group, Member, Observation
+from cofacil.schemes import Scheme
+
+WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def initials(name: str) -> str:
+    """ "Cy Lee" → "C.L."; "[b]Bo[/b]" → "B."."""
+    words = WORD.findall(name) or [name.strip() or "?"]
+    return "".join(w[0].upper() + "." for w in words)
+
+
+def _others_by_initials(text: str, group: Group, member: Member) -> str:
+    for other in group.members:
+        if other.id == member.id:
+            continue
+        short = initials(other.name)
+        variants = {other.name, other.name.replace(" ", "_"), *WORD.findall(other.name)}
+        for variant in sorted(variants, key=len, reverse=True):
+            text = re.sub(rf"(?<![\w])@?{re.escape(variant)}(?![\w])", short, text, flags=re.I)
+    return text
+
+
+def draft(
+    group: Group,
+    member: Member,
+    figures: SessionFigures,
+    schemes: dict[str, Scheme],
+) -> tuple[str, str, str]:
+    """(data, assessment, plan) for one member of one session."""
+    p = figures.participants.get(member.id)
+    if p is None or p.status == "absent":
+        return ("Absent from this session.", "", "")
+    data = [
+        f"Attendance: {p.status}.",
+        f"Participation: {p.turns} turn{'' if p.turns == 1 else 's'}, {duration(p.talk)} "
+        f"({(p.member_share or 0):.0%} of members' talk), longest {duration(p.longest_turn)}"
+        + (f", first spoke at {duration(p.first_spoke)}" if p.first_spoke is not None else "")
+        + ".",
+    ]
+    if p.interrupted_others or p.was_interrupted:
+        data.append(f"Cut in on others {p.interrupted_others}×; was cut off {p.was_interrupted}×.")
+    quoted = [
+        (t, e)
+        for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
+        if isinstance(e, Observation) and member.id in e.about and "private" not in e.tags
+    ]
+    if quoted:
+        data.append("Observed:")
+        data += [f"- {duration(t)} {_others_by_initials(e.text, group, member)}" for t, e in quoted]
+    assessment = []
+    for scheme_code, count in p.codes.most_common():
+        scheme_id, _, code = scheme_code.partition(":")
+        scheme = schemes.get(scheme_id)
+        label = scheme.label(code) if scheme else code
+        kind = "therapeutic factor" if scheme_id == "yalom" else "code"
+        assessment.append(f"- {label} ({kind}) ×{count}")
+    return ("\n".join(data), "\n".join(assessment), "")

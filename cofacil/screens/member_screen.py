@@ -1,0 +1,140 @@
+"""One member: their course across the group's sessions, and this session's DAP note.
+
+The note opens as a draft from what was recorded (other members by initials only) or as last
+saved; it is saved with the Save button and when leaving, and locked once the session is
+signed off.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label, Static, TextArea
+
+from cofacil import charts, dynamics
+from cofacil.display import duration, visible
+from cofacil.live import SessionView
+from cofacil.member_notes import draft
+from cofacil.models import MemberNote, Observation, SignedOff
+
+
+class MemberScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "back", "Back (saves)")]
+
+    class CourseLoaded(Message):
+        def __init__(self, text: Text) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, view: SessionView, member_id: str) -> None:
+        super().__init__()
+        self.view = view
+        self.member = view.group.member(member_id)
+        self.locked = any(isinstance(e, SignedOff) for e in view.events)
+        self._saved: tuple[str, str, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="member-body"):
+            yield Static(Text("Across the group's sessions…"), id="member-course")
+            yield Static(id="member-note-title", classes="section-title")
+            for part in ("data", "assessment", "plan"):
+                yield Label(part.capitalize(), classes="form-label")
+                yield TextArea(id=f"note-{part}", read_only=self.locked, soft_wrap=True)
+            with Horizontal(classes="form-buttons"):
+                yield Button(
+                    "Save note",
+                    variant="primary",
+                    id="save-note",
+                    compact=True,
+                    disabled=self.locked,
+                )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        session = self.view.session
+        self.title = visible(self.member.name)
+        self.sub_title = f"{visible(self.view.group.name)} · session {session.number}"
+        lock = " (signed off: read-only)" if self.locked else ""
+        self.query_one("#member-note-title", Static).update(
+            Text(f"Note for session {session.number} (DAP){lock}")
+        )
+        saved = self.view.store.member_note(session.id, self.member.id)
+        if saved is not None:
+            parts = (saved.data, saved.assessment, saved.plan)
+            self._saved = parts
+        else:
+            figures = dynamics.session_figures(session, self.view.events)
+            parts = draft(self.view.group, self.member, figures, self.view.library.schemes)
+        for name, text in zip(("data", "assessment", "plan"), parts, strict=True):
+            self.query_one(f"#note-{name}", TextArea).text = text
+        self._load_course()
+
+    @work(thread=True, exclusive=True, group="member-course")
+    def _load_course(self) -> None:
+        """Every session of the group, read off the UI thread."""
+        store, group = self.view.store, self.view.group
+        history = [(s, store.read_events(s.id)) for s in store.sessions(group.id)]
+        rows = dynamics.member_trends(history).get(self.member.id, [])
+        text = Text()
+        numbers = " ".join(str(r.number) for r in rows)
+        here = ["●" if r.status != "absent" else "○" for r in rows]
+        text.append(f"Sessions     {numbers}\n")
+        text.append(f"Attended     {''.join(here)}\n")
+        turns = [None if r.status == "absent" else float(r.turns) for r in rows]
+        share = [None if r.status == "absent" else r.member_share for r in rows]
+        notes = [None if r.status == "absent" else float(r.notes) for r in rows]
+        text.append(f"Turns        {charts.sparkline(turns)}\n")
+        text.append(
+            f"Talk share   {charts.sparkline(share)}  (latest "
+            f"{(share[-1] or 0) if share else 0:.0%})\n"
+        )
+        text.append(f"Noted        {charts.sparkline(notes)}\n\n")
+        text.append("Observations over time\n", style="bold")
+        for session, events in history:
+            tl = dynamics.timeline(events)
+            for event, t in zip(tl.events, tl.t, strict=True):
+                if isinstance(event, Observation) and self.member.id in event.about:
+                    text.append(f"  #{session.number} {duration(t)}  {visible(event.text)}\n")
+        self.post_message(self.CourseLoaded(text))
+
+    def on_member_screen_course_loaded(self, message: CourseLoaded) -> None:
+        self.query_one("#member-course", Static).update(message.text)
+
+    def _parts(self) -> tuple[str, str, str]:
+        return tuple(  # type: ignore[return-value]
+            self.query_one(f"#note-{name}", TextArea).text
+            for name in ("data", "assessment", "plan")
+        )
+
+    def save(self) -> None:
+        if self.locked or self._parts() == self._saved:
+            return
+        data, assessment, plan = self._parts()
+        session = self.view.session
+        self.view.store.save_member_note(
+            MemberNote(
+                id=f"{session.id}:{self.member.id}",
+                session_id=session.id,
+                member_id=self.member.id,
+                data=data,
+                assessment=assessment,
+                plan=plan,
+                updated_at=self.view.store.clock.now(),
+            )
+        )
+        self._saved = self._parts()
+        self.notify("Note saved", markup=False, timeout=2)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save-note":
+            self.save()
+
+    def action_back(self) -> None:
+        self.save()
+        self.app.pop_screen()
