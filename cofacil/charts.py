@@ -44,9 +44,14 @@ def talk_bars(figures: SessionFigures, names: dict[str, str], width: int = 60) -
 
 
 def timeline_rows(
-    figures: SessionFigures, order: Sequence[str], names: dict[str, str], width: int = 60
+    figures: SessionFigures,
+    order: Sequence[str],
+    names: dict[str, str],
+    width: int = 60,
+    mark: float | None = None,
 ) -> list[str]:
-    """Who spoke when: a row per person over the session's active time; `│` marks a break."""
+    """Who spoke when: a row per person over the session's active time; `│` marks a break,
+    `▲` under the rows the moment `mark` (active seconds)."""
     end = figures.active or 1.0
     label = min(12, max((len(names.get(w, w)) for w in order), default=4))
     cells = max(10, width - label - 1)
@@ -66,6 +71,9 @@ def timeline_rows(
             row[i] = "│"
         lines.append(f"{visible(names.get(who, who))[:label].ljust(label)} {''.join(row)}")
     scale = f"{'0:00'.ljust(label + 1)}{duration(end).rjust(cells)}"
+    if mark is not None:
+        at = min(cells - 1, max(0, int(mark / per_cell)))
+        lines.append(" " * (label + 1 + at) + f"▲ {duration(mark)}")
     return [*lines, scale]
 
 

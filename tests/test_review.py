@@ -219,3 +219,15 @@ def test_member_screen_looks(snap_compare, tmp_path: Path, demo, size: tuple[int
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_enter_on_an_item_marks_its_moment_on_the_timeline(tmp_path: Path, demo) -> None:
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("o", "f")
+        app.screen.query_one("#review-items", DataTable).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        charts = str(app.screen.query_one("#review-charts", Static).render())
+        assert "▲ 55:30" in charts
+        assert app.screen.query_one("TabbedContent").active == "summary"

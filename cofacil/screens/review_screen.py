@@ -66,6 +66,7 @@ class ReviewScreen(Screen[None]):
         self.choosing_member = False
         self.review: SessionReview | None = None  # writable: an ended session nobody holds
         self.comment_target: str | None = None
+        self.moment: float | None = None  # an item's time, marked on the timeline
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -208,7 +209,7 @@ class ReviewScreen(Screen[None]):
             *charts.talk_bars(figures, self.names, width),
             "",
             "Who spoke when (│ a break)",
-            *charts.timeline_rows(figures, order, self.names, width),
+            *charts.timeline_rows(figures, order, self.names, width, mark=self.moment),
             "",
             f"Balance {figures.balance:.0%}: {charts.balance_words(figures.balance)}. "
             f"Not heard: {', '.join(self.names[m] for m in figures.not_yet_spoken) or 'nobody'}.",
@@ -295,6 +296,19 @@ class ReviewScreen(Screen[None]):
     def _refilter(self) -> None:
         self.query_one(TabbedContent).active = "observations"
         self._draw_items(dynamics.session_figures(self.view.session, self.view.events))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an item: to that moment on the speaking timeline."""
+        tl = dynamics.timeline(self.view.events)
+        self.moment = next(
+            (t for e, t in zip(tl.events, tl.t, strict=True) if e.id == event.row_key.value),
+            None,
+        )
+        figures = dynamics.session_figures(self.view.session, self.view.events)
+        self._draw_summary(figures)
+        self.query_one(TabbedContent).active = "summary"
+        charts_box = self.query_one("#review-charts", Static)
+        self.query_one("#summary-scroll").scroll_to_widget(charts_box, top=True)
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
