@@ -61,9 +61,15 @@ class GroupScreen(Screen[None]):
         members.add_column("Note", width=24)
         members.add_column("")
         sessions = self.query_one("#sessions", DataTable)
-        sessions.add_columns("No.", "Date", "Length", "Attended", "Signed off")
-        self.refresh_group()
-        self._load_sessions()
+        for label, width in (
+            ("No.", 4),
+            ("Date", 10),
+            ("Length", 8),
+            ("Attended", 8),
+            ("Signed off", 10),
+        ):
+            sessions.add_column(label, width=width)
+        self.refresh_group()  # the past sessions load when the screen shows (ScreenResume)
         members.focus()
 
     def on_screen_resume(self) -> None:
