@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from cofacil import dynamics
 from cofacil.library import Library, load_library
@@ -159,54 +160,83 @@ class LiveSession(SessionView):
     def __init__(self, store: Store, session_id: str) -> None:
         super().__init__(store, session_id, load=False)
         self.log: SessionLog = store.open_log(session_id)
+        self.unsaved: list[EventBase] = []  # refused by the disk, kept in order, retried
+        self.disk_problem: str | None = None
         events = self.log.events
         if not any(isinstance(e, SessionStarted) for e in events):
-            self.log.record(SessionStarted)
+            self._record(SessionStarted)
         elif events[-1].epoch != store.clock.epoch and not self.ended:
             # An earlier run left the session open: mark where the gap it left ends.
-            self.log.record(Reopened)
+            self._record(Reopened)
 
     @property
     def events(self) -> list[EventBase]:
-        return self.log.events
+        return [*self.log.events, *self.unsaved]
 
     def refresh(self) -> bool:
         return False  # this process writes the log: it is always current
 
+    def _record(self, event_type: type[EventBase], **fields: Any) -> EventBase:
+        """Record an event; if the disk refuses it (full, failing), keep it in memory, in
+        order, shown as unsaved, and retry on every `flush` until the disk takes it."""
+        clock = self.store.clock
+        event = event_type(
+            seq=self.log.next_seq + len(self.unsaved),
+            at=clock.now(),
+            mono=clock.monotonic(),
+            epoch=clock.epoch,
+            **fields,
+        )
+        self.unsaved.append(event)
+        self.flush()
+        return event
+
+    def flush(self) -> bool:
+        """Write what is waiting, oldest first; True when nothing is left unsaved."""
+        while self.unsaved:
+            try:
+                self.log.append(self.unsaved[0])
+            except OSError as error:
+                self.disk_problem = error.strerror or str(error)
+                return False
+            self.unsaved.pop(0)
+        self.disk_problem = None
+        return True
+
     def speak(self, participant: str) -> None:
         """`participant` takes the floor; their own key again ends the turn."""
         if self.speaker() == participant:
-            self.log.record(TurnEnded, speaker=participant)
+            self._record(TurnEnded, speaker=participant)
         else:
-            self.log.record(TurnStarted, speaker=participant)
+            self._record(TurnStarted, speaker=participant)
 
     def silence(self) -> None:
         current = self.speaker()
         if current is not None:
-            self.log.record(TurnEnded, speaker=current)
+            self._record(TurnEnded, speaker=current)
 
     def interrupt(self, by: str) -> None:
         """`by` cuts in on whoever is speaking (or simply starts, in a silence)."""
         current = self.speaker()
         if current is None:
-            self.log.record(TurnStarted, speaker=by)
+            self._record(TurnStarted, speaker=by)
         elif current != by:
-            self.log.record(Interruption, by=by, of=current)
+            self._record(Interruption, by=by, of=current)
 
     def observe(self, text: str, about: list[str], tags: list[str]) -> EventBase:
-        return self.log.record(Observation, text=text, about=about, tags=tags)
+        return self._record(Observation, text=text, about=about, tags=tags)
 
     def flag(self, text: str, about: list[str]) -> EventBase:
-        return self.log.record(Flag, text=text, about=about)
+        return self._record(Flag, text=text, about=about)
 
     def code(self, scheme: str, code: str, about: list[str]) -> EventBase:
-        return self.log.record(CodedEvent, scheme=scheme, code=code, about=about)
+        return self._record(CodedEvent, scheme=scheme, code=code, about=about)
 
     def toggle_pause(self) -> None:
-        self.log.record(Resumed if self.paused else Paused)
+        self._record(Resumed if self.paused else Paused)
 
     def end(self) -> None:
-        self.log.record(SessionEnded)
+        self._record(SessionEnded)
 
     def toggle_presence(self, member: str) -> str:
         """A late arrival comes in, or someone leaves early; returns which."""
@@ -214,15 +244,15 @@ class LiveSession(SessionView):
         here = member in self.present(figures)
         change = "left" if here else "arrived"
         if here and self.speaker() == member:
-            self.log.record(TurnEnded, speaker=member)
-        self.log.record(AttendanceChanged, member=member, change=change)
+            self._record(TurnEnded, speaker=member)
+        self._record(AttendanceChanged, member=member, change=change)
         return change
 
     def start_round(self, kind: str, budget: int | None) -> None:
-        self.log.record(RoundStarted, kind=kind, budget_seconds=budget)
+        self._record(RoundStarted, kind=kind, budget_seconds=budget)
 
     def end_round(self) -> None:
-        self.log.record(RoundEnded)
+        self._record(RoundEnded)
 
     def next_in_round(self) -> str | None:
         """The next person in the go-round takes the floor; the round ends after the last."""
@@ -233,22 +263,23 @@ class LiveSession(SessionView):
             self.silence()
             self.end_round()
             return None
-        self.log.record(TurnStarted, speaker=state.next)
+        self._record(TurnStarted, speaker=state.next)
         return state.next
 
     def technique(self, card: str, by: str, towards: list[str]) -> EventBase:
-        return self.log.record(TechniqueUsed, card=card, by=by, towards=towards)
+        return self._record(TechniqueUsed, card=card, by=by, towards=towards)
 
     def nudge(self, action: str, rule: str, card: str, about: list[str], reason: str) -> None:
-        self.log.record(Nudge, action=action, rule=rule, card=card, about=about, reason=reason)
+        self._record(Nudge, action=action, rule=rule, card=card, about=about, reason=reason)
 
     def undo(self) -> EventBase | None:
         """Undo the latest event still standing; returns it, or None if nothing is left."""
         for event in reversed(dynamics.effective(self.events)):
             if not isinstance(event, _NOT_UNDOABLE):
-                self.log.record(Correction, target=event.id, action="undo")
+                self._record(Correction, target=event.id, action="undo")
                 return event
         return None
 
     def close(self) -> None:
+        self.flush()
         self.log.close()

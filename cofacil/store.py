@@ -458,6 +458,10 @@ class SessionLog:
         return event
 
     @property
+    def next_seq(self) -> int:
+        return self._next_seq
+
+    @property
     def signed_off(self) -> bool:
         return any(e.type == "signed_off" for e in self.events)  # type: ignore[attr-defined]
 
@@ -481,6 +485,8 @@ class SessionLog:
         try:
             self._journal.close()
             self._write_checkpoint(self.events)
+        except OSError:
+            pass  # a full disk: the journal holds every event; the next open checkpoints
         finally:
             self._lock.release()
 

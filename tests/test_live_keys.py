@@ -337,3 +337,36 @@ async def test_fast_typing_keeps_its_order(app) -> None:
         assert kinds == [TurnStarted, CodedEvent, Observation, TurnStarted]
         assert last(app, Observation).text == "quiet, then left"
         assert isinstance(app.screen, SessionScreen)
+
+
+async def test_a_full_disk_loses_nothing(app, monkeypatch) -> None:
+    """The disk refuses writes for a while: every key still shows, is kept in memory as
+    unsaved, and lands on disk in order once the disk takes writes again."""
+    import errno
+
+    from cofacil import journal
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("1")
+        real = journal.write_all
+        full = {"on": True}
+
+        def refuse(fd: int, data: bytes) -> None:
+            if full["on"]:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real(fd, data)
+
+        monkeypatch.setattr(journal, "write_all", refuse)
+        await pilot.press("2", "o", *"still here", "enter", "3")
+        live = app.screen.live
+        assert len(live.unsaved) == 3 and live.speaker() == member(app, 3)
+        unsaved = app.screen.query_one("#unsaved")
+        assert unsaved.display and "3 not yet saved" in str(unsaved.render())
+        assert "No space left" in str(unsaved.render())
+        full["on"] = False
+        app.screen.tick()  # the once-a-second retry
+        assert live.unsaved == [] and not unsaved.display
+        session_id = live.session.id
+    stored = Store(app.store.data_dir).read_events(session_id)
+    assert [type(e) for e in stored][1:5] == [TurnStarted, TurnStarted, Observation, TurnStarted]
+    assert [e.seq for e in stored] == list(range(len(stored)))

@@ -96,6 +96,7 @@ class SessionScreen(Screen[None]):
             yield MemberCircle(id="circle")
             with Vertical(id="live-side"):
                 yield SpeakingTimer(id="timer")
+                yield Static(id="unsaved")
                 yield Static(id="pending")
                 yield DeckPane(id="deck")
                 yield ObservationPane(id="observations")
@@ -107,6 +108,7 @@ class SessionScreen(Screen[None]):
         self.title = f"{visible(group.name)} · session {session.number}"
         self.sub_title = "" if self.live.writable else "read-only: recorded elsewhere"
         self.query_one("#pending", Static).display = False
+        self.query_one("#unsaved", Static).display = False
         for problem in self.live.library.problems:  # at opening, never mid-session
             self.notify(
                 problem, title="Own deck or codes", severity="warning", timeout=15, markup=False
@@ -123,11 +125,28 @@ class SessionScreen(Screen[None]):
     # --- drawing ---------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Once a second: the clocks move; a read-only view also picks up new events."""
+        """Once a second: the clocks move; a read-only view also picks up new events; events
+        the disk refused are tried again."""
+        if isinstance(self.live, LiveSession) and self.live.unsaved:
+            self.live.flush()
+            self._draw_unsaved()
         if self.live.refresh():
             self.redraw()
         else:
             self._draw_live(self.live.figures())
+
+    def _draw_unsaved(self) -> None:
+        box = self.query_one("#unsaved", Static)
+        waiting = self.live.unsaved if isinstance(self.live, LiveSession) else []
+        if waiting:
+            problem = self.live.disk_problem or "the disk refused the write"  # type: ignore[union-attr]
+            box.update(
+                Text(
+                    f"⚠ {len(waiting)} not yet saved ({problem}); kept here and "
+                    "retried every second. Keep going."
+                )
+            )
+        box.display = bool(waiting)
 
     def redraw(self) -> None:
         """After the log changed: everything, the observation pane included."""
@@ -309,7 +328,8 @@ class SessionScreen(Screen[None]):
         return True
 
     def _record(self) -> None:
-        """After an event was stored: redraw from the log."""
+        """After an event was stored (or kept to retry): redraw from the log."""
+        self._draw_unsaved()
         self.redraw()
 
     async def on_key(self, event: events.Key) -> None:
