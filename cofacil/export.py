@@ -119,14 +119,7 @@ def card_name(card_id: str) -> str:
 
 
 def participant_name(group: Group, participant: str) -> str:
-    if participant == LEAD:
-        return group.lead
-    if participant == COFAC:
-        return group.cofac
-    try:
-        return group.member(participant).name
-    except KeyError:
-        return participant
+    return group.names().get(participant, participant)
 
 
 def _cell(value: str) -> str:
@@ -208,7 +201,7 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
     tl = figures.timeline
     log = tl.events
     active = {e.id: t for e, t in zip(tl.events, tl.t, strict=True)}
-    names = {m.id: m.name for m in group.members} | {LEAD: group.lead, COFAC: group.cofac}
+    names = group.names()
     name = lambda pid: md_text(names.get(pid, pid))  # noqa: E731
 
     def when(event: EventBase) -> str:

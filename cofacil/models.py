@@ -187,6 +187,10 @@ class Group(Doc):
     def seated(self) -> list[Member]:
         return sorted(self.members, key=lambda m: m.seat)
 
+    def names(self) -> dict[str, str]:
+        """Display names of everyone who can take part: members and the two facilitators."""
+        return {m.id: m.name for m in self.members} | {LEAD: self.lead, COFAC: self.cofac}
+
 
 class Attendance(Doc):
     """Attendance as taken at set-up; arrivals and departures during the session are events."""

@@ -55,11 +55,7 @@ class ReviewScreen(Screen[None]):
     def __init__(self, view: SessionView) -> None:
         super().__init__()
         self.view = view
-        self.names = {
-            **{m.id: m.name for m in view.group.members},
-            LEAD: view.group.lead,
-            COFAC: view.group.cofac,
-        }
+        self.names = view.group.names()
         self.flags_only = False
         self.text_filter = ""
         self.member_filter: str | None = None

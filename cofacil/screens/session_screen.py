@@ -78,11 +78,7 @@ class SessionScreen(Screen[None]):
         self.live = live
         self.pending: str | None = None  # "interrupt", "arrival" or "code": the next key's job
         self.code_about: str | None = None
-        self.names = {
-            **{m.id: m.name for m in live.group.members},
-            LEAD: live.group.lead,
-            COFAC: live.group.cofac,
-        }
+        self.names = live.group.names()
         self._known_tags: list[str] = []
         self._round_active = False  # from the last redraw: `check_action` must stay cheap
         self.deck = live.library.deck
