@@ -23,7 +23,9 @@ def mentioned(text: str, members: Iterable[Member]) -> list[str]:
     by_token = {mention_token(m)[1:].casefold(): m.id for m in members}
     found: list[str] = []
     for match in MENTION.finditer(text):
-        member = by_token.get(match.group(1).rstrip(".,;:!?").casefold())
+        token = match.group(1).casefold()
+        # Initials end in a dot ("@A.K."); a sentence's full stop must not hide a name either.
+        member = by_token.get(token) or by_token.get(token.rstrip(".,;:!?"))
         if member and member not in found:
             found.append(member)
     return found
