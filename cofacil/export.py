@@ -25,7 +25,7 @@ rows of their own so the record is complete):
     undone       1 if a later correction undid this event, else 0
 
 Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab/CR) are
-prefixed with an apostrophe.
+prefixed with an apostrophe; control characters (escape sequences) show as control pictures.
 """
 
 from __future__ import annotations
@@ -122,7 +122,13 @@ def participant_name(group: Group, participant: str) -> str:
     return group.names().get(participant, participant)
 
 
+_CONTROLS = {c: chr(0x2400 + c) for c in range(32) if chr(c) not in "\t\n\r"} | {0x7F: "␡"}
+
+
 def _cell(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula and a terminal will not obey: escape
+    sequences (an OSC 52 clipboard write, colours) are shown as control pictures."""
+    value = value.translate(_CONTROLS)
     if value and value[0] in "=+-@\t\r":
         return "'" + value
     return value

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cofacil.export import CSV_COLUMNS, from_json, md_text, to_csv, to_json, to_markdown
+from cofacil.export import CSV_COLUMNS, from_json, md_text, render, to_csv, to_json, to_markdown
 from cofacil.models import (
     EVENT_TYPES,
     LEAD,
@@ -125,3 +125,16 @@ def test_markdown_keeps_user_text_inert() -> None:
 
 def test_md_text_escapes_every_markdown_special() -> None:
     assert md_text("# _a_ `b` [c](d) | e\nf") == "\\# \\_a\\_ \\`b\\` \\[c\\]\\(d\\) \\| e f"
+
+
+def test_no_escape_sequence_reaches_a_terminal_from_csv_or_md() -> None:
+    osc52 = "\x1b]52;c;ZXZpbA==\x07 and \x1b[31mred\x1b[0m"
+    log = [
+        SessionStarted(seq=0, at=NOW, mono=0.0, epoch="e"),
+        Observation(seq=1, at=NOW, mono=1.0, epoch="e", text=osc52, about=["m1"]),
+    ]
+    for fmt in ("csv", "md"):
+        out = render(fmt, GROUP, SESSION, log)
+        assert "\x1b" not in out and "\x07" not in out, fmt
+        assert "␛]52" in out or "␛\\]52" in out, fmt
+    assert "\\u001b" in render("json", GROUP, SESSION, log)  # JSON keeps it, escaped
