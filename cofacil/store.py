@@ -263,8 +263,15 @@ class Store:
         ]
 
     def _upsert(self, table: str, doc: BaseModel) -> None:
-        with self._writing() as db:
-            db.table(table).upsert(doc.model_dump(mode="json"), Query().id == doc.id)  # type: ignore[attr-defined]
+        """Save one document; the file on disk is the old version or the new one, never a mix."""
+        try:
+            with self._writing() as db:
+                db.table(table).upsert(doc.model_dump(mode="json"), Query().id == doc.id)  # type: ignore[attr-defined]
+        except OSError as error:
+            raise StoreError(
+                f"could not save ({error.strerror or error}); nothing was changed — "
+                "free some space or check the data folder, then try again"
+            ) from None
 
     # groups -------------------------------------------------------------------------------
 

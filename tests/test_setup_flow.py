@@ -135,3 +135,30 @@ async def test_a_long_pasted_name_gets_a_message(tmp_path: Path) -> None:
         await pilot.pause()
         message = str(app.screen.query_one("#error-name", Static).render())
         assert message == "Group name is longer than 40 characters"
+
+
+async def test_a_full_disk_while_adding_a_member_is_a_calm_message(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import errno
+
+    from cofacil import safefile
+
+    clock = FakeClock(START)
+    app = make_app(tmp_path, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", *"G", "enter")
+        await pilot.pause()
+
+        def full(*args: object, **kwargs: object) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(safefile, "write_all", full)
+        await pilot.press("a", *"Ann", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)  # still open: nothing typed is lost
+        message = str(app.screen.query_one("#error-name", Static).render())
+        assert "No space left on device" in message and "nothing was changed" in message
+        assert app.screen.query_one("#field-name", Input).value == "Ann"
+    (group,) = Store(tmp_path).groups()
+    assert group.members == []  # the file holds the old version, whole

@@ -188,15 +188,18 @@ class GroupScreen(Screen[None]):
             return
         try:
             roster.set_left(self.store, self.group, member.id, left=member.active)
-        except roster.RosterError as error:
-            self.notify(error.message, severity="warning", markup=False)
+        except (roster.RosterError, StoreError) as error:
+            self.notify(str(error), severity="warning", markup=False)
             return
         self.refresh_group(select=member.id)
 
     def action_move(self, steps: int) -> None:
         member = self.selected_member()
         if member is not None and member.active:
-            roster.move_member(self.store, self.group, member.id, steps)
+            try:
+                roster.move_member(self.store, self.group, member.id, steps)
+            except StoreError as error:
+                self.notify(str(error), severity="warning", markup=False)
             self.refresh_group(select=member.id)
 
     def action_setup(self) -> None:

@@ -91,6 +91,9 @@ class SetupScreen(Screen[None]):
         except roster.RosterError as error:
             show_error(self, error)
             return
+        except StoreError as error:
+            show_error(self, roster.RosterError("date", str(error)))
+            return
         try:
             live = LiveSession(self.store, session.id)
         except StoreError as error:

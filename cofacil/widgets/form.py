@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from cofacil.roster import RosterError
+from cofacil.store import StoreError
 
 T = TypeVar("T")
 
@@ -118,6 +119,9 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
             result = self.apply(self.values())
         except RosterError as error:
             show_error(self, error)
+            return
+        except StoreError as error:  # the disk, not the input: say so under the first field
+            show_error(self, RosterError(self.fields[0].name, str(error)))
             return
         self.dismiss(result)
 
