@@ -83,6 +83,8 @@ class GroupScreen(Screen[None]):
         facts = f"Lead: {visible(group.lead)}   Co-facilitator: {visible(group.cofac)}"
         self.query_one("#group-facts", Static).update(Text(facts))
         table = self.query_one("#roster", DataTable)
+        if not table.columns:
+            return  # not mounted yet: on_mount fills it
         keep = select or self._selected_key(table)
         table.clear()
         for member in group.seated():
@@ -114,6 +116,8 @@ class GroupScreen(Screen[None]):
 
     def on_group_screen_sessions_loaded(self, message: SessionsLoaded) -> None:
         table = self.query_one("#sessions", DataTable)
+        if not table.columns:
+            return
         table.clear()
         for session_id, row in message.rows:
             table.add_row(*row, key=session_id)

@@ -55,6 +55,8 @@ class HomeScreen(Screen[None]):
 
     def refresh_groups(self, select: str | None = None) -> None:
         table = self.query_one("#groups", DataTable)
+        if not table.columns:
+            return  # a key that came before the screen was ready: on_mount fills it
         table.clear()
         groups = self.store.groups(include_archived=self.show_archived)
         for group in sorted(groups, key=lambda g: (g.archived, g.name.casefold())):

@@ -36,7 +36,8 @@ class RoundScreen(ModalScreen[tuple[str, int | None] | None]):
 
     def _show(self) -> None:
         budget = f"{self.minutes} min each" if self.minutes else "no time budget"
-        self.query_one("#round-budget", Static).update(Text(f"Budget: {budget}"))
+        for line in self.query("#round-budget").results(Static):  # none yet: a key came early
+            line.update(Text(f"Budget: {budget}"))
 
     def on_key(self, event: events.Key) -> None:
         event.stop()

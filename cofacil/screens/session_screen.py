@@ -81,6 +81,7 @@ class SessionScreen(Screen[None]):
         self.names = live.group.names()
         self._known_tags: list[str] = []
         self._round_active = False  # from the last redraw: `check_action` must stay cheap
+        self._left = False  # after `q`: keys already on their way must not record anything
         self.deck = live.library.deck
         self.scheme = live.library.scheme(live.group.coding_scheme)
         self.card_index = 0  # the card on show: screen state, not data
@@ -317,6 +318,8 @@ class SessionScreen(Screen[None]):
     # --- keys ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._left:
+            return False
         if action in WRITING_ACTIONS and (not self.live.writable or self.live.ended):
             return False
         if action == "next_in_round":
@@ -333,6 +336,10 @@ class SessionScreen(Screen[None]):
         a key typed right after `k` or `o` could overtake it and act on its own: the bindings
         run only after the event has bubbled through the app's queue.)"""
         action = self._key_actions().get(event.key)
+        if self._left:
+            event.stop()
+            event.prevent_default()
+            return
         if not self.live.writable or self.live.ended:
             if action in ("help", "leave"):
                 event.stop()
@@ -549,6 +556,9 @@ class SessionScreen(Screen[None]):
         self.app.push_screen(HelpScreen())
 
     def action_leave(self) -> None:
+        if self._left:
+            return
+        self._left = True
         self.live.close()
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
