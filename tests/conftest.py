@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from cofacil.clock import FakeClock
 from cofacil.models import Group, Member, Session
 from cofacil.store import Store
+
+# In CI (CI=true) every property test replays the same examples, so a landing never depends on
+# a lucky draw; on a developer's machine they explore new ones each run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -59,7 +59,14 @@ def check_log(data: Path, session_id: str) -> None:
 
 @pytest.mark.parametrize("examples", [8])
 def test_random_keys_never_crash(examples: int) -> None:
-    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # The default tier replays the same sequences every run (CI must not be a lottery); the
+    # slow tier explores new ones.
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=examples < 50,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(st.lists(st.sampled_from(KEYS), min_size=5, max_size=40))
     def run(keys: list[str]) -> None:
         import asyncio
