@@ -77,14 +77,16 @@ class GroupScreen(Screen[None]):
         self._load_sessions()
 
     def refresh_group(self, select: str | None = None) -> None:
+        if not self.query("#roster"):
+            return  # not composed yet (a resume before mount): on_mount fills it
         group = self.group
         self.title = visible(group.name)
         self.sub_title = GROUP_KIND_LABELS[group.kind]
         facts = f"Lead: {visible(group.lead)}   Co-facilitator: {visible(group.cofac)}"
         self.query_one("#group-facts", Static).update(Text(facts))
-        table = self.query_one("#roster", DataTable)
-        if not table.columns:
-            return  # not mounted yet: on_mount fills it
+        table = next(self.query("#roster").results(DataTable), None)
+        if table is None or not table.columns:
+            return  # not composed or mounted yet: on_mount fills it
         keep = select or self._selected_key(table)
         table.clear()
         for member in group.seated():
@@ -115,8 +117,8 @@ class GroupScreen(Screen[None]):
         self.post_message(self.SessionsLoaded(rows, unfinished.id if unfinished else None))
 
     def on_group_screen_sessions_loaded(self, message: SessionsLoaded) -> None:
-        table = self.query_one("#sessions", DataTable)
-        if not table.columns:
+        table = next(self.query("#sessions").results(DataTable), None)
+        if table is None or not table.columns:
             return
         table.clear()
         for session_id, row in message.rows:

@@ -54,9 +54,10 @@ class HomeScreen(Screen[None]):
         self.refresh_groups()
 
     def refresh_groups(self, select: str | None = None) -> None:
-        table = self.query_one("#groups", DataTable)
-        if not table.columns:
-            return  # a key that came before the screen was ready: on_mount fills it
+        tables = self.query("#groups").results(DataTable)
+        table = next(tables, None)
+        if table is None or not table.columns:
+            return  # called before the screen was ready (a resume, an early key): on_mount fills it
         table.clear()
         groups = self.store.groups(include_archived=self.show_archived)
         for group in sorted(groups, key=lambda g: (g.archived, g.name.casefold())):
