@@ -148,3 +148,16 @@ def test_damaged_index_is_reported_and_moved_aside(demo_dir: Path) -> None:
     assert "Traceback" not in result.stderr
     assert list(demo_dir.glob("cofacil.json.damaged-*"))
     assert result.returncode == 0  # the last good copy had the sessions
+
+
+def test_a_planted_symlink_is_replaced_not_followed(demo_dir: Path, tmp_path: Path) -> None:
+    """An export written where someone planted a symlink replaces the link; the file it
+    pointed to is untouched."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("do not overwrite")
+    out = tmp_path / "report.md"
+    out.symlink_to(victim)
+    result = run("export", "--format", "md", "-o", str(out), data_dir=demo_dir)
+    assert result.returncode == 0, result.stderr
+    assert victim.read_text() == "do not overwrite"
+    assert not out.is_symlink() and stat.S_IMODE(out.stat().st_mode) == 0o600
