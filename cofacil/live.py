@@ -75,6 +75,7 @@ class SessionView:
         self.keys: dict[str, str] = {
             SEAT_KEYS[i]: member for i, member in enumerate(self.session.seats[: len(SEAT_KEYS)])
         }
+        self._version = store.log_version(session_id)
         self._events: list[EventBase] = store.read_events(session_id) if load else []
         self.library: Library = load_library(store)  # the deck and codes in use
 
@@ -83,7 +84,12 @@ class SessionView:
         return self._events
 
     def refresh(self) -> bool:
-        """Re-read the log (another process records it); True if something new arrived."""
+        """Re-read the log (another process records it); True if something new arrived.
+        A stat of the journal first: the log is parsed again only when it has grown."""
+        version = self.store.log_version(self.session.id)
+        if version == self._version:
+            return False
+        self._version = version
         events = self.store.read_events(self.session.id)
         changed = len(events) != len(self._events)
         self._events = events
@@ -179,14 +185,7 @@ class LiveSession(SessionView):
     def _record(self, event_type: type[EventBase], **fields: Any) -> EventBase:
         """Record an event; if the disk refuses it (full, failing), keep it in memory, in
         order, shown as unsaved, and retry on every `flush` until the disk takes it."""
-        clock = self.store.clock
-        event = event_type(
-            seq=self.log.next_seq + len(self.unsaved),
-            at=clock.now(),
-            mono=clock.monotonic(),
-            epoch=clock.epoch,
-            **fields,
-        )
+        event = self.log.stamp(event_type, self.log.next_seq + len(self.unsaved), **fields)
         self.unsaved.append(event)
         self.flush()
         return event

@@ -352,6 +352,15 @@ class Store:
         session = self.session(session_id)
         return SessionLog(self, session)
 
+    def log_version(self, session_id: str) -> tuple[int, int]:
+        """Size and change time of a session's journal: a cheap "has anything been added?"
+        for a window following the session, instead of re-reading the whole log."""
+        try:
+            info = _LogPaths(self.sessions_dir, session_id).journal.stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (info.st_size, info.st_mtime_ns)
+
     def read_events(self, session_id: str) -> list[EventBase]:
         """Every event of a session, for review: works while another process records it."""
         paths = _LogPaths(self.sessions_dir, session_id)
@@ -451,16 +460,16 @@ class SessionLog:
         data = {"events": {str(e.seq + 1): e.model_dump(mode="json") for e in events}}
         AtomicJSONStorage(self._paths.checkpoint).write(data)
 
+    def stamp(self, event_type: type[EventBase], seq: int, **fields: Any) -> EventBase:
+        """An event of `event_type` stamped now by the store's clock, at position `seq`."""
+        clock = self.store.clock
+        return event_type(
+            seq=seq, at=clock.now(), mono=clock.monotonic(), epoch=clock.epoch, **fields
+        )
+
     def record(self, event_type: type[EventBase], **fields: Any) -> EventBase:
         """Make an event of `event_type` now and store it; returns once it is on disk."""
-        clock = self.store.clock
-        event = event_type(
-            seq=self._next_seq,
-            at=clock.now(),
-            mono=clock.monotonic(),
-            epoch=clock.epoch,
-            **fields,
-        )
+        event = self.stamp(event_type, self._next_seq, **fields)
         self.append(event)
         return event
 
