@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+import termios
 from pathlib import Path
 from typing import NoReturn
 
 from cofacil import __version__, export
 from cofacil.clock import Clock
-from cofacil.store import NotFound, Store, StoreError, default_data_dir
+from cofacil.store import (
+    NotFound,
+    Store,
+    StoreError,
+    default_data_dir,
+    enable_encryption,
+    is_encrypted,
+    open_vault,
+)
+from cofacil.vault import PLAIN, Codec
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         metavar="DIR",
         help="data folder (default: $COFACIL_DATA_DIR, else the user data folder)",
+    )
+    common.add_argument(
+        "--encrypt",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="encrypt the data folder from now on (asks for a new passphrase; see README)",
     )
     parser = _Parser(
         prog="cofacil",
@@ -65,14 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_app(
-    data_dir: Path, clock: Clock | None = None, *, demo: bool = False, review: str | None = None
+    data_dir: Path,
+    clock: Clock | None = None,
+    *,
+    demo: bool = False,
+    review: str | None = None,
+    codec: Codec = PLAIN,
 ):
     """The app on a data folder; tests reuse this with a fake clock."""
     from cofacil.app import CofacilApp  # Textual loads only when an app is wanted
     from cofacil.demo import start_demo_session
     from cofacil.live import LiveSession
 
-    store = Store(data_dir, clock=clock)
+    store = Store(data_dir, clock=clock, codec=codec)
     # Opened before the app runs, so a session held by another cofacil is a one-line error.
     live = LiveSession(store, start_demo_session(store).id) if demo else None
     if review is not None:  # "latest" or an id; an unknown one is a one-line error here
@@ -80,8 +101,43 @@ def make_app(
     return CofacilApp(store, live=live, review=review)
 
 
-def _open_store(data_dir: Path) -> Store:
-    store = Store(data_dir)
+def _read_passphrase(prompt: str) -> str:
+    """A line from the terminal, not echoed; from stdin when that is not a terminal (scripts)."""
+    stdin = sys.stdin
+    if not stdin.isatty():
+        return stdin.readline().rstrip("\r\n")
+    fd = stdin.fileno()
+    before = termios.tcgetattr(fd)
+    quiet = [*before[:3], before[3] & ~termios.ECHO, *before[4:]]
+    print(prompt, end="", file=sys.stderr, flush=True)
+    try:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+        return stdin.readline().rstrip("\r\n")
+    finally:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, before)
+        print(file=sys.stderr)
+
+
+def _unlock(data_dir: Path, encrypt: bool) -> Codec:
+    """The folder's key, asked for when the folder is encrypted (or is to be from now on)."""
+    if is_encrypted(data_dir):
+        return open_vault(data_dir, _read_passphrase(f"Passphrase for {data_dir}: "))
+    if not encrypt:
+        return PLAIN
+    passphrase = _read_passphrase(f"New passphrase for {data_dir}: ")
+    if sys.stdin.isatty() and _read_passphrase("The same passphrase again: ") != passphrase:
+        raise StoreError("the two passphrases differ; nothing was changed")
+    vault = enable_encryption(data_dir, passphrase)
+    print(
+        f"cofacil: {data_dir} is encrypted from now on; without the passphrase "
+        "nobody can read it, and nobody can recover it if it is lost",
+        file=sys.stderr,
+    )
+    return vault
+
+
+def _open_store(data_dir: Path, codec: Codec) -> Store:
+    store = Store(data_dir, codec=codec)
     for notice in store.notices:
         print(f"cofacil: recovered: {notice}", file=sys.stderr)
     store.notices.clear()
@@ -110,8 +166,8 @@ def _export_all(args: argparse.Namespace, store: Store) -> None:
         print(f"[{done}/{len(sessions)}] {name}", file=sys.stderr, flush=True)
 
 
-def _export(args: argparse.Namespace, data_dir: Path) -> None:
-    store = _open_store(data_dir)
+def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
+    store = _open_store(data_dir, codec)
     if args.all:
         _export_all(args, store)
         return
@@ -128,11 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     data_dir = getattr(args, "data_dir", None) or default_data_dir()
     try:
+        codec = _unlock(data_dir, getattr(args, "encrypt", False))
         if args.command == "export":
-            _export(args, data_dir)
+            _export(args, data_dir, codec)
             return 0
         review = args.session if args.command == "review" else None
-        app = make_app(data_dir, demo=args.command == "demo", review=review)
+        app = make_app(data_dir, demo=args.command == "demo", review=review, codec=codec)
         app.run()
         return app.return_code or 0
     except NotFound as error:

@@ -2,8 +2,10 @@
 
 This is what makes an acknowledged event durable in about the time of one fsync, whatever the
 history size: appending never rewrites anything. A line is `<crc32 hex> <event json>\\n`; the
-checksum catches a flipped byte that would still parse as JSON. The TinyDB session file is a
-checkpoint of the same events, written atomically when a session is opened and closed.
+checksum catches a flipped byte that would still parse as JSON. In an encrypted folder the file
+starts with the vault header and each line is one sealed box instead (see vault.py): its tag
+does the checksum's work. The TinyDB session file is a checkpoint of the same events, written
+atomically when a session is opened and closed.
 """
 
 from __future__ import annotations
@@ -19,11 +21,28 @@ from pydantic import ValidationError
 
 from cofacil.models import SCHEMA_VERSION, EventBase, parse_event_json
 from cofacil.safefile import fsync_dir, open_private, write_all
+from cofacil.vault import PLAIN, Codec, Undecryptable, split_header
 
 
-def encode_line(event: EventBase) -> bytes:
+def encode_line(event: EventBase, codec: Codec = PLAIN, label: str = "") -> bytes:
     body = event.model_dump_json().encode()
+    if codec.encrypted:
+        return codec.seal_line(body, label) + b"\n"
     return b"%08x %s\n" % (zlib.crc32(body), body)
+
+
+def encode(events: list[EventBase], codec: Codec = PLAIN, label: str = "") -> bytes:
+    """A whole journal holding `events` (for a rebuild)."""
+    return codec.journal_header() + b"".join(encode_line(e, codec, label) for e in events)
+
+
+def _open_body(line: bytes, header: bytes, codec: Codec, label: str) -> bytes:
+    if codec.encrypted:
+        return codec.open_line(line, header, label)
+    crc, _, body = line.partition(b" ")
+    if int(crc, 16) != zlib.crc32(body):
+        raise ValueError("checksum mismatch")
+    return body
 
 
 @dataclass
@@ -47,17 +66,22 @@ def _schema_version(body: bytes) -> int:
     return version if isinstance(version, int) else 0
 
 
-def decode(data: bytes) -> JournalRead:
+def decode(data: bytes, codec: Codec = PLAIN, label: str = "") -> JournalRead:
     result = JournalRead()
-    lines = data.split(b"\n")
+    header = b""
+    if codec.encrypted and data:
+        try:
+            header, _ = split_header(data)
+        except Undecryptable as error:
+            result.bad_lines.append(f"the header: {error}")
+            return result
+    lines = data[len(header) :].split(b"\n")
     tail = lines.pop()  # whatever follows the last newline
     result.torn_tail = bool(tail)
     result.good_length = len(data) - len(tail)
     for number, line in enumerate(lines, start=1):
-        crc, _, body = line.partition(b" ")
         try:
-            if int(crc, 16) != zlib.crc32(body):
-                raise ValueError("checksum mismatch")
+            body = _open_body(line, header, codec, label)
             try:
                 event = parse_event_json(body)
             except ValidationError:
@@ -70,15 +94,15 @@ def decode(data: bytes) -> JournalRead:
                 result.newer.append((number, event.v))
                 continue
             result.events.append(event)
-        except (ValueError, ValidationError) as error:
+        except (ValueError, ValidationError, Undecryptable) as error:
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             result.bad_lines.append(f"line {number}: {reason}")
     return result
 
 
-def read(path: Path) -> JournalRead:
+def read(path: Path, codec: Codec = PLAIN, label: str = "") -> JournalRead:
     try:
-        return decode(path.read_bytes())
+        return decode(path.read_bytes(), codec, label)
     except FileNotFoundError:
         return JournalRead()
 
@@ -86,27 +110,38 @@ def read(path: Path) -> JournalRead:
 class JournalWriter:
     """Appends events; `append` returns only once the line is on disk."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, codec: Codec = PLAIN, label: str = "") -> None:
         self.path = path
+        self.codec, self.label = codec, label
         existed = path.exists()
         self._fd: int | None = open_private(path, os.O_WRONLY | os.O_APPEND)
+        # Where the last whole line ends: a failed append cuts the file back to it.
+        self._end = os.lseek(self._fd, 0, os.SEEK_END)
         if not existed:
             fsync_dir(path.parent)  # the new name must survive a crash too
+        self._header = codec.journal_header() if self._end == 0 else b""
 
     def append(self, event: EventBase) -> None:
         if self._fd is None:
             raise ValueError("journal is closed")
-        line = encode_line(event)
-        end = os.lseek(self._fd, 0, os.SEEK_END)
+        data = self._header + encode_line(event, self.codec, self.label)
         try:
-            write_all(self._fd, line)
+            if os.lseek(self._fd, 0, os.SEEK_END) != self._end:
+                # An earlier failed append could not be cut back (the disk refused that too):
+                # cut it now, or this line would be glued to its remains and lost with them.
+                os.ftruncate(self._fd, self._end)
+            write_all(self._fd, data)
+            # After a failed fsync the kernel may have dropped the dirty pages: the line is
+            # cut and written again on the retry, never trusted to a second fsync.
             os.fsync(self._fd)
         except BaseException:
             # A half-written line (disk full) would be glued to the next event's line and spoil
             # it too: cut the file back to the last whole line before reporting the failure.
             with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, end)
+                os.ftruncate(self._fd, self._end)
             raise
+        self._end += len(data)
+        self._header = b""
 
     def close(self) -> None:
         if self._fd is not None:

@@ -8,10 +8,12 @@ The only module that touches files. Layout of a data folder (0700, every file 06
     sessions/<id>.json      TinyDB: table `events`, a checkpoint of the session's log
     sessions/<id>.journal   every event, appended and fsynced as it happens (the durable copy)
     sessions/<id>.lock      held by the one process recording the session
+    cofacil.vault           only in an encrypted folder: key parameters and check (vault.py)
 
 Promises: an acknowledged event is fsynced; a crash at any instant leaves files that load with
 every acknowledged event; one writer per session; a damaged file is moved aside, never
-overwritten, and what can be recovered is (journal, checkpoint, last good copy).
+overwritten, and what can be recovered is (journal, checkpoint, last good copy). In an
+encrypted folder every database and journal is sealed with the folder's key (`codec`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
-from cofacil import journal
+from cofacil import journal, vault
 from cofacil.clock import Clock, SystemClock
 from cofacil.models import (
     SCHEMA_VERSION,
@@ -47,6 +49,7 @@ from cofacil.safefile import (
     quarantine,
     quarantine_copy,
 )
+from cofacil.vault import PLAIN, VAULT_FILE, Codec, Undecryptable, Vault
 
 MAIN_DB = "cofacil.json"
 M = TypeVar("M", bound=BaseModel)
@@ -161,10 +164,12 @@ def _is_table(table: object) -> bool:
 
 
 class AtomicJSONStorage(Storage):
-    """TinyDB storage: atomic, fsynced writes; an empty or garbled file is an error, not `{}`."""
+    """TinyDB storage: atomic, fsynced writes; an empty or garbled file is an error, not `{}`.
+    `label` says what the file is, so that in an encrypted folder its box opens only as that."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, codec: Codec = PLAIN, label: str = "main") -> None:
         self.path = Path(path)
+        self.codec, self.label = codec, label
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         try:
@@ -174,6 +179,10 @@ class AtomicJSONStorage(Storage):
         if not raw:
             raise DamagedFile(f"{self.path}: the file is empty (0 bytes)")
         try:
+            raw = self.codec.open_file(raw, self.label)
+        except Undecryptable as error:
+            raise DamagedFile(f"{self.path}: {error}") from None
+        try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:
             raise DamagedFile(f"{self.path}: not valid JSON ({error})") from None
@@ -182,34 +191,141 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        atomic_write(self.path, json.dumps(data, ensure_ascii=False).encode())
+        raw = json.dumps(data, ensure_ascii=False).encode()
+        atomic_write(self.path, self.codec.seal_file(raw, self.label))
 
     def close(self) -> None:
         pass
 
 
-def _open_db(path: Path) -> TinyDB:
-    return TinyDB(path, storage=AtomicJSONStorage)  # type: ignore[arg-type]
+def _open_db(path: Path, codec: Codec = PLAIN, label: str = "main") -> TinyDB:
+    return TinyDB(path, codec, label, storage=AtomicJSONStorage)  # type: ignore[arg-type]
+
+
+# --- encryption at rest --------------------------------------------------------------------
+
+
+def is_encrypted(data_dir: Path) -> bool:
+    return (Path(data_dir) / VAULT_FILE).exists()
+
+
+def open_vault(data_dir: Path, passphrase: str) -> Vault:
+    """The key of an encrypted folder; `WrongPassphrase` touches nothing."""
+    path = Path(data_dir) / VAULT_FILE
+    try:
+        check = path.read_bytes()
+    except OSError as error:
+        raise StoreError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        return vault.unlock(check, passphrase, str(path))
+    except vault.VaultError as error:
+        raise StoreError(str(error)) from None
+
+
+def enable_encryption(data_dir: Path, passphrase: str, log2n: int = vault.DEFAULT_LOG2N) -> Vault:
+    """Make a folder encrypted: write its `cofacil.vault`; the store then seals what is there
+    when it opens (`Store(codec=...)`). Refused while a session is being recorded."""
+    data_dir = Path(data_dir)
+    try:
+        key = vault.new_vault(passphrase, log2n)
+    except vault.VaultError as error:
+        raise StoreError(str(error)) from None
+    try:
+        ensure_private_dir(data_dir)
+        atomic_write(data_dir / VAULT_FILE, key.key_check(), keep_backup=False)
+    except OSError as error:
+        raise StoreError(f"cannot write {data_dir / VAULT_FILE}: {error.strerror}") from None
+    return key
+
+
+def _checkpoint_label(session_id: str) -> str:
+    return f"checkpoint:{session_id}"
+
+
+def _journal_label(session_id: str) -> str:
+    return f"journal:{session_id}"
 
 
 # --- the store -----------------------------------------------------------------------------
 
 
 class Store:
-    def __init__(self, data_dir: Path, clock: Clock | None = None) -> None:
+    def __init__(self, data_dir: Path, clock: Clock | None = None, codec: Codec = PLAIN) -> None:
         self.data_dir = Path(data_dir)
         self.clock = clock or SystemClock()
+        self.codec = codec
         self.notices: list[str] = []  # recoveries the user should hear about, once
+        if is_encrypted(self.data_dir) != codec.encrypted:
+            raise StoreError(
+                f"{self.data_dir} is encrypted: open it with its passphrase"
+                if not codec.encrypted
+                else f"{self.data_dir} is not an encrypted folder"
+            )
         try:
             ensure_private_dir(self.data_dir)
             ensure_private_dir(self.sessions_dir)
         except OSError as error:
             raise StoreError(f"cannot use data folder {self.data_dir}: {error.strerror}") from None
         self.db_path = self.data_dir / MAIN_DB
-        self._db = _open_db(self.db_path)
+        self._db = _open_db(self.db_path, codec)
         self._lock = FileLock(self.data_dir / "cofacil.lock")
         with self._lock:
+            if codec.encrypted:
+                self._seal_plain_files()
             self._check_main_db()
+
+    def _seal_plain_files(self) -> None:
+        """Seal what is still plain in an encrypted folder: the files of a folder just made
+        encrypted, or what an interrupted run left. Each file is replaced atomically, so a crash
+        here leaves every file plain or sealed, and the next open carries on."""
+        assert isinstance(self.codec, Vault)
+
+        def plain(path: Path) -> bytes | None:
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                return None
+            return None if raw.startswith(vault.MAGIC + b" ") else raw
+
+        jobs: list[tuple[Path, str]] = [(self.db_path, "main")]
+        for path in sorted(self.sessions_dir.iterdir()):
+            session_id = path.name.split(".", 1)[0]
+            if path.name.endswith((".json", ".json.bak")):
+                jobs.append((path, _checkpoint_label(session_id)))
+            elif ".damaged-" in path.name:
+                jobs.append((path, "kept"))
+        jobs.append((backup_path(self.db_path), "main"))
+        jobs += [(p, "kept") for p in self.data_dir.iterdir() if ".damaged-" in p.name]
+        sealed = 0
+        for path, label in jobs:
+            if (raw := plain(path)) is not None:
+                atomic_write(path, self.codec.seal_file(raw, label), keep_backup=False)
+                sealed += 1
+        for path in sorted(self.sessions_dir.glob("*.journal")):
+            raw = plain(path)
+            if raw is None or not raw:
+                continue
+            session_id = path.name.removesuffix(".journal")
+            lock = FileLock(_LogPaths(self.sessions_dir, session_id).lock)
+            try:
+                lock.acquire()
+            except LockHeld:
+                raise SessionLocked(
+                    f"{path.name} is being recorded by a cofacil started before this folder was "
+                    "encrypted: close it, then open the folder again"
+                ) from None
+            try:
+                read = journal.decode(raw)
+                if read.damaged:  # what cannot be read stays, sealed, beside the journal
+                    kept = path.with_name(f"{path.name}.damaged-unsealed")
+                    atomic_write(kept, self.codec.seal_file(raw, "kept"), keep_backup=False)
+                label = _journal_label(session_id)
+                atomic_write(path, journal.encode(read.events, self.codec, label), False)
+                sealed += 1
+            finally:
+                lock.release()
+        if sealed:
+            self.notices.append(f"encrypted {sealed} file(s) that were still plain")
 
     @property
     def sessions_dir(self) -> Path:
@@ -254,7 +370,7 @@ class Store:
         with self._lock:
             # Fresh tables: TinyDB caches the next document id, which is stale once another
             # process (or Store) has inserted, and the insert would then fail on a taken id.
-            yield _open_db(self.db_path)
+            yield _open_db(self.db_path, self.codec)
 
     def _all(self, table: str, model: type[M]) -> list[M]:
         return [
@@ -365,8 +481,8 @@ class Store:
         """Every event of a session, for review: works while another process records it."""
         paths = _LogPaths(self.sessions_dir, session_id)
         # Journal first: a checkpoint that lands in between is then still seen in the file.
-        from_journal = _read_journal(paths.journal)
-        from_file = _read_checkpoint(paths.checkpoint, tolerate_damage=True)
+        from_journal = _read_journal(paths.journal, self.codec, session_id)
+        from_file = _read_checkpoint(paths.checkpoint, self.codec, session_id, tolerate_damage=True)
         return _merge(from_file, from_journal.events)
 
 
@@ -377,17 +493,19 @@ class _LogPaths:
         self.lock = folder / f"{session_id}.lock"
 
 
-def _read_journal(path: Path) -> journal.JournalRead:
-    read = journal.read(path)
+def _read_journal(path: Path, codec: Codec, session_id: str) -> journal.JournalRead:
+    read = journal.read(path, codec, _journal_label(session_id))
     if read.newer:
         line, version = read.newer[0]
         raise NewerSchema(newer_schema_message(f"{path}: line {line}", version))
     return read
 
 
-def _read_checkpoint(path: Path, tolerate_damage: bool = False) -> list[EventBase]:
+def _read_checkpoint(
+    path: Path, codec: Codec, session_id: str, tolerate_damage: bool = False
+) -> list[EventBase]:
     try:
-        table = _open_db(path).table("events")
+        table = _open_db(path, codec, _checkpoint_label(session_id)).table("events")
         return [validate_event(doc, f"{path}: event document {doc.doc_id}") for doc in table.all()]
     except DamagedFile:
         if tolerate_damage:
@@ -419,9 +537,12 @@ class SessionLog:
                 f"session {session.number} is being recorded by another cofacil ({held.holder});"
                 " it can still be opened for review"
             ) from None
+        self._codec, sid = store.codec, session.id
         try:
             self.events = self._recover()
-            self._journal = journal.JournalWriter(self._paths.journal)
+            self._journal = journal.JournalWriter(
+                self._paths.journal, self._codec, _journal_label(sid)
+            )
         except BaseException:
             self._lock.release()
             raise
@@ -430,14 +551,17 @@ class SessionLog:
     def _recover(self) -> list[EventBase]:
         """Load checkpoint and journal, mend what a crash or damage left, and checkpoint."""
         notices = self.store.notices
-        read = _read_journal(self._paths.journal)  # first: a newer journal is left untouched
+        codec, sid = self._codec, self.session.id
+        read = _read_journal(self._paths.journal, codec, sid)  # first: a newer one stays as is
         try:
-            checkpoint = _read_checkpoint(self._paths.checkpoint)
+            checkpoint = _read_checkpoint(self._paths.checkpoint, codec, sid)
         except DamagedFile as damage:
             moved = quarantine(self._paths.checkpoint)
             notices.append(f"{damage}; moved aside to {moved.name}")
             bak = backup_path(self._paths.checkpoint)
-            checkpoint = _read_checkpoint(bak, tolerate_damage=True) if bak.exists() else []
+            checkpoint = (
+                _read_checkpoint(bak, codec, sid, tolerate_damage=True) if bak.exists() else []
+            )
         events = _merge(checkpoint, read.events)
         if read.damaged:
             kept = quarantine_copy(self._paths.journal)
@@ -449,7 +573,7 @@ class SessionLog:
         if read.damaged or len(read.events) != len(events):
             atomic_write(
                 self._paths.journal,
-                b"".join(journal.encode_line(e) for e in events),
+                journal.encode(events, codec, _journal_label(sid)),
                 keep_backup=False,
             )
         if [e.id for e in checkpoint] != [e.id for e in events]:
@@ -458,7 +582,8 @@ class SessionLog:
 
     def _write_checkpoint(self, events: list[EventBase]) -> None:
         data = {"events": {str(e.seq + 1): e.model_dump(mode="json") for e in events}}
-        AtomicJSONStorage(self._paths.checkpoint).write(data)
+        label = _checkpoint_label(self.session.id)
+        AtomicJSONStorage(self._paths.checkpoint, self._codec, label).write(data)
 
     def stamp(self, event_type: type[EventBase], seq: int, **fields: Any) -> EventBase:
         """An event of `event_type` stamped now by the store's clock, at position `seq`."""
