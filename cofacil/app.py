@@ -36,6 +36,14 @@ class CofacilApp(App[None]):
         else:
             self.push_screen(HomeScreen(self.store))
 
+    async def action_quit(self) -> None:
+        # Quitting from the room passes the same guard as leaving it: unsaved events are
+        # never dropped on the first press.
+        screen = self.screen
+        if isinstance(screen, SessionScreen) and not screen.may_leave():
+            return
+        await super().action_quit()
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from screen_commands(screen)
         yield from super().get_system_commands(screen)

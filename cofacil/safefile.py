@@ -59,6 +59,11 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+class UnconfirmedWrite(OSError):
+    """The new bytes replaced the old, but the folder's fsync failed: a power cut now could
+    still bring back the old version. Not "nothing changed", not "saved" either."""
+
+
 def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
@@ -86,7 +91,11 @@ def atomic_write(path: Path, data: bytes, keep_backup: bool = True) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    try:
+        fsync_dir(path.parent)
+    except OSError as error:
+        # The new version is in place, but the disk did not confirm the rename is durable.
+        raise UnconfirmedWrite(error.errno, error.strerror, str(path)) from None
 
 
 def _quarantine_name(path: Path, now: datetime | None) -> Path:

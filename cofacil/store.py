@@ -43,6 +43,7 @@ from cofacil.models import (
 from cofacil.safefile import (
     FileLock,
     LockHeld,
+    UnconfirmedWrite,
     atomic_write,
     backup_path,
     ensure_private_dir,
@@ -383,6 +384,11 @@ class Store:
         try:
             with self._writing() as db:
                 db.table(table).upsert(doc.model_dump(mode="json"), Query().id == doc.id)  # type: ignore[attr-defined]
+        except UnconfirmedWrite as error:
+            raise StoreError(
+                f"saved, but the disk did not confirm it ({error.strerror}) — "
+                "check the disk, then save again"
+            ) from None
         except OSError as error:
             raise StoreError(
                 f"could not save ({error.strerror or error}); nothing was changed — "
@@ -543,6 +549,12 @@ class SessionLog:
             self._journal = journal.JournalWriter(
                 self._paths.journal, self._codec, _journal_label(sid)
             )
+        except OSError as error:
+            self._lock.release()
+            raise StoreError(
+                f"could not open session {session.number} ({error.strerror or error}); its "
+                "files keep every saved event — free some space or check the disk, then try again"
+            ) from None
         except BaseException:
             self._lock.release()
             raise

@@ -370,3 +370,38 @@ async def test_a_full_disk_loses_nothing(app, monkeypatch) -> None:
     stored = Store(app.store.data_dir).read_events(session_id)
     assert [type(e) for e in stored][1:5] == [TurnStarted, TurnStarted, Observation, TurnStarted]
     assert [e.seq for e in stored] == list(range(len(stored)))
+
+
+async def test_leaving_with_unsaved_events_asks_twice(app, monkeypatch) -> None:
+    """`q` (or ctrl+q) while the disk refuses writes: the room stays, with a calm warning; the
+    events land if the disk recovers; only a second press leaves without them."""
+    import errno
+
+    from cofacil import journal
+
+    real = journal.write_all
+    full = {"on": True}
+
+    def refuse(fd: int, data: bytes) -> None:
+        if full["on"]:
+            raise OSError(errno.EIO, "Input/output error")
+        real(fd, data)
+
+    for key in ("q", "ctrl+q"):
+        async with app.run_test(size=(100, 30)) as pilot:
+            monkeypatch.setattr(journal, "write_all", refuse)
+            full["on"] = True
+            await pilot.press("1", "2", key)
+            live = app.screen.live
+            assert isinstance(app.screen, SessionScreen) and len(live.unsaved) == 2
+            (warning,) = [n.message for n in app._notifications]
+            assert "2 events are not saved yet (Input/output error)" in warning
+            if key == "q":
+                full["on"] = False
+                await pilot.press("q")  # the disk took them: leaving is free again
+                assert live.unsaved == [] and not isinstance(app.screen, SessionScreen)
+            else:
+                await pilot.press(key)  # asked again: leaves, the two are lost
+                assert not app.is_running
+                monkeypatch.setattr(journal, "write_all", real)
+        app = make_app(app.store.data_dir, app.store.clock, demo=True)

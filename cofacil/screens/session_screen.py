@@ -82,6 +82,7 @@ class SessionScreen(Screen[None]):
         self._known_tags: list[str] = []
         self._round_active = False  # from the last redraw: `check_action` must stay cheap
         self._left = False  # after `q`: keys already on their way must not record anything
+        self._leave_asked: float | None = None  # when `q` met unsaved events
         self.deck = live.library.deck
         self.scheme = live.library.scheme(live.group.coding_scheme)
         self.card_index = 0  # the card on show: screen state, not data
@@ -556,7 +557,7 @@ class SessionScreen(Screen[None]):
         self.app.push_screen(HelpScreen())
 
     def action_leave(self) -> None:
-        if self._left:
+        if self._left or not self.may_leave():
             return
         self._left = True
         self.live.close()
@@ -564,6 +565,27 @@ class SessionScreen(Screen[None]):
             self.app.pop_screen()
         else:  # opened straight from `cofacil demo`: on to the home screen
             self.app.show_home()  # type: ignore[attr-defined]
+
+    def may_leave(self) -> bool:
+        """Leaving drops what the disk has refused so far: say so, and leave only when asked
+        again (within 10 seconds) while it is still unsaved."""
+        if not isinstance(self.live, LiveSession) or self.live.flush():
+            return True
+        now = self.live.store.clock.monotonic()
+        if self._leave_asked is not None and now - self._leave_asked < 10:
+            return True
+        self._leave_asked = now
+        self._draw_unsaved()
+        self.notify(
+            f"{len(self.live.unsaved)} events are not saved yet "
+            f"({self.live.disk_problem}): cofacil keeps trying. Press q again within "
+            "10 seconds to leave anyway; they would be lost.",
+            title="Not saved yet",
+            severity="warning",
+            timeout=10,
+            markup=False,
+        )
+        return False
 
     def on_unmount(self) -> None:
         self.live.close()
