@@ -268,3 +268,27 @@ def test_opening_a_session_on_a_failing_disk_is_a_clear_error(
     fault.armed = False
     with store.open_log(session.id) as log:
         assert [getattr(e, "text", None) for e in log.events][-1] == "before"
+
+
+def test_a_real_tiny_filesystem_that_fills_up(tmp_path: Path) -> None:
+    """A 256 KiB tmpfs in a private mount namespace (`unshare`; no root needed where user
+    namespaces are allowed), filled to the last byte while a session is recorded."""
+    import shutil
+    import subprocess
+    import sys
+
+    unshare = shutil.which("unshare")
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    child = Path(__file__).with_name("tinyfs_child.py")
+    script = (
+        f'mount -t tmpfs -o size=256k tmpfs "{mount}" && '
+        f'exec "{sys.executable}" "{child}" "{mount}"'
+    )
+    if unshare is None or subprocess.run([unshare, "-rm", "true"], capture_output=True).returncode:
+        pytest.skip("this machine cannot mount a small filesystem (no user namespaces)")
+    done = subprocess.run(
+        [unshare, "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"queued": 5' in done.stdout
