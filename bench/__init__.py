@@ -19,7 +19,12 @@ from collections.abc import Callable, Sequence
 BenchFn = Callable[[], None]
 
 # Modules whose import registers bench functions, in the order their figures are printed.
-MODULES: tuple[str, ...] = ("bench.store_bench", "bench.dynamics_bench", "bench.live_bench")
+MODULES: tuple[str, ...] = (
+    "bench.store_bench",
+    "bench.crypto_bench",
+    "bench.dynamics_bench",
+    "bench.live_bench",
+)
 
 BENCHES: dict[str, BenchFn] = {}
 
