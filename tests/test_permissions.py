@@ -128,8 +128,11 @@ def test_a_symlink_planted_at_the_journal_or_a_lock_is_not_followed(
     for suffix in (".journal", ".lock"):
         link = store.sessions_dir / f"{session.id}{suffix}"
         link.symlink_to(victim)
-        with pytest.raises((StoreError, OSError)):
-            store.open_log(session.id)
+        try:  # refused (the lock), or the link replaced by a file of its own (the journal)
+            store.open_log(session.id).close()
+            assert not link.is_symlink(), suffix
+        except (StoreError, OSError):
+            assert link.is_symlink(), suffix
         link.unlink()
     assert victim.read_bytes() == b"victim"
     assert modes(tmp_path)["victim"] == before  # not chmod-ed through the link either
