@@ -127,6 +127,7 @@ def test_a_symlink_planted_at_the_journal_or_a_lock_is_not_followed(
     before = modes(tmp_path)["victim"]
     for suffix in (".journal", ".lock"):
         link = store.sessions_dir / f"{session.id}{suffix}"
+        link.unlink(missing_ok=True)
         link.symlink_to(victim)
         try:  # refused (the lock), or the link replaced by a file of its own (the journal)
             store.open_log(session.id).close()
