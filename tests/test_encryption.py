@@ -314,3 +314,29 @@ def test_damaged_file_error_in_an_encrypted_folder_names_the_file(
     with store.open_log(session.id) as log:
         assert sum(getattr(e, "text", "") == CANARY for e in log.events) == 2  # from the journal
     assert f"{session.id}.json: it does not decrypt" in store.notices[0]
+
+
+def test_the_live_app_in_an_encrypted_folder_killed_and_reopened(tmp_path: Path) -> None:
+    """`cofacil --encrypt demo` in a terminal: the passphrase asked twice without echo, a note
+    typed in the room, the app killed with -9: the note is on disk, sealed, and opens with the
+    passphrase."""
+    from test_live_process import Terminal
+
+    data_dir = tmp_path / "data"
+    term = Terminal(data_dir, ("--encrypt", "demo"))
+    try:
+        term.wait_for(b"New passphrase")
+        term.type(PASSPHRASE + "\r", pause=0.01)
+        term.wait_for(b"again")
+        term.type(PASSPHRASE + "\r", pause=0.01)
+        term.wait_for(b"Silence")
+        term.type("1o")
+        term.type(CANARY + "\r", pause=0.02)
+        term.wait_for(b"CANARY")
+    finally:
+        term.kill()
+    assert PASSPHRASE.encode() not in term.output  # never echoed
+    assert_nothing_readable(data_dir, CANARY, "CANARY", PASSPHRASE)
+    store = Store(data_dir, codec=open_vault(data_dir, PASSPHRASE))
+    session = store.latest_session()
+    assert [e.text for e in store.read_events(session.id) if isinstance(e, Observation)] == [CANARY]

@@ -27,12 +27,12 @@ COFACIL = str(Path(sys.executable).with_name("cofacil"))
 class Terminal:
     """cofacil running in an 80x24 pseudo-terminal, its output drained in the background."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, args: tuple[str, ...] = ("demo",)) -> None:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
         env = {**os.environ, "TERM": "xterm-256color", "COFACIL_DATA_DIR": str(data_dir)}
         self.process = subprocess.Popen(
-            [COFACIL, "demo"],
+            [COFACIL, *args],
             stdin=slave,
             stdout=slave,
             stderr=slave,
