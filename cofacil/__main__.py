@@ -8,7 +8,7 @@ import termios
 from pathlib import Path
 from typing import NoReturn
 
-from cofacil import __version__, export
+from cofacil import __version__
 from cofacil.clock import Clock
 from cofacil.store import (
     NotFound,
@@ -20,6 +20,9 @@ from cofacil.store import (
     open_vault,
 )
 from cofacil.vault import PLAIN, Codec
+
+# The formats of cofacil.export, which is loaded only when something is exported.
+EXPORT_FORMATS = ("json", "csv", "md")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument(
         "--session", default="latest", metavar="ID|latest", help="session id (default: latest)"
     )
-    ex.add_argument("--format", required=True, choices=export.FORMATS)
+    ex.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     ex.add_argument(
         "-o",
         "--output",
@@ -151,6 +154,8 @@ def _render(store: Store, session_id: str, fmt: str, redacted: bool) -> str:
         from cofacil.redact import redact
 
         group, session, events = redact(group, session, events)
+    from cofacil import export
+
     return export.render(fmt, group, session, events)
 
 

@@ -23,10 +23,10 @@ import binascii
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+if TYPE_CHECKING:  # `cryptography` loads only in an encrypted folder: a plain start stays quick
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 VAULT_FILE = "cofacil.vault"
 MAGIC = b"cofacil-vault"
@@ -81,6 +81,8 @@ class KdfParams:
         return cls(log2n, r, p, salt)
 
     def derive(self, passphrase: str) -> bytes:
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
         kdf = Scrypt(salt=self.salt, length=32, n=2**self.log2n, r=self.r, p=self.p)
         return kdf.derive(passphrase.encode("utf-8"))
 
@@ -125,6 +127,8 @@ class Vault(Codec):
     encrypted = True
 
     def __init__(self, params: KdfParams, key: bytes) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self.params = params
         self._header = params.header()
         self._aead = {self._header: AESGCM(key)}
@@ -142,6 +146,8 @@ class Vault(Codec):
         return nonce + self._cipher(header).encrypt(nonce, data, header + label.encode())
 
     def _open(self, header: bytes, box: bytes, label: str) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
         if len(box) < NONCE + 16:
             raise Undecryptable("it is cut short")
         try:

@@ -161,3 +161,10 @@ def test_a_planted_symlink_is_replaced_not_followed(demo_dir: Path, tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert victim.read_text() == "do not overwrite"
     assert not out.is_symlink() and stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_the_command_offers_exactly_the_export_formats() -> None:
+    from cofacil import export
+    from cofacil.__main__ import EXPORT_FORMATS
+
+    assert EXPORT_FORMATS == export.FORMATS
