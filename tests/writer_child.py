@@ -1,6 +1,6 @@
 """A separate process recording a session through the store until it is killed.
 
-    python tests/writer_child.py DATA_DIR SESSION_ID
+    python tests/writer_child.py DATA_DIR SESSION_ID [PASSPHRASE]
 
 Prints `open` once it holds the session's log, then `<seq> <id>` for each event, flushed only
 after `record` has returned, i.e. once the store has acknowledged the event. Used by
@@ -15,12 +15,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cofacil.models import CodedEvent, Flag, Observation, TurnStarted
-from cofacil.store import Store
+from cofacil.store import Store, open_vault
+from cofacil.vault import PLAIN
 
 
 def main() -> None:
     data_dir, session_id = Path(sys.argv[1]), sys.argv[2]
-    log = Store(data_dir).open_log(session_id)
+    passphrase = sys.argv[3] if len(sys.argv) > 3 else ""
+    codec = open_vault(data_dir, passphrase) if passphrase else PLAIN
+    log = Store(data_dir, codec=codec).open_log(session_id)
     out = sys.stdout
     out.write("open\n")
     out.flush()
