@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from cofacil.display import duration, visible
+from cofacil.display import cells as text_width
+from cofacil.display import duration, fit, graphemes, visible
 from cofacil.dynamics import SessionFigures
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
@@ -33,12 +34,12 @@ def talk_bars(figures: SessionFigures, names: dict[str, str], width: int = 60) -
     ]
     rows.sort(key=lambda r: -r[0])
     most = max((t for t, _ in rows), default=0.0) or 1.0
-    label = min(14, max((len(names.get(w, w)) for _, w in rows), default=4))
+    label = min(14, max((text_width(visible(names.get(w, w))) for _, w in rows), default=4))
     bar_width = max(8, width - label - 16)
     lines = []
     for talk, who in rows:
         p = figures.participants[who]
-        name = visible(names.get(who, who))[:label].ljust(label)
+        name = fit(visible(names.get(who, who)), label)
         lines.append(f"{name} {_bar(talk / most, bar_width)} {duration(talk):>6} {p.share:>4.0%}")
     return lines
 
@@ -53,7 +54,7 @@ def timeline_rows(
     """Who spoke when: a row per person over the session's active time; `│` marks a break,
     `▲` under the rows the moment `mark` (active seconds)."""
     end = figures.active or 1.0
-    label = min(12, max((len(names.get(w, w)) for w in order), default=4))
+    label = min(12, max((text_width(visible(names.get(w, w))) for w in order), default=4))
     cells = max(10, width - label - 1)
     per_cell = end / cells
     breaks = {min(cells - 1, int(t / per_cell)) for t, _ in figures.timeline.breaks}
@@ -69,7 +70,7 @@ def timeline_rows(
                 row[i] = "█"
         for i in breaks:
             row[i] = "│"
-        lines.append(f"{visible(names.get(who, who))[:label].ljust(label)} {''.join(row)}")
+        lines.append(f"{fit(visible(names.get(who, who)), label)} {''.join(row)}")
     scale = f"{'0:00'.ljust(label + 1)}{duration(end).rjust(cells)}"
     if mark is not None:
         at = min(cells - 1, max(0, int(mark / per_cell)))
@@ -127,11 +128,16 @@ def interaction_circle(
             canvas.line(*spots[a], *spots[b], weight=weight)
     grid = canvas.text()
     for who, (x, y) in spots.items():
-        label = visible(names.get(who, who))[:8]
+        # One cell per grid place: a wide character takes two, the second left empty.
+        label = [
+            part
+            for cluster, size in graphemes(fit(visible(names.get(who, who)), 8).rstrip())
+            for part in ([cluster] if size < 2 else [cluster, ""])
+        ]
         col = max(0, min(cols - len(label), int(x / 2) - len(label) // 2))
         row = max(0, min(rows - 1, int(y / 4)))
-        for i, ch in enumerate(label):
-            grid[row][col + i] = ch
+        for i, part in enumerate(label):
+            grid[row][col + i] = part
     return ["".join(row).rstrip() for row in grid]
 
 

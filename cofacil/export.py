@@ -24,8 +24,16 @@ rows of their own so the record is complete):
     target       for corrections and review notes: the event_id they refer to
     undone       1 if a later correction undid this event, else 0
 
-Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab/CR) are
-prefixed with an apostrophe; control characters (escape sequences) show as control pictures.
+Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab, CR or LF)
+are prefixed with an apostrophe; control characters (escape sequences) show as control
+pictures, C1 controls as `\\x9b` and text-direction overrides as `\\u202e`.
+
+The json keeps every character as recorded, but writes controls, C1 controls, DEL, the line
+separators and text-direction overrides as `\\uXXXX` escapes, so printing the file on a terminal
+never runs an escape sequence.
+
+In the md report user text is escaped (no links, images, HTML, emphasis or headings; a colon
+too, so that `https://…` stays text rather than becoming a link).
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cofacil import charts, dynamics
 from cofacil.deck import shipped_deck
-from cofacil.display import duration, visible
+from cofacil.display import BIDI_CONTROLS, duration, visible
 from cofacil.models import (
     COFAC,
     LEAD,
@@ -105,7 +113,14 @@ def to_json(group: Group, session: Session, events: Sequence[EventBase]) -> str:
         "session": session.model_dump(mode="json"),
         "events": [e.model_dump(mode="json") for e in events],
     }
-    return json.dumps(payload, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(payload, ensure_ascii=False, indent=1).translate(_JSON_ESCAPES) + "\n"
+
+
+# json.dumps escapes C0 controls itself; these it would leave raw. Inside a JSON string a
+# `\u` escape reads back as the same character (and they occur nowhere else).
+_JSON_ESCAPES = {
+    c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), 0x2028, 0x2029, *map(ord, BIDI_CONTROLS))
+}
 
 
 def from_json(text: str) -> tuple[Group, Session, list[EventBase]]:
@@ -122,14 +137,19 @@ def participant_name(group: Group, participant: str) -> str:
     return group.names().get(participant, participant)
 
 
-_CONTROLS = {c: chr(0x2400 + c) for c in range(32) if chr(c) not in "\t\n\r"} | {0x7F: "␡"}
+_CONTROLS = (
+    {c: chr(0x2400 + c) for c in range(32) if chr(c) not in "\t\n\r"}
+    | {0x7F: "␡"}
+    | {c: f"\\x{c:02x}" for c in range(0x80, 0xA0)}
+    | {ord(ch): f"\\u{ord(ch):04x}" for ch in BIDI_CONTROLS}
+)
 
 
 def _cell(value: str) -> str:
     """A cell a spreadsheet will not run as a formula and a terminal will not obey: escape
     sequences (an OSC 52 clipboard write, colours) are shown as control pictures."""
     value = value.translate(_CONTROLS)
-    if value and value[0] in "=+-@\t\r":
+    if value and value[0] in "=+-@\t\r\n":
         return "'" + value
     return value
 
@@ -191,7 +211,7 @@ def to_csv(group: Group, session: Session, events: Sequence[EventBase]) -> str:
     return out.getvalue()
 
 
-_MD_SPECIAL = set("\\`*_{}[]<>()#+-.!|~&")
+_MD_SPECIAL = set("\\`*_{}[]<>()#+-.!|~&:")  # ":" keeps `https://…` from linking
 
 
 def md_text(text: str) -> str:

@@ -12,18 +12,23 @@ shipped ones with the same id; `nudges.toml` changes when the deck speaks up, e.
     snooze_minutes = 10       # a dismissed suggestion stays quiet this long
 
 A broken file never stops the app: the shipped content (or the default settings) is used and
-the problem is reported with the file, line and field.
+the problem is reported with the file, line and field. So is a file whose text holds a control
+character or a text-direction override (an escape sequence in a card's name would otherwise
+reach the terminal each time the card shows): its content is not used.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cofacil.deck import Deck, shipped_deck
+from cofacil.display import BIDI_CONTROLS, visible
 from cofacil.nudges import NudgeSettings
 from cofacil.schemes import Scheme, SchemeFile, shipped_schemes
 from cofacil.store import Store, StoreError
@@ -106,6 +111,56 @@ def _problem(name: str, text: str, table: str, error: Exception) -> str:
     return f"{name}{where}: field '{field_name}': {first['msg']} (using the shipped content)"
 
 
+class _Unsafe(ValueError):
+    """A user file holds a character that is not text; the message says where."""
+
+
+def _unsafe(text: str) -> bool:
+    """Holds a character that is not text: a control (tabs and line breaks aside, as in
+    a multi-line TOML string) or a text-direction override."""
+    return any(
+        (unicodedata.category(ch) == "Cc" and ch not in "\n\t") or ch in BIDI_CONTROLS
+        for ch in text
+    )
+
+
+def _unsafe_field(data: Any, loc: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where, in decoded TOML, the first key or string with a control character is."""
+    if isinstance(data, str):
+        return loc if _unsafe(data) else None
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        if isinstance(key, str) and _unsafe(key):
+            return (*loc, key)
+        found = _unsafe_field(value, (*loc, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _decode(name: str, text: str, table: str) -> dict[str, Any]:
+    """The file's TOML; raises `_Unsafe` (a problem line) if any of its text is not text."""
+    data = tomllib.loads(text)
+    loc = _unsafe_field(data)
+    if loc is not None:
+        index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+        key = next((str(part) for part in loc[2:] if isinstance(part, str)), None)
+        line = _line_of(text, table, index, key) if loc and loc[0] == table else None
+        where = f" line {line}" if line else ""
+        field_name = ".".join(str(p) for p in loc)
+        raise _Unsafe(
+            f"{name}{where}: field '{field_name}': contains a control or text-direction "
+            "character (using the shipped content)"
+        )
+    return data
+
+
 def load_library(store: Store) -> Library:
     problems: list[str] = []
 
@@ -120,17 +175,21 @@ def load_library(store: Store) -> Library:
     text = read(DECK_FILE)
     if text is not None:
         try:
-            own = Deck.model_validate(tomllib.loads(text))
+            own = Deck.model_validate(_decode(DECK_FILE, text, "cards"))
             merged = {c.id: c for c in deck.cards} | {c.id: c for c in own.cards}
             deck = Deck(cards=list(merged.values()))
+        except _Unsafe as error:
+            problems.append(str(error))
         except (tomllib.TOMLDecodeError, ValidationError) as error:
             problems.append(_problem(DECK_FILE, text, "cards", error))
     schemes = dict(shipped_schemes())
     text = read(SCHEMES_FILE)
     if text is not None:
         try:
-            own_schemes = SchemeFile.model_validate(tomllib.loads(text)).schemes
+            own_schemes = SchemeFile.model_validate(_decode(SCHEMES_FILE, text, "schemes")).schemes
             schemes |= {s.id: s for s in own_schemes}
+        except _Unsafe as error:
+            problems.append(str(error))
         except (tomllib.TOMLDecodeError, ValidationError) as error:
             problems.append(_problem(SCHEMES_FILE, text, "schemes", error))
     nudges = NudgeSettings()
@@ -140,4 +199,5 @@ def load_library(store: Store) -> Library:
             nudges = NudgeSettingsFile.model_validate(tomllib.loads(text)).settings()
         except (tomllib.TOMLDecodeError, ValidationError) as error:
             problems.append(_problem(NUDGES_FILE, text, "", error))
-    return Library(deck, schemes, nudges, problems)
+    # A problem quotes the file (a key, a message): shown as text, never obeyed.
+    return Library(deck, schemes, nudges, [visible(p) for p in problems])

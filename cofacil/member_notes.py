@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from cofacil.display import duration
+from cofacil.display import duration, visible
 from cofacil.dynamics import SessionFigures
 from cofacil.models import Group, Member, Observation
 from cofacil.schemes import Scheme
@@ -60,12 +60,16 @@ def draft(
     ]
     if quoted:
         data.append("Observed:")
-        data += [f"- {duration(t)} {_others_by_initials(e.text, group, member)}" for t, e in quoted]
+        # One line per observation, as typed, but never an escape sequence or a line break.
+        data += [
+            f"- {duration(t)} {visible(_others_by_initials(e.text, group, member))}"
+            for t, e in quoted
+        ]
     assessment = []
     for scheme_code, count in p.codes.most_common():
         scheme_id, _, code = scheme_code.partition(":")
         scheme = schemes.get(scheme_id)
         label = scheme.label(code) if scheme else code
         kind = "therapeutic factor" if scheme_id == "yalom" else "code"
-        assessment.append(f"- {label} ({kind}) ×{count}")
+        assessment.append(f"- {visible(label)} ({kind}) ×{count}")
     return ("\n".join(data), "\n".join(assessment), "")

@@ -15,6 +15,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from cofacil.display import BIDI_CONTROLS
 from cofacil.models import (
     MAX_MEMBERS,
     NAME_MAX,
@@ -24,6 +25,7 @@ from cofacil.models import (
     Member,
     Session,
     clean_name,
+    has_control_chars,
 )
 from cofacil.store import Store
 
@@ -42,19 +44,29 @@ class RosterError(ValueError):
         self.message = message
 
 
+def _refuse_direction_controls(value: str, field: str, what: str) -> None:
+    # Checked where text is typed, not in the models: a name saved before this rule must still
+    # load. An override would show the rest of a line reversed, hiding what was written.
+    if any(ch in BIDI_CONTROLS for ch in value):
+        raise RosterError(field, f"{what.capitalize()} contains a text-direction control")
+
+
 def _name(value: str, field: str, what: str) -> str:
     try:
-        return clean_name(value, what)
+        value = clean_name(value, what)
     except ValueError as error:
         raise RosterError(field, str(error).capitalize()) from None
+    _refuse_direction_controls(value, field, what)
+    return value
 
 
 def _short(value: str, field: str, limit: int, what: str) -> str:
     value = value.strip()
     if len(value) > limit:
         raise RosterError(field, f"{what.capitalize()} is longer than {limit} characters")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if has_control_chars(value):  # C0, DEL and C1
         raise RosterError(field, f"{what.capitalize()} contains control characters")
+    _refuse_direction_controls(value, field, what)
     return value
 
 

@@ -130,3 +130,13 @@ def test_planned_length_is_checked(text: str) -> None:
     with pytest.raises(RosterError) as caught:
         parse_minutes(text)
     assert caught.value.field == "planned"
+
+
+@pytest.mark.parametrize("bad", ["Ann\u202eX", "Bo\u2066b", "Cé\x9b31m"])
+def test_direction_and_c1_controls_are_refused_where_typed(store: Store, bad: str) -> None:
+    from cofacil import roster
+
+    with pytest.raises(roster.RosterError, match="control"):
+        roster._name(bad, "name", "display name")
+    with pytest.raises(roster.RosterError, match="control"):
+        roster._short(bad, "theme", 80, "theme")

@@ -21,6 +21,12 @@ from cofacil.display import duration, visible
 from cofacil.live import SessionView
 from cofacil.member_notes import draft
 from cofacil.models import MemberNote, Observation, SignedOff
+from cofacil.widgets.plain_text import PlainTextArea
+
+# What one part of the note (data, assessment, plan) may hold, as the store checks it.
+PART_MAX = next(
+    m.max_length for m in MemberNote.model_fields["data"].metadata if hasattr(m, "max_length")
+)
 
 
 class MemberScreen(Screen[None]):
@@ -45,7 +51,12 @@ class MemberScreen(Screen[None]):
             yield Static(id="member-note-title", classes="section-title")
             for part in ("data", "assessment", "plan"):
                 yield Label(part.capitalize(), classes="form-label")
-                yield TextArea(id=f"note-{part}", read_only=self.locked, soft_wrap=True)
+                yield PlainTextArea(
+                    id=f"note-{part}",
+                    max_length=PART_MAX,
+                    read_only=self.locked,
+                    soft_wrap=True,
+                )
             with Horizontal(classes="form-buttons"):
                 yield Button(
                     "Save note",

@@ -19,6 +19,7 @@ from cofacil.live import SessionView
 from cofacil.models import (
     COFAC,
     LEAD,
+    TEXT_MAX,
     CodedEvent,
     EventBase,
     Flag,
@@ -31,6 +32,7 @@ from cofacil.models import (
 )
 from cofacil.review import SessionReview
 from cofacil.store import StoreError
+from cofacil.widgets.plain_text import PlainInput
 
 KINDS = {Observation: "note", CodedEvent: "code", Flag: "FLAG", TechniqueUsed: "technique"}
 
@@ -75,10 +77,18 @@ class ReviewScreen(Screen[None]):
                 yield Static(id="review-charts")
             with TabPane("Observations", id="observations"):
                 yield Static(id="review-filter")
-                yield Input(placeholder="search the text, Enter", id="review-search", compact=True)
+                yield PlainInput(
+                    placeholder="search the text, Enter",
+                    id="review-search",
+                    max_length=TEXT_MAX,
+                    compact=True,
+                )
                 yield DataTable(id="review-items", cursor_type="row", zebra_stripes=True)
-        yield Input(
-            placeholder="comment, Enter saves, Escape cancels", id="review-comment", compact=True
+        yield PlainInput(
+            placeholder="comment, Enter saves, Escape cancels",
+            id="review-comment",
+            max_length=TEXT_MAX,
+            compact=True,
         )
         yield Footer()
 
@@ -197,7 +207,8 @@ class ReviewScreen(Screen[None]):
             counted = figures.participants[member].codes
             if counted:
                 labels = ", ".join(
-                    f"{self.view.library.scheme(c.split(':')[0]).label(c.split(':')[1])} ×{n}"
+                    visible(self.view.library.scheme(c.split(":")[0]).label(c.split(":")[1]))
+                    + f" ×{n}"
                     for c, n in counted.most_common()
                 )
                 codes.append(f"  {visible(self.names[member])}: {labels}")
@@ -209,7 +220,9 @@ class ReviewScreen(Screen[None]):
             *charts.timeline_rows(figures, order, self.names, width, mark=self.moment),
             "",
             f"Balance {figures.balance:.0%}: {charts.balance_words(figures.balance)}. "
-            f"Not heard: {', '.join(self.names[m] for m in figures.not_yet_spoken) or 'nobody'}.",
+            "Not heard: "
+            + (", ".join(visible(self.names[m]) for m in figures.not_yet_spoken) or "nobody")
+            + ".",
             "",
             "Who answered whom (heavier: more often)",
             *charts.interaction_circle(figures, members, self.names, cols=min(60, width), rows=14),
@@ -217,7 +230,7 @@ class ReviewScreen(Screen[None]):
             "Techniques: "
             + (
                 ", ".join(
-                    f"{self.view.library.card_name(e.card)} ({duration(t)})"
+                    f"{visible(self.view.library.card_name(e.card))} ({duration(t)})"
                     for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
                     if e in used
                 )
@@ -253,9 +266,9 @@ class ReviewScreen(Screen[None]):
         if self.flags_only:
             parts.append("flags only")
         if self.member_filter:
-            parts.append(f"about {self.names.get(self.member_filter, '?')}")
+            parts.append(f"about {visible(self.names.get(self.member_filter, '?'))}")
         if self.text_filter:
-            parts.append(f"text “{self.text_filter}”")
+            parts.append(f"text “{visible(self.text_filter)}”")
         label = f"{shown} items" + (f" · {' · '.join(parts)} · c clears" if parts else "")
         self.query_one("#review-filter", Static).update(Text(label))
         if table.row_count:

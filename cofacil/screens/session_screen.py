@@ -109,7 +109,11 @@ class SessionScreen(Screen[None]):
         self.query_one("#unsaved", Static).display = False
         for problem in self.live.library.problems:  # at opening, never mid-session
             self.notify(
-                problem, title="Own deck or codes", severity="warning", timeout=15, markup=False
+                visible(problem),
+                title="Own deck or codes",
+                severity="warning",
+                timeout=15,
+                markup=False,
             )
         self.redraw()
         self.set_interval(1.0, self.tick)
@@ -459,7 +463,7 @@ class SessionScreen(Screen[None]):
 
     def _show_code_prompt(self) -> None:
         who = visible(self.names[self.code_about]) if self.code_about else "the group"
-        codes = " · ".join(f"{c.key} {c.label}" for c in self.scheme.codes)
+        codes = " · ".join(f"{visible(c.key)} {visible(c.label)}" for c in self.scheme.codes)
         self._show_pending(f"Code about {who}: {codes} · a member's key: about them")
 
     def _code_key(self, event: events.Key, member: str | None) -> None:
@@ -513,7 +517,7 @@ class SessionScreen(Screen[None]):
             speaker = self.live.speaker()
             towards = [speaker] if speaker and speaker not in (LEAD, COFAC) else []
             self.writer.technique(card.id, by, towards)
-        self.notify(f"Used: {card.name}", markup=False, timeout=2)
+        self.notify(f"Used: {visible(card.name)}", markup=False, timeout=2)
         self._record()
 
     def action_dismiss_nudge(self) -> None:

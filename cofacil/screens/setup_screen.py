@@ -18,6 +18,7 @@ from cofacil.screens.session_screen import SessionScreen
 from cofacil.store import Store, StoreError
 from cofacil.widgets.attendance_table import AttendanceTable
 from cofacil.widgets.form import clear_errors, show_error
+from cofacil.widgets.plain_text import PlainInput
 
 
 class SetupScreen(Screen[None]):
@@ -39,14 +40,14 @@ class SetupScreen(Screen[None]):
             with Horizontal(classes="setup-row"):
                 yield Label(f"Session {plan.number}", id="setup-number")
                 yield Label("Date", classes="setup-label")
-                yield Input(plan.day.isoformat(), id="field-date", max_length=10, compact=True)
+                yield PlainInput(plan.day.isoformat(), id="field-date", max_length=10, compact=True)
                 yield Label("Minutes", classes="setup-label")
-                yield Input(
+                yield PlainInput(
                     str(plan.planned_minutes), id="field-planned", max_length=3, compact=True
                 )
             yield Static("", classes="form-error", id="error-date")
             yield Static("", classes="form-error", id="error-planned")
-            yield Input(
+            yield PlainInput(
                 placeholder="Theme (optional)",
                 id="field-theme",
                 max_length=roster.THEME_MAX,

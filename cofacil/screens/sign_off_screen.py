@@ -9,6 +9,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from cofacil.models import NAME_MAX
+from cofacil.widgets.plain_text import PlainInput
+
 
 class SignOffScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -27,7 +30,7 @@ class SignOffScreen(ModalScreen[str | None]):
                 )
             )
             yield Static(Text("Signed by"), classes="form-label")
-            yield Input(self.lead, id="sign-name", compact=True)
+            yield PlainInput(self.lead, id="sign-name", max_length=NAME_MAX, compact=True)
             with Horizontal(classes="form-buttons"):
                 yield Button("Sign off", variant="primary", id="sign", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)

@@ -49,9 +49,9 @@ class DeckPane(Vertical, can_focus=False):
         nudge = self.query_one("#deck-nudge", Static)
         nudge.update(Text(f"➜ {visible(state.nudge)} · t use · x dismiss") if state.nudge else "")
         nudge.display = bool(state.nudge)
-        title = f"{card.name}  [{state.position}/{state.total}]"
+        title = f"{visible(card.name)}  [{state.position}/{state.total}]"
         self.query_one("#deck-title", Static).update(Text(title))
-        self.query_one("#deck-purpose", Static).update(Text(card.purpose))
+        self.query_one("#deck-purpose", Static).update(Text(visible(card.purpose)))
         shown = card.phrasing(state.name, state.phrasing)
         self.query_one("#deck-phrasing", Static).update(Text(f"“{visible(shown)}”"))
         more = card.others(shown, state.name)[:2]
@@ -59,5 +59,5 @@ class DeckPane(Vertical, can_focus=False):
             Text("\n".join(f"“{visible(p)}”" for p in more))
         )
         used = self.query_one("#deck-used", Static)
-        used.update(Text("Used: " + ", ".join(state.used)) if state.used else "")
+        used.update(Text("Used: " + visible(", ".join(state.used))) if state.used else "")
         used.display = bool(state.used)

@@ -17,10 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
+from cofacil.display import visible
 from cofacil.roster import RosterError
 from cofacil.store import StoreError
+from cofacil.widgets.plain_text import PlainInput
 
 T = TypeVar("T")
 
@@ -45,7 +47,7 @@ def clear_errors(screen: Screen[object]) -> None:
 def show_error(screen: Screen[object], error: RosterError) -> None:
     """The message under its field, and the cursor in that field."""
     message = screen.query_one(f"#error-{error.field}", Static)
-    message.update(Text(error.message))
+    message.update(Text(visible(error.message)))
     message.add_class("-shown")
     screen.query_one(f"#field-{error.field}").focus()
 
@@ -73,14 +75,14 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
                 yield Label(field.label, classes="form-label")
                 if field.choices:
                     yield Select(
-                        [(Text(label), value) for label, value in field.choices],
+                        [(Text(visible(label)), value) for label, value in field.choices],
                         value=field.value,
                         allow_blank=False,
                         compact=True,
                         id=f"field-{field.name}",
                     )
                 else:
-                    yield Input(
+                    yield PlainInput(
                         field.value,
                         placeholder=field.placeholder,
                         max_length=field.max_length,

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from cofacil.display import duration, visible
+from cofacil.display import cells, duration, fit, graphemes, visible
 
 LABEL_WIDTH = 12
 
@@ -106,10 +106,11 @@ class MemberCircle(Widget, can_focus=False):
             x = cx + rx * math.cos(angle)
             y = cy + ry * math.sin(angle)
             self._place(grid, styles, seat, round(x), round(y))
-        text = Text()
+        # A row never wraps, whatever a name holds: it would pull the whole circle apart.
+        text = Text(no_wrap=True, overflow="crop")
         for row, (chars, row_styles) in enumerate(zip(grid, styles, strict=True)):
             for char, style in zip(chars, row_styles, strict=True):
-                text.append(char, style or "")
+                text.append(char, style or "")  # "": the second cell of a wide character
             if row < height - 1:
                 text.append("\n")
         return text
@@ -122,7 +123,7 @@ class MemberCircle(Widget, can_focus=False):
         if seat.next_in_round:
             marker = "›"
         name = visible(seat.name)
-        line1 = f"{seat.key} {name}"[: LABEL_WIDTH - 1] + marker
+        line1 = fit(f"{seat.key} {name}", LABEL_WIDTH - 1).rstrip() + marker
         line2 = seat.away if seat.absent else f"{duration(seat.talk)} {seat.share:.0%}"
         part = (
             "speaking"
@@ -136,18 +137,23 @@ class MemberCircle(Widget, can_focus=False):
             else None
         )
         style = self.get_component_rich_style(f"member-circle--{part}") if part else Style()
-        label_width = max(len(line1), len(line2))
+        # Grid places are terminal cells: a wide character (CJK, an emoji) fills two.
+        places1, places2 = _places(line1), _places(line2)
+        label_width = max(len(places1), len(places2))
         left = max(0, min(width - label_width, x - label_width // 2))
         # Labels grow outwards from the ring, so neighbours at the top and bottom stay apart.
         top = max(0, min(height - 2, y if y > (height - 1) / 2 else y - 1))
-        for row, line in ((top, line1), (top + 1, line2)):
+        for row, places in ((top, places1), (top + 1, places2)):
             if row >= height:
                 continue
-            padded = line.center(label_width)
+            pad = label_width - len(places)
+            before = pad // 2 + (pad & label_width & 1)  # as str.center splits it
+            padded = [" "] * before + places + [" "] * (pad - before)
             for i, char in enumerate(padded):
                 if 0 <= left + i < width:
                     grid[row][left + i] = char
                     styles[row][left + i] = style
+            _mend(grid[row], left, left + len(padded))
         self._hitboxes.append((left, top, left + label_width, top + 2, seat.id))
 
     def on_click(self, event: Click) -> None:
@@ -155,3 +161,22 @@ class MemberCircle(Widget, can_focus=False):
             if x0 <= event.x < x1 and y0 <= event.y < y1:
                 self.post_message(self.SpeakerChosen(participant))
                 return
+
+
+def _places(line: str) -> list[str]:
+    """One entry per terminal cell: a wide character, then "" for the cell it also takes."""
+    places: list[str] = []
+    for cluster, size in graphemes(line):
+        if size == 0 and places:
+            places[-1] += cluster
+        else:
+            places += [cluster] + [""] * (size - 1)
+    return places
+
+
+def _mend(row: list[str], start: int, end: int) -> None:
+    """A label drawn over half of a wide character leaves the other half as a space."""
+    if 0 < start < len(row) and cells(row[start - 1]) == 2:
+        row[start - 1] = " "
+    if end < len(row) and row[end] == "":
+        row[end] = " "

@@ -2,7 +2,8 @@
 
 `@name` and `#tag` complete as you type (→ accepts). Enter saves; Escape, or Backspace on an
 empty line, cancels (a tablet keyboard may have no Escape). Typed letters never reach the
-screen's keys while this has focus.
+screen's keys while this has focus. A note holds `TEXT_MAX` (4,000) characters: a longer paste
+is cut there and the line says so; a pasted control character shows as its picture (␛).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
+from cofacil.display import visible
 from cofacil.models import TEXT_MAX
+from cofacil.widgets.plain_text import PlainInput
 
 
 class _Completer(Suggester):
@@ -29,7 +32,7 @@ class _Completer(Suggester):
         return self._complete(value)
 
 
-class NoteInput(Input):
+class NoteInput(PlainInput):
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "escape" or (event.key == "backspace" and not self.value):
             event.stop()
@@ -62,6 +65,8 @@ class NoteBar(Horizontal):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._complete = complete
         self.kind = "observation"
+        self._label = "Note"
+        self._about = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="note-label")
@@ -78,9 +83,9 @@ class NoteBar(Horizontal):
 
     def open(self, kind: str, about: str) -> None:
         self.kind = kind
-        label = {"flag": "⚑ Flag", "find": "Find card"}.get(kind, "Note")
-        label += f" · {about}" if about else ""
-        self.query_one("#note-label", Static).update(Text(label))
+        self._label = {"flag": "⚑ Flag", "find": "Find card"}.get(kind, "Note")
+        self._about = f" · {visible(about)}" if about else ""
+        self.query_one("#note-label", Static).update(Text(self._label + self._about))
         self.query_one("#note-limit", Static).update("")
         self.set_class(kind == "flag", "-flag")
         self.add_class("-open")
@@ -119,6 +124,9 @@ class NoteBar(Horizontal):
         full = len(event.value) >= TEXT_MAX
         limit = f"{TEXT_MAX:,} characters at most" if full else ""
         self.query_one("#note-limit", Static).update(Text(limit))
+        # Full (a long paste is cut there), the name gives way, so the message has room.
+        label = self._label if full else self._label + self._about
+        self.query_one("#note-label", Static).update(Text(label))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
