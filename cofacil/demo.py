@@ -60,7 +60,9 @@ def demo_content() -> dict[str, Any]:
 
 
 def ensure_demo_group(store: Store) -> Group:
-    """The demo group with its past sessions, created on first use."""
+    """The demo group with its past sessions, created on first use. The group is saved last:
+    once it exists the demo is whole; a first start killed half-way is finished by the next
+    (each past session is written again from where its log stops)."""
     for group in store.groups(include_archived=True):
         if group.id == DEMO_GROUP_ID:
             return group
@@ -88,9 +90,10 @@ def ensure_demo_group(store: Store) -> Group:
         members=members,
         created_at=now - timedelta(days=30),
     )
-    store.save_group(group)
+    begun = {s.number: s for s in store.sessions(group.id)}
     for number, past in enumerate(content["sessions"], start=1):
-        _past_session(store, group, content, number, past)
+        _past_session(store, group, content, number, past, begun.get(number))
+    store.save_group(group)
     return group
 
 
@@ -125,7 +128,12 @@ class _Script:
 
 
 def _past_session(
-    store: Store, group: Group, content: dict[str, Any], number: int, spec: dict[str, Any]
+    store: Store,
+    group: Group,
+    content: dict[str, Any],
+    number: int,
+    spec: dict[str, Any],
+    begun: Session | None = None,
 ) -> None:
     rng = random.Random(number * 7919)
     by_name = {m.name: m for m in group.members}
@@ -150,7 +158,10 @@ def _past_session(
         seats=[m.id for m in group.seated()],
         created_at=start - timedelta(minutes=20),
     )
-    store.save_session(session)
+    if begun is None:
+        store.save_session(session)
+    else:
+        session = begun
 
     weights = {by_name[m["name"]].id: m["talk"] for m in content["members"]}
     codes = [c.id for c in scheme_for("quick").codes if c.id != "risk"]
@@ -207,7 +218,7 @@ def _past_session(
     script.add(TechniqueUsed, card="summarizing", by="lead")
     script.add(SessionEnded)
     with store.open_log(session.id) as log:
-        for event in script.events:
+        for event in script.events[log.next_seq :]:  # the script is the same every time
             log.append(event)
 
 

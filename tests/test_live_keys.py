@@ -405,3 +405,27 @@ async def test_leaving_with_unsaved_events_asks_twice(app, monkeypatch) -> None:
                 assert not app.is_running
                 monkeypatch.setattr(journal, "write_all", real)
         app = make_app(app.store.data_dir, app.store.clock, demo=True)
+
+
+async def test_keys_right_after_enter_wait_for_the_save(app) -> None:
+    """Notes typed back to back in one burst, each `o` straight after the Enter before it:
+    every note is saved as typed, and the key after the last Enter is a room key again."""
+    from textual import events
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        burst = [*"ofirst note", "enter", *"ofine", "enter", *"otears", "enter", "2"]
+        for key in burst:
+            app.post_message(
+                events.Key("space" if key == " " else key, key if len(key) == 1 else None)
+            )
+        await pilot.pause(0.5)
+        kinds = [
+            (type(e), getattr(e, "text", None)) for e in recorded(app) if not isinstance(e, Nudge)
+        ]
+        assert kinds == [
+            (Observation, "first note"),
+            (Observation, "fine"),
+            (Observation, "tears"),
+            (TurnStarted, None),
+        ]

@@ -351,12 +351,15 @@ class SessionScreen(Screen[None]):
                 await self.run_action(action)
             return
         bar = self.query_one(NoteBar)
-        if bar.has_class("-open") and not bar.typing:
-            # Typed straight after `o`, before the input has taken focus: it is text, never
-            # a key of the screen (a fast "oquiet" must not become "leave").
+        if bar.is_open:
+            # Every key while the line is open is text for it, in order — also one typed
+            # straight after `o`, before the line had focus (a fast "oquiet" must not become
+            # "leave"), and Enter saves before the next key is read.
             event.stop()
             event.prevent_default()
-            await bar.take(event)
+            done = await bar.take(event)
+            if done is not None and done.text is not None:
+                self._save_note(done.kind, done.text)
             return
         who = self.live.keys.get(event.character or "")
         if self.pending == "code":
@@ -428,30 +431,29 @@ class SessionScreen(Screen[None]):
         about = self._addressee()
         self.query_one(NoteBar).open("flag", self.names.get(about, "") if about else "")
 
-    def on_note_bar_saved(self, message: NoteBar.Saved) -> None:
-        if message.kind == "find":
-            self.query_one(NoteBar).close()
-            hits = self.deck.find(message.text)
+    async def on_paste(self, event: events.Paste) -> None:
+        bar = self.query_one(NoteBar)
+        if bar.is_open:
+            event.stop()
+            await bar.take(event)
+
+    def _save_note(self, kind: str, text: str) -> None:
+        if kind == "find":
+            hits = self.deck.find(text)
             if hits:
                 self.card_index = self.deck.index(hits[0].id)
                 self._draw_deck(self.live.figures())
             else:
-                self.notify(f"No card matches {visible(message.text)}", markup=False)
+                self.notify(f"No card matches {visible(text)}", markup=False)
             return
         about = self._addressee()
         subjects = [about] if about and about not in (LEAD, COFAC) else []
-        subjects += [
-            m for m in notes.mentioned(message.text, self.live.group.members) if m not in subjects
-        ]
-        if message.kind == "flag":
-            self.writer.flag(message.text, subjects)
+        subjects += [m for m in notes.mentioned(text, self.live.group.members) if m not in subjects]
+        if kind == "flag":
+            self.writer.flag(text, subjects)
         else:
-            self.writer.observe(message.text, subjects, notes.tags(message.text))
-        self.query_one(NoteBar).close()
+            self.writer.observe(text, subjects, notes.tags(text))
         self._record()
-
-    def on_note_bar_cancelled(self) -> None:
-        self.query_one(NoteBar).close()
 
     def action_code(self) -> None:
         """`k`: the codes show in place (no dialog); the next key records one. A member's key

@@ -9,16 +9,16 @@ is cut there and the line says so; a pasted control character shows as its pictu
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
-from cofacil.display import visible
+from cofacil.display import pictured, visible
 from cofacil.models import TEXT_MAX
 from cofacil.widgets.plain_text import PlainInput
 
@@ -33,13 +33,26 @@ class _Completer(Suggester):
 
 
 class NoteInput(PlainInput):
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key == "escape" or (event.key == "backspace" and not self.value):
-            event.stop()
-            event.prevent_default()
-            self.post_message(NoteBar.Cancelled())
+    """The line's field. Its keys (and pastes) are not handled in its own queue but in the
+    screen's, with every other key of the room, in the order typed: a key typed right after
+    Enter then waits until the note is saved and the line closed, and is a room key after it
+    (in its own queue it would be typed into the note, or act before the save)."""
+
+    def _forward_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste)):
+            event._set_forwarded()
+            self.screen.post_message(event)
+        else:
+            super()._forward_event(event)
+
+    async def type_key(self, event: events.Key) -> None:
+        """The field's own handling of a key, run now: text, arrows, Home, Backspace …"""
+        await self._on_key(event)
+        if event._no_default_action:
             return
-        await super()._on_key(event)
+        for binding in self._bindings.key_to_bindings.get(event.key, []):
+            await self.run_action(binding.action)
+            return
 
 
 class NoteBar(Horizontal):
@@ -52,14 +65,12 @@ class NoteBar(Horizontal):
     NoteBar #note-limit { color: $warning; width: auto; }
     """
 
-    class Saved(Message):
-        def __init__(self, kind: str, text: str) -> None:
-            super().__init__()
-            self.kind = kind
-            self.text = text
+    @dataclass(frozen=True)
+    class Done:
+        """The line was closed by a key: `text` to save (None: cancelled)."""
 
-    class Cancelled(Message):
-        pass
+        kind: str
+        text: str | None
 
     def __init__(self, complete: Callable[[str], str | None], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -95,23 +106,33 @@ class NoteBar(Horizontal):
         field.focus()
 
     @property
-    def typing(self) -> bool:
-        """The line has focus: keys reach it (and its own Enter, arrows) directly."""
-        return self.query_one(NoteInput).has_focus
+    def is_open(self) -> bool:
+        return self.has_class("-open")
 
-    async def take(self, event: events.Key) -> None:
-        """A key that reached the screen while the line is open (typed before the line had
-        focus): it belongs here, in order."""
+    async def take(self, event: events.Key | events.Paste) -> NoteBar.Done | None:
+        """A key (or paste) for the open line, in the order typed. Enter and Escape close it
+        here and now, and say what to save; the screen saves it before the next key."""
         field = self.query_one(NoteInput)
-        field.focus()
+        if isinstance(event, events.Paste):
+            field._on_paste(event)
+            return None
         if event.key == "escape" or (event.key == "backspace" and not field.value):
-            self.post_message(self.Cancelled())
-        elif event.key == "enter":
-            await field.action_submit()
-        elif event.key == "backspace":
-            field.action_delete_left()
-        elif event.is_printable and event.character:
-            field.insert_text_at_cursor(event.character)
+            self.close()
+            return self.Done(self.kind, None)
+        if event.key == "enter":
+            text = field.value.strip()
+            self.close()
+            empty = not text and self.kind != "flag"  # an empty flag still marks the moment
+            return self.Done(self.kind, None if empty else text)
+        if event.key == "right" and field.cursor_at_end:
+            # → takes the completion now; the field's own suggestion may not have arrived yet.
+            completed = self._complete(field.value)
+            if completed:
+                field.value = pictured(completed)
+                field.cursor_position = len(field.value)
+                return None
+        await field.type_key(event)
+        return None
 
     def close(self) -> None:
         self.remove_class("-open")
@@ -127,11 +148,3 @@ class NoteBar(Horizontal):
         # Full (a long paste is cut there), the name gives way, so the message has room.
         label = self._label if full else self._label + self._about
         self.query_one("#note-label", Static).update(Text(label))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        text = event.value.strip()
-        if not text and self.kind != "flag":
-            self.post_message(self.Cancelled())
-            return
-        self.post_message(self.Saved(self.kind, text))
