@@ -38,7 +38,7 @@ from cofacil.models import (
 )
 from cofacil.roster import new_session
 from cofacil.schemes import scheme_for
-from cofacil.store import Store
+from cofacil.store import SessionLog, Store
 
 DEMO_GROUP_ID = "demo-group"
 TECHNIQUES = (
@@ -60,12 +60,21 @@ def demo_content() -> dict[str, Any]:
 
 
 def ensure_demo_group(store: Store) -> Group:
-    """The demo group with its past sessions, created on first use. The group is saved last:
-    once it exists the demo is whole; a first start killed half-way is finished by the next
-    (each past session is written again from where its log stops)."""
-    for group in store.groups(include_archived=True):
-        if group.id == DEMO_GROUP_ID:
-            return group
+    """The demo group with its past sessions, created on first use. A past session enters the
+    index only once its log is whole: a first start killed half-way is finished by the next,
+    each past session's log carried on from where it stops."""
+    group = next((g for g in store.groups(include_archived=True) if g.id == DEMO_GROUP_ID), None)
+    if group is None:
+        group = _make_demo_group(store)
+    content = demo_content()
+    indexed = {s.number for s in store.sessions(group.id)}
+    for number, past in enumerate(content["sessions"], start=1):
+        if number not in indexed:
+            _past_session(store, group, content, number, past)
+    return group
+
+
+def _make_demo_group(store: Store) -> Group:
     content = demo_content()
     spec = content["group"]
     now = store.clock.now()
@@ -90,9 +99,6 @@ def ensure_demo_group(store: Store) -> Group:
         members=members,
         created_at=now - timedelta(days=30),
     )
-    begun = {s.number: s for s in store.sessions(group.id)}
-    for number, past in enumerate(content["sessions"], start=1):
-        _past_session(store, group, content, number, past, begun.get(number))
     store.save_group(group)
     return group
 
@@ -133,7 +139,6 @@ def _past_session(
     content: dict[str, Any],
     number: int,
     spec: dict[str, Any],
-    begun: Session | None = None,
 ) -> None:
     rng = random.Random(number * 7919)
     by_name = {m.name: m for m in group.members}
@@ -149,6 +154,7 @@ def _past_session(
         for m in group.members
     }
     session = Session(
+        id=f"{DEMO_GROUP_ID}-past-{number}",  # the same on a second try
         group_id=group.id,
         number=number,
         date=day,
@@ -158,11 +164,6 @@ def _past_session(
         seats=[m.id for m in group.seated()],
         created_at=start - timedelta(minutes=20),
     )
-    if begun is None:
-        store.save_session(session)
-    else:
-        session = begun
-
     weights = {by_name[m["name"]].id: m["talk"] for m in content["members"]}
     codes = [c.id for c in scheme_for("quick").codes if c.id != "risk"]
     lines = content["observations"]["lines"]
@@ -217,9 +218,10 @@ def _past_session(
     script.wait(90)
     script.add(TechniqueUsed, card="summarizing", by="lead")
     script.add(SessionEnded)
-    with store.open_log(session.id) as log:
+    with SessionLog(store, session) as log:
         for event in script.events[log.next_seq :]:  # the script is the same every time
             log.append(event)
+    store.save_session(session)
 
 
 def _next_speaker(

@@ -61,7 +61,7 @@ class JournalRead:
 def _schema_version(body: bytes) -> int:
     try:
         version = json.loads(body).get("v", 0)
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return 0
     return version if isinstance(version, int) else 0
 
@@ -79,6 +79,7 @@ def decode(data: bytes, codec: Codec = PLAIN, label: str = "") -> JournalRead:
     tail = lines.pop()  # whatever follows the last newline
     result.torn_tail = bool(tail)
     result.good_length = len(data) - len(tail)
+    seen: dict[int, EventBase] = {}
     for number, line in enumerate(lines, start=1):
         try:
             body = _open_body(line, header, codec, label)
@@ -93,8 +94,16 @@ def decode(data: bytes, codec: Codec = PLAIN, label: str = "") -> JournalRead:
             if event.v > SCHEMA_VERSION:
                 result.newer.append((number, event.v))
                 continue
+            if event.v not in (0, SCHEMA_VERSION):  # 0: written before versions were kept
+                raise ValueError(f"unknown schema version {event.v}")
+            if event.seq in seen:
+                if seen[event.seq] != event:
+                    # Two events at one place: keep the first, the other goes to the copy.
+                    raise ValueError(f"seq {event.seq} is taken by another event")
+                continue  # the same line twice (a retried append) is harmless
+            seen[event.seq] = event
             result.events.append(event)
-        except (ValueError, ValidationError, Undecryptable) as error:
+        except (ValueError, ValidationError, Undecryptable, RecursionError) as error:
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             result.bad_lines.append(f"line {number}: {reason}")
     return result

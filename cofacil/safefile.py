@@ -84,6 +84,7 @@ def atomic_write(path: Path, data: bytes, keep_backup: bool = True) -> None:
         if keep_backup and path.exists():
             # The last good version, for recovery if the new one is ever found damaged.
             bak_tmp = tmp.with_suffix(".baktmp")
+            os.chmod(path, FILE_MODE)  # the link shares its mode, even if left by a crash
             os.link(path, bak_tmp)
             os.replace(bak_tmp, backup_path(path))
         os.replace(tmp, path)
@@ -111,8 +112,8 @@ def _quarantine_name(path: Path, now: datetime | None) -> Path:
 def quarantine(path: Path, now: datetime | None = None) -> Path:
     """Move a damaged file aside under a timestamped name and return that name."""
     target = _quarantine_name(path, now)
+    os.chmod(path, FILE_MODE)  # before the rename: a kill in between leaves no lax copy
     os.rename(path, target)
-    os.chmod(target, FILE_MODE)
     fsync_dir(path.parent)
     return target
 
@@ -148,8 +149,12 @@ class FileLock:
         except BaseException:
             os.close(fd)
             raise
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+        except BaseException:
+            os.close(fd)  # lets go of the lock too: a later `with lock` must not wait forever
+            raise
         self._fd = fd
 
     def release(self) -> None:

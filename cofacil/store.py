@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,7 +48,6 @@ from cofacil.safefile import (
     atomic_write,
     backup_path,
     ensure_private_dir,
-    quarantine,
     quarantine_copy,
 )
 from cofacil.vault import PLAIN, VAULT_FILE, Codec, Undecryptable, Vault
@@ -164,6 +164,17 @@ def _is_table(table: object) -> bool:
     return True
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # cheap: only then the costly check
+
+
+def _has_lone_surrogate(data: object) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 class AtomicJSONStorage(Storage):
     """TinyDB storage: atomic, fsynced writes; an empty or garbled file is an error, not `{}`.
     `label` says what the file is, so that in an encrypted folder its box opens only as that."""
@@ -187,13 +198,18 @@ class AtomicJSONStorage(Storage):
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:
             raise DamagedFile(f"{self.path}: not valid JSON ({error})") from None
+        except RecursionError:
+            raise DamagedFile(f"{self.path}: not valid JSON (nested too deeply)") from None
+        if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(data):
+            # Text that can never be written back: every later save of this file would fail.
+            raise DamagedFile(f"{self.path}: a lone surrogate escape (\\udXXX) in the text")
         if not isinstance(data, dict) or not all(_is_table(t) for t in data.values()):
             raise DamagedFile(f"{self.path}: not a TinyDB database (expected tables of documents)")
         return data
 
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
+    def write(self, data: dict[str, dict[str, Any]], keep_backup: bool = True) -> None:
         raw = json.dumps(data, ensure_ascii=False).encode()
-        atomic_write(self.path, self.codec.seal_file(raw, self.label))
+        atomic_write(self.path, self.codec.seal_file(raw, self.label), keep_backup)
 
     def close(self) -> None:
         pass
@@ -270,10 +286,16 @@ class Store:
         self.db_path = self.data_dir / MAIN_DB
         self._db = _open_db(self.db_path, codec)
         self._lock = FileLock(self.data_dir / "cofacil.lock")
-        with self._lock:
-            if codec.encrypted:
-                self._seal_plain_files()
-            self._check_main_db()
+        try:
+            with self._lock:
+                if codec.encrypted:
+                    self._seal_plain_files()
+                self._check_main_db()
+        except OSError as error:
+            raise StoreError(
+                f"cannot open the data folder {self.data_dir} ({error.strerror or error}); "
+                "nothing was lost — free some space or check the disk, then try again"
+            ) from None
 
     def _seal_plain_files(self) -> None:
         """Seal what is still plain in an encrypted folder: the files of a folder just made
@@ -335,27 +357,46 @@ class Store:
     # main database ------------------------------------------------------------------------
 
     def _check_main_db(self) -> None:
-        """Validate every set-up document; a damaged file is moved aside and the last good copy
-        restored. A newer schema is refused, untouched."""
+        """Validate every set-up document; a damaged file is kept aside as a copy and replaced
+        by the last good copy. A newer schema is refused, untouched. Each step leaves a file
+        that the next open mends on its own if this one is killed half-way."""
+        bak = backup_path(self.db_path)
+        if not self.db_path.exists() and bak.exists():
+            # Only a run killed while mending leaves this (older versions moved the damaged
+            # file away before restoring): the last good copy is the index.
+            atomic_write(self.db_path, bak.read_bytes(), keep_backup=False)
+            self.notices.append(f"{self.db_path.name} was missing: restored {bak.name}")
         try:
             self._validate_all()
             return
         except DamagedFile as damage:
-            moved = quarantine(self.db_path)
-            bak = backup_path(self.db_path)
-            self.notices.append(f"{damage}; moved aside to {moved.name}")
+            kept = quarantine_copy(self.db_path)
+            self.notices.append(f"{damage}; a copy is kept as {kept.name}")
         if bak.exists():
-            atomic_write(self.db_path, bak.read_bytes(), keep_backup=False)
             try:
-                self._validate_all()
+                self._validate_backup(bak)
+                atomic_write(self.db_path, bak.read_bytes(), keep_backup=False)
                 self.notices.append(f"restored the last good copy from {bak.name}")
                 return
             except DamagedFile as damage:
-                moved = quarantine(self.db_path)
-                self.notices.append(f"the last good copy is damaged too ({damage})")
+                kept = quarantine_copy(bak)
+                self.notices.append(
+                    f"the last good copy is damaged too ({damage}); kept as {kept.name}"
+                )
+        AtomicJSONStorage(self.db_path, self.codec).write({})
         self.notices.append(
             "started an empty index; the sessions' own files in sessions/ are untouched"
         )
+
+    def _validate_backup(self, bak: Path) -> None:
+        backup = _open_db(bak, self.codec)
+        for table, model in (
+            ("groups", Group),
+            ("sessions", Session),
+            ("member_notes", MemberNote),
+        ):
+            for doc in backup.table(table).all():
+                validate(model, doc, f"{bak}: {table} document {doc.doc_id}")
 
     def _validate_all(self) -> None:
         for table, model in (
@@ -512,7 +553,18 @@ def _read_checkpoint(
 ) -> list[EventBase]:
     try:
         table = _open_db(path, codec, _checkpoint_label(session_id)).table("events")
-        return [validate_event(doc, f"{path}: event document {doc.doc_id}") for doc in table.all()]
+        events = []
+        for doc in table.all():
+            where = f"{path}: event document {doc.doc_id}"
+            event = validate_event(doc, where)
+            # A flipped digit can make a valid event of another place in the log: each event is
+            # filed under its own seq, so a document elsewhere is damage, not a new event.
+            if event.seq + 1 != doc.doc_id:
+                raise DamagedFile(f"{where}: field 'seq': {event.seq} is not this document's")
+            events.append(event)
+        if len({e.id for e in events}) != len(events):
+            raise DamagedFile(f"{path}: field 'id': one event appears twice")
+        return events
     except DamagedFile:
         if tolerate_damage:
             return []
@@ -559,20 +611,41 @@ class SessionLog:
             self._lock.release()
             raise
         self._next_seq = self.events[-1].seq + 1 if self.events else 0
+        self._ids = {e.id for e in self.events}
 
     def _recover(self) -> list[EventBase]:
         """Load checkpoint and journal, mend what a crash or damage left, and checkpoint."""
         notices = self.store.notices
         codec, sid = self._codec, self.session.id
-        read = _read_journal(self._paths.journal, codec, sid)  # first: a newer one stays as is
+        paths = self._paths
+        read = _read_journal(paths.journal, codec, sid)  # first: a newer one stays as is
+        bak = backup_path(paths.checkpoint)
+        checkpoint_damaged = False
         try:
-            checkpoint = _read_checkpoint(self._paths.checkpoint, codec, sid)
+            if paths.checkpoint.exists() or not bak.exists():
+                checkpoint = _read_checkpoint(paths.checkpoint, codec, sid)
+            else:  # a run killed while mending (older versions moved a damaged one away)
+                checkpoint = _read_checkpoint(bak, codec, sid, tolerate_damage=True)
         except DamagedFile as damage:
-            moved = quarantine(self._paths.checkpoint)
-            notices.append(f"{damage}; moved aside to {moved.name}")
-            bak = backup_path(self._paths.checkpoint)
-            checkpoint = (
-                _read_checkpoint(bak, codec, sid, tolerate_damage=True) if bak.exists() else []
+            checkpoint_damaged = True
+            # The last good copy first: if a newer cofacil wrote it, refuse before any change.
+            try:
+                checkpoint = _read_checkpoint(bak, codec, sid) if bak.exists() else []
+                bak_damage = None
+            except DamagedFile as error:
+                checkpoint, bak_damage = [], error
+            kept = quarantine_copy(paths.checkpoint)
+            notices.append(f"{damage}; a copy is kept as {kept.name}")
+            if bak_damage is not None:
+                kept = quarantine_copy(bak)
+                notices.append(f"{bak_damage}; a copy is kept as {kept.name}")
+        journaled = {e.seq for e in read.events}
+        lost = [e.seq for e in checkpoint if e.seq not in journaled]
+        if lost and not read.damaged and paths.journal.exists():
+            # Every event goes to the journal before any checkpoint: it was cut or emptied.
+            notices.append(
+                f"{paths.journal.name}: {len(lost)} event(s) missing, recovered from the "
+                f"checkpoint; the journal was rebuilt"
             )
         events = _merge(checkpoint, read.events)
         if read.damaged:
@@ -588,14 +661,17 @@ class SessionLog:
                 journal.encode(events, codec, _journal_label(sid)),
                 keep_backup=False,
             )
-        if [e.id for e in checkpoint] != [e.id for e in events]:
+        if checkpoint_damaged:
+            # Not `_write_checkpoint`: it would keep the damaged file as the last good copy.
+            self._write_checkpoint(events, keep_backup=False)
+        elif [e.id for e in checkpoint] != [e.id for e in events]:
             self._write_checkpoint(events)
         return events
 
-    def _write_checkpoint(self, events: list[EventBase]) -> None:
+    def _write_checkpoint(self, events: list[EventBase], keep_backup: bool = True) -> None:
         data = {"events": {str(e.seq + 1): e.model_dump(mode="json") for e in events}}
         label = _checkpoint_label(self.session.id)
-        AtomicJSONStorage(self._paths.checkpoint, self._codec, label).write(data)
+        AtomicJSONStorage(self._paths.checkpoint, self._codec, label).write(data, keep_backup)
 
     def stamp(self, event_type: type[EventBase], seq: int, **fields: Any) -> EventBase:
         """An event of `event_type` stamped now by the store's clock, at position `seq`."""
@@ -622,6 +698,8 @@ class SessionLog:
         """Store a ready-made event (import, demo); its seq must be the next one."""
         if event.seq != self._next_seq:
             raise ValueError(f"event seq {event.seq} is not the next ({self._next_seq})")
+        if event.id in self._ids:  # corrections and review notes point at events by id
+            raise ValueError(f"event id {event.id} is already in the log")
         if self.signed_off and not getattr(event, "addendum", False):
             raise SignedOffError(
                 f"session {self.session.number} is signed off: its record is locked, "
@@ -629,6 +707,7 @@ class SessionLog:
             )
         self._journal.append(event)
         self.events.append(event)
+        self._ids.add(event.id)
         self._next_seq += 1
 
     def close(self) -> None:
