@@ -19,7 +19,7 @@ from cofacil.store import (
     is_encrypted,
     open_vault,
 )
-from cofacil.vault import PLAIN, Codec
+from cofacil.vault import MIN_PASSPHRASE, PLAIN, Codec
 
 # The formats of cofacil.export, which is loaded only when something is exported.
 EXPORT_FORMATS = ("json", "csv", "md")
@@ -128,6 +128,8 @@ def _unlock(data_dir: Path, encrypt: bool) -> Codec:
     if not encrypt:
         return PLAIN
     passphrase = _read_passphrase(f"New passphrase for {data_dir}: ")
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise StoreError(f"the passphrase needs at least {MIN_PASSPHRASE} characters")
     if sys.stdin.isatty() and _read_passphrase("The same passphrase again: ") != passphrase:
         raise StoreError("the two passphrases differ; nothing was changed")
     vault = enable_encryption(data_dir, passphrase)

@@ -108,3 +108,28 @@ def test_kill_mid_session_and_resume(tmp_path: Path) -> None:
     live = LiveSession(Store(data), session.id)  # the lock died with the process
     assert live.speaker() == live.session.seats[2]
     live.close()
+
+
+@pytest.mark.skipif(not hasattr(pty, "openpty"), reason="needs a pseudo-terminal")
+def test_a_burst_of_keys_is_saved_as_typed(tmp_path: Path) -> None:
+    """A terminal delivers a fast typist's keys (or tmux's, or a paste) in one read: each note
+    is saved whole, and the keys after its Enter are room keys again."""
+    data = tmp_path / "data"
+    term = Terminal(data)
+    try:
+        term.wait_for(b"Silence")
+        time.sleep(0.3)
+        os.write(term.master, b"2oshares about work\r3oquiet, then left\r4")
+        store = Store(data)
+        session = store.sessions()[-1]
+        events = wait_for_events(store, session.id, 6)
+    finally:
+        term.kill()
+    said = [(e.type, getattr(e, "text", None)) for e in effective(events)][1:]
+    assert said == [
+        ("turn_started", None),
+        ("observation", "shares about work"),
+        ("turn_started", None),
+        ("observation", "quiet, then left"),
+        ("turn_started", None),
+    ]

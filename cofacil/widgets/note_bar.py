@@ -83,6 +83,9 @@ class NoteBar(Horizontal):
         yield Static(id="note-label")
         yield NoteInput(
             max_length=TEXT_MAX,
+            # Keys typed before the line has focus are already in it: selecting them all on
+            # focus would let the next key replace them ("oshares about work" saved as "rk").
+            select_on_focus=False,
             suggester=_Completer(self._complete),
             compact=True,
             id="note-input",
