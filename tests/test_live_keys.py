@@ -429,3 +429,31 @@ async def test_keys_right_after_enter_wait_for_the_save(app) -> None:
             (Observation, "tears"),
             (TurnStarted, None),
         ]
+
+
+async def test_editing_keys_work_in_the_note_line(app) -> None:
+    """Arrows, Home/End, Backspace and Delete edit the note as in any text field."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("o", *"abcdef", "left", "left", "backspace", "home", "X", "end", "Y")
+        await pilot.press("ctrl+left", "delete", "enter")
+        assert recorded(app)[-1].text == "abcefY"
+
+
+async def test_find_a_card_in_a_read_only_view(tmp_path: Path, clock) -> None:
+    """`/` works where nothing can be recorded: the letters go into the line, not to keys."""
+    app = make_app(tmp_path, clock=clock, demo=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        session_id = app.screen.live.session.id
+        await pilot.press("q")
+        await app.push_screen(SessionScreen(SessionView(app.store, session_id)))
+        await pilot.pause()
+        screen = app.screen
+        start = screen.card_index
+        await pilot.press("slash", *"summ")
+        assert screen.query_one("#note-input").value == "summ"
+        await pilot.press("q")  # text here, not Leave
+        assert app.screen is screen and screen.query_one("#note-input").value == "summq"
+        await pilot.press("backspace", "enter")
+        await pilot.pause()
+        card = screen.deck.cards[screen.card_index]
+        assert screen.card_index != start and "summ" in card.name.lower()

@@ -345,21 +345,22 @@ class SessionScreen(Screen[None]):
             event.stop()
             event.prevent_default()
             return
+        bar = self.query_one(NoteBar)
+        if bar.is_open:
+            # Every key while the line is open is for it (text, arrows, Backspace …), in order
+            # — also one typed straight after `o`, before the line had focus (a fast "oquiet"
+            # must not become "leave") — and Enter saves before the next key is read. Also in
+            # a read-only view: `/` finds a card there too.
+            event.stop()
+            done = await bar.take(event)
+            event.prevent_default()
+            if done is not None and done.text is not None:
+                self._save_note(done.kind, done.text)
+            return
         if not self.live.writable or self.live.ended:
             if action in ("help", "leave"):
                 event.stop()
                 await self.run_action(action)
-            return
-        bar = self.query_one(NoteBar)
-        if bar.is_open:
-            # Every key while the line is open is text for it, in order — also one typed
-            # straight after `o`, before the line had focus (a fast "oquiet" must not become
-            # "leave"), and Enter saves before the next key is read.
-            event.stop()
-            event.prevent_default()
-            done = await bar.take(event)
-            if done is not None and done.text is not None:
-                self._save_note(done.kind, done.text)
             return
         who = self.live.keys.get(event.character or "")
         if self.pending == "code":
