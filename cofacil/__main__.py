@@ -106,6 +106,13 @@ def make_app(
 
 def _read_passphrase(prompt: str) -> str:
     """A line from the terminal, not echoed; from stdin when that is not a terminal (scripts)."""
+    try:
+        return _read_line(prompt)
+    except UnicodeDecodeError:
+        raise StoreError("the passphrase could not be read as text (UTF-8)") from None
+
+
+def _read_line(prompt: str) -> str:
     stdin = sys.stdin
     if not stdin.isatty():
         return stdin.readline().rstrip("\r\n")

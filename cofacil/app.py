@@ -36,6 +36,16 @@ class CofacilApp(App[None]):
         else:
             self.push_screen(HomeScreen(self.store))
 
+    def _fatal_error(self) -> None:
+        # Textual's crash report rings the terminal bell and lists local variables, which can
+        # hold a note's text: in a therapy room, neither. The same report without them.
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        report = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
+        self._close_messages_no_wait()
+
     async def action_quit(self) -> None:
         # Quitting from the room passes the same guard as leaving it: unsaved events are
         # never dropped on the first press.

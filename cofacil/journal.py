@@ -11,6 +11,7 @@ atomically when a session is opened and closed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import zlib
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 
 from cofacil.models import SCHEMA_VERSION, EventBase, parse_event_json
 from cofacil.safefile import fsync_dir, open_private, write_all
-from cofacil.vault import PLAIN, Codec, Undecryptable, split_header
+from cofacil.vault import MAGIC, PLAIN, Codec, Undecryptable
 
 
 def encode_line(event: EventBase, codec: Codec = PLAIN, label: str = "") -> bytes:
@@ -36,9 +37,9 @@ def encode(events: list[EventBase], codec: Codec = PLAIN, label: str = "") -> by
     return codec.journal_header() + b"".join(encode_line(e, codec, label) for e in events)
 
 
-def _open_body(line: bytes, header: bytes, codec: Codec, label: str) -> bytes:
+def _open_body(line: bytes, codec: Codec, label: str) -> bytes:
     if codec.encrypted:
-        return codec.open_line(line, header, label)
+        return codec.open_line(line, label)
     crc, _, body = line.partition(b" ")
     if int(crc, 16) != zlib.crc32(body):
         raise ValueError("checksum mismatch")
@@ -51,6 +52,7 @@ class JournalRead:
     bad_lines: list[str] = field(default_factory=list)  # "line N: why"
     torn_tail: bool = False  # the last write never completed (a crash mid-append)
     good_length: int = 0  # bytes up to the end of the last whole line
+    sealed: bool = False  # an encrypted journal read without the folder's key
     newer: list[tuple[int, int]] = field(default_factory=list)  # (line, schema) from a newer app
 
     @property
@@ -69,12 +71,15 @@ def _schema_version(body: bytes) -> int:
 def decode(data: bytes, codec: Codec = PLAIN, label: str = "") -> JournalRead:
     result = JournalRead()
     header = b""
+    if not codec.encrypted and data.startswith(MAGIC + b" "):
+        result.sealed = True  # the store refuses it: never "repaired" as plain text
+        return result
     if codec.encrypted and data:
-        try:
-            header, _ = split_header(data)
-        except Undecryptable as error:
-            result.bad_lines.append(f"the header: {error}")
-            return result
+        first = data.partition(b"\n")[0]
+        if b" " in first:  # a header line (event lines are base64, without spaces)
+            header = first + b"\n"
+            if header != codec.journal_header():
+                result.bad_lines.append("the header: damaged, or not this folder's")
     lines = data[len(header) :].split(b"\n")
     tail = lines.pop()  # whatever follows the last newline
     result.torn_tail = bool(tail)
@@ -82,7 +87,7 @@ def decode(data: bytes, codec: Codec = PLAIN, label: str = "") -> JournalRead:
     seen: dict[int, EventBase] = {}
     for number, line in enumerate(lines, start=1):
         try:
-            body = _open_body(line, header, codec, label)
+            body = _open_body(line, codec, label)
             try:
                 event = parse_event_json(body)
             except ValidationError:
@@ -127,7 +132,11 @@ class JournalWriter:
         # Where the last whole line ends: a failed append cuts the file back to it.
         self._end = os.lseek(self._fd, 0, os.SEEK_END)
         if not existed:
-            fsync_dir(path.parent)  # the new name must survive a crash too
+            try:
+                fsync_dir(path.parent)  # the new name must survive a crash too
+            except BaseException:
+                self.close()
+                raise
         self._header = codec.journal_header() if self._end == 0 else b""
 
     def append(self, event: EventBase) -> None:
@@ -135,7 +144,12 @@ class JournalWriter:
             raise ValueError("journal is closed")
         data = self._header + encode_line(event, self.codec, self.label)
         try:
-            if os.lseek(self._fd, 0, os.SEEK_END) != self._end:
+            size = os.lseek(self._fd, 0, os.SEEK_END)
+            if size < self._end:
+                # Cut by someone else: truncating "back" would pad it with zeros and spoil
+                # the next line. Refuse; the events wait in memory, the next open mends it.
+                raise OSError(errno.EIO, "the journal is shorter than what was saved")
+            if size != self._end:
                 # An earlier failed append could not be cut back (the disk refused that too):
                 # cut it now, or this line would be glued to its remains and lost with them.
                 os.ftruncate(self._fd, self._end)

@@ -3,7 +3,8 @@
 - Folders are 0700 and files 0600, whatever the umask (modes are given explicitly at creation).
 - `atomic_write`: temp file, fsync, keep the previous version as `.bak` (a hard link, no copy),
   `os.replace`, fsync of the folder. At every instant the path holds the old or the new bytes.
-- `quarantine`: a damaged file is moved aside under a timestamped name, never overwritten.
+- `quarantine_copy`: a damaged file is copied aside under a timestamped name before anything
+  replaces it (copied, not moved: a kill in between still leaves it where it was).
 - `FileLock`: an advisory `flock` on a separate lock file; the OS drops it when the holder dies,
   so a kill -9 leaves no stale lock.
 """
@@ -99,7 +100,8 @@ def atomic_write(path: Path, data: bytes, keep_backup: bool = True) -> None:
         raise UnconfirmedWrite(error.errno, error.strerror, str(path)) from None
 
 
-def _quarantine_name(path: Path, now: datetime | None) -> Path:
+def quarantine_name(path: Path, now: datetime | None = None) -> Path:
+    """`<name>.damaged-<time>`, a name not yet taken."""
     stamp = (now or datetime.now()).strftime("%Y%m%dT%H%M%S")
     target = path.with_name(f"{path.name}.damaged-{stamp}")
     n = 1
@@ -111,7 +113,7 @@ def _quarantine_name(path: Path, now: datetime | None) -> Path:
 
 def quarantine(path: Path, now: datetime | None = None) -> Path:
     """Move a damaged file aside under a timestamped name and return that name."""
-    target = _quarantine_name(path, now)
+    target = quarantine_name(path, now)
     os.chmod(path, FILE_MODE)  # before the rename: a kill in between leaves no lax copy
     os.rename(path, target)
     fsync_dir(path.parent)
@@ -120,7 +122,7 @@ def quarantine(path: Path, now: datetime | None = None) -> Path:
 
 def quarantine_copy(path: Path, now: datetime | None = None) -> Path:
     """Keep a copy of a file about to be repaired (e.g. a journal with a torn tail)."""
-    target = _quarantine_name(path, now)
+    target = quarantine_name(path, now)
     atomic_write(target, path.read_bytes(), keep_backup=False)
     return target
 

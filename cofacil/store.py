@@ -11,8 +11,8 @@ The only module that touches files. Layout of a data folder (0700, every file 06
     cofacil.vault           only in an encrypted folder: key parameters and check (vault.py)
 
 Promises: an acknowledged event is fsynced; a crash at any instant leaves files that load with
-every acknowledged event; one writer per session; a damaged file is moved aside, never
-overwritten, and what can be recovered is (journal, checkpoint, last good copy). In an
+every acknowledged event; one writer per session; a damaged file is kept as a copy before
+anything replaces it, and what can be recovered is (journal, checkpoint, last good copy). In an
 encrypted folder every database and journal is sealed with the folder's key (`codec`).
 """
 
@@ -48,7 +48,9 @@ from cofacil.safefile import (
     atomic_write,
     backup_path,
     ensure_private_dir,
+    fsync_dir,
     quarantine_copy,
+    quarantine_name,
 )
 from cofacil.vault import PLAIN, VAULT_FILE, Codec, Undecryptable, Vault
 
@@ -190,6 +192,8 @@ class AtomicJSONStorage(Storage):
             return None
         if not raw:
             raise DamagedFile(f"{self.path}: the file is empty (0 bytes)")
+        if not self.codec.encrypted and raw.startswith(vault.MAGIC + b" "):
+            raise StoreError(_sealed_without_vault(self.path))
         try:
             raw = self.codec.open_file(raw, self.label)
         except Undecryptable as error:
@@ -239,9 +243,13 @@ def open_vault(data_dir: Path, passphrase: str) -> Vault:
         raise StoreError(str(error)) from None
 
 
+SEALING_FILE = "cofacil.sealing"  # present from `enable_encryption` until every file is sealed
+
+
 def enable_encryption(data_dir: Path, passphrase: str, log2n: int = vault.DEFAULT_LOG2N) -> Vault:
-    """Make a folder encrypted: write its `cofacil.vault`; the store then seals what is there
-    when it opens (`Store(codec=...)`). Refused while a session is being recorded."""
+    """Make a folder encrypted: write its `cofacil.vault` (and `cofacil.sealing`, which tells the
+    next `Store(codec=...)` to seal what is still plain). Refused while a session is being
+    recorded, and in a folder that is encrypted already."""
     data_dir = Path(data_dir)
     try:
         key = vault.new_vault(passphrase, log2n)
@@ -249,10 +257,34 @@ def enable_encryption(data_dir: Path, passphrase: str, log2n: int = vault.DEFAUL
         raise StoreError(str(error)) from None
     try:
         ensure_private_dir(data_dir)
-        atomic_write(data_dir / VAULT_FILE, key.key_check(), keep_backup=False)
+        ensure_private_dir(data_dir / "sessions")
+        with FileLock(data_dir / "cofacil.lock"):  # one `--encrypt` at a time, no save between
+            if is_encrypted(data_dir):
+                raise StoreError(f"{data_dir} is encrypted already; nothing was changed")
+            for lock_path in sorted((data_dir / "sessions").glob("*.lock")):
+                lock = FileLock(lock_path)
+                try:
+                    lock.acquire()
+                except LockHeld:
+                    raise SessionLocked(
+                        "a session in this folder is being recorded: close that cofacil first; "
+                        "nothing was changed"
+                    ) from None
+                lock.release()
+            atomic_write(data_dir / SEALING_FILE, b"", keep_backup=False)
+            atomic_write(data_dir / VAULT_FILE, key.key_check(), keep_backup=False)
     except OSError as error:
-        raise StoreError(f"cannot write {data_dir / VAULT_FILE}: {error.strerror}") from None
+        raise StoreError(f"cannot encrypt {data_dir}: {error.strerror}") from None
     return key
+
+
+def plain(path: Path) -> bytes | None:
+    """The bytes of a file that is not sealed; None if sealed or missing."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return None if raw.startswith(vault.MAGIC + b" ") else raw
 
 
 def _checkpoint_label(session_id: str) -> str:
@@ -288,8 +320,12 @@ class Store:
         self._lock = FileLock(self.data_dir / "cofacil.lock")
         try:
             with self._lock:
-                if codec.encrypted:
+                if is_encrypted(self.data_dir) != codec.encrypted:  # `--encrypt` just now
+                    raise StoreError(f"{self.data_dir} is encrypted: open it with its passphrase")
+                if codec.encrypted and (self.data_dir / SEALING_FILE).exists():
                     self._seal_plain_files()
+                    (self.data_dir / SEALING_FILE).unlink()
+                    fsync_dir(self.data_dir)
                 self._check_main_db()
         except OSError as error:
             raise StoreError(
@@ -298,17 +334,15 @@ class Store:
             ) from None
 
     def _seal_plain_files(self) -> None:
-        """Seal what is still plain in an encrypted folder: the files of a folder just made
-        encrypted, or what an interrupted run left. Each file is replaced atomically, so a crash
-        here leaves every file plain or sealed, and the next open carries on."""
+        """Seal the files of a folder just made encrypted (`cofacil.sealing` says so, until this
+        has finished). Each file is replaced atomically, so a crash here leaves every file plain
+        or sealed, and the next open carries on. Crash debris (temp files, which may hold plain
+        text) is removed. Outside this, a file that is not sealed is damage, never re-sealed."""
         assert isinstance(self.codec, Vault)
-
-        def plain(path: Path) -> bytes | None:
-            try:
-                raw = path.read_bytes()
-            except FileNotFoundError:
-                return None
-            return None if raw.startswith(vault.MAGIC + b" ") else raw
+        for folder in (self.data_dir, self.sessions_dir):
+            for debris in [*folder.glob(".*.tmp"), *folder.glob(".*.baktmp")]:
+                if plain(debris):
+                    debris.unlink()
 
         jobs: list[tuple[Path, str]] = [(self.db_path, "main")]
         for path in sorted(self.sessions_dir.iterdir()):
@@ -325,9 +359,6 @@ class Store:
                 atomic_write(path, self.codec.seal_file(raw, label), keep_backup=False)
                 sealed += 1
         for path in sorted(self.sessions_dir.glob("*.journal")):
-            raw = plain(path)
-            if raw is None or not raw:
-                continue
             session_id = path.name.removesuffix(".journal")
             lock = FileLock(_LogPaths(self.sessions_dir, session_id).lock)
             try:
@@ -338,10 +369,20 @@ class Store:
                     "encrypted: close it, then open the folder again"
                 ) from None
             try:
+                raw = plain(path)  # read under the lock: nobody appends meanwhile
+                if not raw:
+                    continue
                 read = journal.decode(raw)
+                if read.newer:
+                    line, version = read.newer[0]
+                    raise NewerSchema(newer_schema_message(f"{path}: line {line}", version))
                 if read.damaged:  # what cannot be read stays, sealed, beside the journal
-                    kept = path.with_name(f"{path.name}.damaged-unsealed")
+                    kept = quarantine_name(path)
                     atomic_write(kept, self.codec.seal_file(raw, "kept"), keep_backup=False)
+                    self.notices.append(
+                        f"{path.name}: {'; '.join(read.bad_lines) or 'an unfinished last line'}"
+                        f"; a sealed copy is kept as {kept.name}"
+                    )
                 label = _journal_label(session_id)
                 atomic_write(path, journal.encode(read.events, self.codec, label), False)
                 sealed += 1
@@ -383,7 +424,7 @@ class Store:
                 self.notices.append(
                     f"the last good copy is damaged too ({damage}); kept as {kept.name}"
                 )
-        AtomicJSONStorage(self.db_path, self.codec).write({})
+        AtomicJSONStorage(self.db_path, self.codec).write({}, keep_backup=False)
         self.notices.append(
             "started an empty index; the sessions' own files in sessions/ are untouched"
         )
@@ -502,7 +543,13 @@ class Store:
             raise StoreError(f"cannot use folder {path}: {error.strerror}") from None
 
     def write_export(self, path: Path, text: str) -> None:
-        """An export file, 0600 like everything cofacil writes, replaced atomically."""
+        """An export file, 0600 like everything cofacil writes, replaced atomically. Never over
+        cofacil's own files: inside the data folder only under `exports/`."""
+        target, home = Path(path).resolve(), self.data_dir.resolve()
+        if target.is_relative_to(home) and not target.is_relative_to(home / "exports"):
+            raise StoreError(
+                f"will not write {path}: it is inside the data folder (use {home / 'exports'})"
+            )
         try:
             atomic_write(Path(path), text.encode(), keep_backup=False)
         except OSError as error:
@@ -540,8 +587,17 @@ class _LogPaths:
         self.lock = folder / f"{session_id}.lock"
 
 
+def _sealed_without_vault(path: Path) -> str:
+    return (
+        f"{path} is encrypted, but its folder has no {VAULT_FILE}: put that file back (from a "
+        "backup of the folder) to open it; nothing was changed"
+    )
+
+
 def _read_journal(path: Path, codec: Codec, session_id: str) -> journal.JournalRead:
     read = journal.read(path, codec, _journal_label(session_id))
+    if read.sealed:
+        raise StoreError(_sealed_without_vault(path))
     if read.newer:
         line, version = read.newer[0]
         raise NewerSchema(newer_schema_message(f"{path}: line {line}", version))
@@ -625,7 +681,12 @@ class SessionLog:
             if paths.checkpoint.exists() or not bak.exists():
                 checkpoint = _read_checkpoint(paths.checkpoint, codec, sid)
             else:  # a run killed while mending (older versions moved a damaged one away)
-                checkpoint = _read_checkpoint(bak, codec, sid, tolerate_damage=True)
+                try:
+                    checkpoint = _read_checkpoint(bak, codec, sid)
+                except DamagedFile as damage:
+                    kept = quarantine_copy(bak)
+                    notices.append(f"{damage}; a copy is kept as {kept.name}")
+                    checkpoint = []
         except DamagedFile as damage:
             checkpoint_damaged = True
             # The last good copy first: if a newer cofacil wrote it, refuse before any change.

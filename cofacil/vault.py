@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,10 +34,11 @@ MAGIC = b"cofacil-vault"
 FORMAT = b"1"
 NONCE = 12
 # scrypt cost: 2^17 x 8 x 128 bytes = 128 MiB and about a quarter of a second, once per start
-# (OWASP's recommendation for scrypt). A header asking for more is refused: a tampered file must
-# not make the app allocate gigabytes.
+# (OWASP's recommendation for scrypt). A header asking for more than twice that memory, or more
+# than two lanes, is refused: a tampered file must not make the app allocate gigabytes.
 DEFAULT_LOG2N, DEFAULT_R, DEFAULT_P = 17, 8, 1
-MAX_LOG2N, MAX_R, MAX_P = 20, 16, 4
+MAX_MEMORY = 256 * 2**20
+MAX_P = 2
 MIN_PASSPHRASE = 8
 _CHECK = b"cofacil key check"
 
@@ -76,7 +78,8 @@ class KdfParams:
             salt = base64.b64decode(parts[6], validate=True)
         except (ValueError, binascii.Error):
             raise Undecryptable("the encryption header is garbled") from None
-        if not (10 <= log2n <= MAX_LOG2N and 1 <= r <= MAX_R and 1 <= p <= MAX_P and salt):
+        memory = 128 * r * 2**log2n if 10 <= log2n <= 30 and 1 <= r <= 64 else MAX_MEMORY + 1
+        if not (memory <= MAX_MEMORY and 1 <= p <= MAX_P and salt):
             raise Undecryptable("the encryption header asks for parameters out of range")
         return cls(log2n, r, p, salt)
 
@@ -84,7 +87,8 @@ class KdfParams:
         from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
         kdf = Scrypt(salt=self.salt, length=32, n=2**self.log2n, r=self.r, p=self.p)
-        return kdf.derive(passphrase.encode("utf-8"))
+        # NFC: the same passphrase typed on two systems may come as different code points.
+        return kdf.derive(unicodedata.normalize("NFC", passphrase).encode("utf-8"))
 
 
 def split_header(raw: bytes) -> tuple[bytes, bytes]:
@@ -114,7 +118,7 @@ class Codec:
     def seal_line(self, body: bytes, label: str) -> bytes:
         return body
 
-    def open_line(self, line: bytes, header: bytes, label: str) -> bytes:
+    def open_line(self, line: bytes, label: str) -> bytes:
         return line
 
 
@@ -168,12 +172,14 @@ class Vault(Codec):
     def seal_line(self, body: bytes, label: str) -> bytes:
         return base64.b64encode(self._seal(self._header, body, label))
 
-    def open_line(self, line: bytes, header: bytes, label: str) -> bytes:
+    def open_line(self, line: bytes, label: str) -> bytes:
+        """A journal line, sealed with this folder's header as associated data (not the file's
+        own header: a damaged header then costs that header, not every line after it)."""
         try:
             box = base64.b64decode(line, validate=True)
         except binascii.Error:
             raise Undecryptable("not an encrypted line") from None
-        return self._open(header, box, label)
+        return self._open(self._header, box, label)
 
     def key_check(self) -> bytes:
         return self._header + self._seal(self._header, _CHECK, "check")

@@ -150,3 +150,22 @@ async def test_every_key_is_also_in_the_command_palette(tmp_path: Path) -> None:
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert app.screen.live.speaker() == "lead"
+
+
+def test_a_crash_report_rings_no_bell_and_shows_no_note_text(tmp_path, clock) -> None:
+    """Should the app ever fail, its report stays silent and leaves out local variables (a
+    note's text could be one)."""
+    from cofacil.__main__ import make_app
+
+    app = make_app(tmp_path, clock=clock)
+    rang: list[int] = []
+    app.bell = lambda: rang.append(1)  # type: ignore[method-assign]
+    app._close_messages_no_wait = lambda: None  # type: ignore[method-assign]
+    try:
+        note = "-".join(["CANARY", "note"])  # a local the report must not show
+        raise RuntimeError(f"failed after {len(note)} characters")
+    except RuntimeError:
+        app._fatal_error()  # what Textual calls on an unhandled error
+    report = "".join(s.text for r in app._exit_renderables for s in r.segments)
+    assert "RuntimeError" in report and "CANARY-note" not in report
+    assert rang == []

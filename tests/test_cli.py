@@ -168,3 +168,12 @@ def test_the_command_offers_exactly_the_export_formats() -> None:
     from cofacil.__main__ import EXPORT_FORMATS
 
     assert EXPORT_FORMATS == export.FORMATS
+
+
+def test_an_export_never_writes_over_the_data_folder(demo_dir: Path) -> None:
+    index = demo_dir / "cofacil.json"
+    before = index.read_bytes()
+    result = run("export", "--format", "md", "-o", str(index), data_dir=demo_dir)
+    assert result.returncode == 1
+    assert result.stderr.startswith("cofacil: will not write") and "exports" in result.stderr
+    assert index.read_bytes() == before

@@ -90,6 +90,8 @@ def test_a_passphrase_too_short_is_refused(data_dir: Path) -> None:
     "header",
     [
         b"cofacil-vault 1 scrypt 40 8 1 c2FsdA==",  # 2^40: would try to allocate terabytes
+        b"cofacil-vault 1 scrypt 20 16 1 c2FsdA==",  # 2 GiB
+        b"cofacil-vault 1 scrypt 17 8 4 c2FsdA==",  # four times the work
         b"cofacil-vault 1 scrypt 17 99 1 c2FsdA==",
         b"cofacil-vault 2 scrypt 17 8 1 c2FsdA==",
         b"cofacil-vault 1 scrypt x 8 1 c2FsdA==",
@@ -340,3 +342,72 @@ def test_the_live_app_in_an_encrypted_folder_killed_and_reopened(tmp_path: Path)
     store = Store(data_dir, codec=open_vault(data_dir, PASSPHRASE))
     session = store.latest_session()
     assert [e.text for e in store.read_events(session.id) if isinstance(e, Observation)] == [CANARY]
+
+
+def test_a_folder_whose_vault_went_missing_is_refused_not_overwritten(
+    estore: Store, data_dir: Path
+) -> None:
+    """A backup or sync tool left out `cofacil.vault`: the sealed files must not be taken for
+    damaged plain ones (moved aside, an empty index written in plain text from then on)."""
+    session = _add_session(estore)
+    record_canary(estore, session)
+    (data_dir / vault.VAULT_FILE).unlink()
+    before = fingerprint(data_dir)
+    with pytest.raises(StoreError, match=r"is encrypted, but its folder has no cofacil\.vault"):
+        Store(data_dir)
+    assert fingerprint(data_dir) == before
+
+
+def test_encrypting_is_refused_while_a_session_is_recorded(
+    data_dir: Path, clock: FakeClock
+) -> None:
+    plain = Store(data_dir, clock=clock)
+    live = LiveSession(plain, _add_session(plain).id)
+    with pytest.raises(StoreError, match="being recorded"):
+        enable_encryption(data_dir, PASSPHRASE, log2n=FAST)
+    assert not (data_dir / vault.VAULT_FILE).exists()
+    live.observe("still plain, still saved", about=[], tags=[])
+    live.close()
+    enable_encryption(data_dir, PASSPHRASE, log2n=FAST)
+    with pytest.raises(StoreError, match="encrypted already"):
+        enable_encryption(data_dir, "another passphrase", log2n=FAST)
+    assert open_vault(data_dir, PASSPHRASE)  # the first key still opens it
+
+
+def test_a_flipped_header_byte_in_a_sealed_journal_costs_only_the_header(
+    estore: Store, data_dir: Path, key: vault.Vault
+) -> None:
+    session = _add_session(estore)
+    live = LiveSession(estore, session.id)
+    for n in range(3):
+        live.observe(f"note {n}", about=[], tags=[])
+    live.log._journal.close()  # a crash: the checkpoint holds none of the notes
+    live.log._lock.release()
+    path = data_dir / "sessions" / f"{session.id}.journal"
+    for where in (0, 20):  # the magic word, then the salt
+        raw = bytearray(path.read_bytes())
+        raw[where] ^= 0x01
+        path.write_bytes(bytes(raw))
+        store = Store(data_dir, codec=key)
+        with store.open_log(session.id) as log:
+            texts = [e.text for e in log.events if isinstance(e, Observation)]
+        assert texts == ["note 0", "note 1", "note 2"]
+        assert "the header: damaged" in " ".join(store.notices)
+
+
+def test_sealing_in_place_refuses_a_newer_journal_untouched(data_dir: Path, clock) -> None:
+    import json
+    import zlib
+
+    plain = Store(data_dir, clock=clock)
+    session = _add_session(plain)
+    LiveSession(plain, session.id).close()
+    path = data_dir / "sessions" / f"{session.id}.journal"
+    body = json.dumps({"v": 99, "seq": 1, "type": "from_the_future"}).encode()
+    with path.open("ab") as journal_file:
+        journal_file.write(b"%08x %s\n" % (zlib.crc32(body), body))
+    before = path.read_bytes()
+    key = enable_encryption(data_dir, PASSPHRASE, log2n=FAST)
+    with pytest.raises(StoreError, match="newer cofacil"):
+        Store(data_dir, codec=key)
+    assert path.read_bytes() == before
