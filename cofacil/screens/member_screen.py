@@ -21,7 +21,7 @@ from cofacil.display import duration, visible
 from cofacil.live import SessionView
 from cofacil.member_notes import draft
 from cofacil.models import MemberNote, Observation, SignedOff
-from cofacil.widgets.plain_text import PlainTextArea
+from cofacil.widgets.plain_text_area import PlainTextArea
 
 # What one part of the note (data, assessment, plan) may hold, as the store checks it.
 PART_MAX = next(
