@@ -82,3 +82,13 @@ def test_random_keys_never_crash(examples: int) -> None:
 @pytest.mark.slow
 def test_random_keys_never_crash_long() -> None:
     test_random_keys_never_crash(100)
+
+
+@pytest.mark.parametrize("keys", [["1", "enter", "0", "0", "q"], ["q", "enter", "e", "a"]])
+def test_keys_arriving_while_the_home_screen_is_built(tmp_path: Path, keys: list[str]) -> None:
+    """Found by the slow tier: `q` leaves the room for the home screen, and keys already on
+    their way reached it before its table existed."""
+    import asyncio
+
+    session_id = asyncio.run(run_keys(tmp_path, keys))
+    check_log(tmp_path, session_id)

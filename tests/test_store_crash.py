@@ -130,8 +130,8 @@ def kill_rounds(data_dir: Path, session: Session, rounds: int, passphrase: str =
 
 
 def test_killed_writer_loses_no_acknowledged_event(store: Store, session: Session) -> None:
-    """kill -9 at a random moment, 20 times (200 in the slow tier): every acknowledged event is there, no duplicates,
-    the log opens for writing again, and the files load."""
+    """kill -9 at a random moment, 20 times (200 in the slow tier): every acknowledged event
+    is there, no duplicates, the log opens for writing again, and the files load."""
     kill_rounds(store.data_dir, session, rounds=20)
 
 

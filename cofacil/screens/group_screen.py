@@ -147,7 +147,8 @@ class GroupScreen(Screen[None]):
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def selected_member(self) -> Member | None:
-        key = self._selected_key(self.query_one("#roster", DataTable))
+        table = next(self.query("#roster").results(DataTable), None)
+        key = self._selected_key(table) if table is not None else None  # (built yet?)
         return self.group.member(key) if key else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -79,8 +79,8 @@ class HomeScreen(Screen[None]):
         self.query_one("#home-hint", Static).update(Text(hint))
 
     def selected(self) -> Group | None:
-        table = self.query_one("#groups", DataTable)
-        if table.row_count == 0:
+        table = next(self.query("#groups").results(DataTable), None)
+        if table is None or table.row_count == 0:  # (a key typed before the screen was built)
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return self.store.group(key) if key else None
