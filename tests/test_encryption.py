@@ -3,6 +3,7 @@ is a clear message that changes nothing, and the store's promises hold in an enc
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import subprocess
@@ -113,6 +114,10 @@ def test_canary_never_appears_in_the_raw_files(estore: Store, data_dir: Path) ->
     group = estore.group(session.group_id)
     names = [m.name for m in group.members]
     assert_nothing_readable(data_dir, CANARY, "CANARY", group.name, *names, "Tuesday")
+    secret = estore.codec.params.derive(PASSPHRASE)  # type: ignore[attr-defined]
+    for name, data in raw_files(data_dir).items():  # the key is never written, in any form
+        for form in (secret, secret.hex().encode(), base64.b64encode(secret)):
+            assert form not in data, name
     # And all of it reads back with the key.
     texts = [getattr(e, "text", None) for e in estore.read_events(session.id)]
     assert texts.count(CANARY) == 2
