@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 
 from cofacil.clock import FakeClock
+from cofacil.live import LiveSession
 from cofacil.models import Group, Member, Session
 from cofacil.store import Store
 
@@ -78,3 +79,10 @@ def make_session() -> Callable[[Store], Session]:
 @pytest.fixture
 def session(store: Store) -> Session:
     return _add_session(store)
+
+
+def crash(live: LiveSession) -> None:
+    """Stop recording as a killed process would: the journal holds every event, the
+    checkpoint is left behind (no close), and the OS lets go of the lock."""
+    live.log._journal.close()
+    live.log._lock.release()

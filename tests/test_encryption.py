@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import _add_session
+from conftest import _add_session, crash
 
 from cofacil import safefile, vault
 from cofacil.clock import FakeClock
@@ -179,8 +179,7 @@ def test_tampered_journal_line_costs_that_line_only(
     live = LiveSession(estore, session.id)
     for n in range(5):
         live.observe(f"note {n}", about=[], tags=[])
-    live.log._journal.close()  # a crash: no checkpoint of the last events
-    live.log._lock.release()
+    crash(live)  # no checkpoint of the last events
     path = data_dir / "sessions" / f"{session.id}.journal"
     lines = path.read_bytes().split(b"\n")
     third = bytearray(lines[3])
@@ -386,8 +385,7 @@ def test_a_flipped_header_byte_in_a_sealed_journal_costs_only_the_header(
     live = LiveSession(estore, session.id)
     for n in range(3):
         live.observe(f"note {n}", about=[], tags=[])
-    live.log._journal.close()  # a crash: the checkpoint holds none of the notes
-    live.log._lock.release()
+    crash(live)  # the checkpoint holds none of the notes
     path = data_dir / "sessions" / f"{session.id}.journal"
     for where in (0, 20):  # the magic word, then the salt
         raw = bytearray(path.read_bytes())

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import _add_session
+from conftest import _add_session, crash
 
 from cofacil import journal, safefile
 from cofacil.clock import FakeClock
@@ -260,8 +260,7 @@ def test_opening_a_session_on_a_failing_disk_is_a_clear_error(
     session = _add_session(store)
     live = LiveSession(store, session.id)
     live.observe("before", about=[], tags=[])
-    live.log._journal.close()  # a crash: the checkpoint is behind the journal
-    live.log._lock.release()
+    crash(live)  # the checkpoint is behind the journal
     fault.__init__(kind="write", k=1, persistent=True, code=errno.ENOSPC, armed=True)
     with pytest.raises(StoreError, match=r"could not open session 1 \(No space left on device\)"):
         store.open_log(session.id)
