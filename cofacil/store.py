@@ -18,9 +18,11 @@ encrypted folder every database and journal is sealed with the folder's key (`co
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -243,6 +245,7 @@ def open_vault(data_dir: Path, passphrase: str) -> Vault:
         raise StoreError(str(error)) from None
 
 
+DEBRIS_AGE = 600  # seconds: a temp file this old belongs to no save still running
 SEALING_FILE = "cofacil.sealing"  # present from `enable_encryption` until every file is sealed
 
 
@@ -326,12 +329,23 @@ class Store:
                     self._seal_plain_files()
                     (self.data_dir / SEALING_FILE).unlink()
                     fsync_dir(self.data_dir)
+                self._sweep_debris()
                 self._check_main_db()
         except OSError as error:
             raise StoreError(
                 f"cannot open the data folder {self.data_dir} ({error.strerror or error}); "
                 "nothing was lost — free some space or check the disk, then try again"
             ) from None
+
+    def _sweep_debris(self) -> None:
+        """Temp files a crash left mid-save (each a copy of what was being saved): gone once
+        they are older than any save in progress could be."""
+        cutoff = time.time() - DEBRIS_AGE
+        for folder in (self.data_dir, self.sessions_dir):
+            for debris in [*folder.glob(".*.tmp"), *folder.glob(".*.baktmp")]:
+                with contextlib.suppress(OSError):  # another process may sweep it first
+                    if debris.lstat().st_mtime < cutoff:
+                        debris.unlink()
 
     def _seal_plain_files(self) -> None:
         """Seal the files of a folder just made encrypted (`cofacil.sealing` says so, until this

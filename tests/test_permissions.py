@@ -137,3 +137,15 @@ def test_a_symlink_planted_at_the_journal_or_a_lock_is_not_followed(
         link.unlink()
     assert victim.read_bytes() == b"victim"
     assert modes(tmp_path)["victim"] == before  # not chmod-ed through the link either
+
+
+def test_temp_files_a_crash_left_are_swept(store: Store) -> None:
+    """A save killed mid-way leaves its temp file (a copy of what was being saved); the next
+    open removes it once it is old, never one a running save may still need."""
+    old = store.data_dir / ".cofacil.json.1a2b3c4d.tmp"
+    fresh = store.sessions_dir / ".abc.json.5e6f7a8b.tmp"
+    for path in (old, fresh):
+        path.write_bytes(b"a copy of a note")
+    os.utime(old, (0, 0))
+    Store(store.data_dir)
+    assert not old.exists() and fresh.exists()
