@@ -301,7 +301,9 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         if codes:
             lines.append(f"- Codes: {codes}")
         for e in log:
-            if isinstance(e, Observation) and member.id in e.about:
+            if isinstance(e, Flag) and member.id in e.about:
+                lines.append(f"- {when(e)} **flag**: {md_text(e.text)}")
+            elif isinstance(e, Observation) and member.id in e.about:
                 lines.append(f"- {when(e)} {md_text(e.text)}")
         lines.append("")
 

@@ -11,7 +11,7 @@ import re
 
 from cofacil.display import duration, visible
 from cofacil.dynamics import SessionFigures
-from cofacil.models import Group, Member, Observation
+from cofacil.models import Flag, Group, Member, Observation
 from cofacil.schemes import Scheme
 
 WORD = re.compile(r"[^\W\d_]{2,}")
@@ -56,13 +56,17 @@ def draft(
     quoted = [
         (t, e)
         for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
-        if isinstance(e, Observation) and member.id in e.about and "private" not in e.tags
+        # A safety flag about them first of all belongs in their note.
+        if isinstance(e, (Observation, Flag))
+        and member.id in e.about
+        and "private" not in getattr(e, "tags", ())
     ]
     if quoted:
         data.append("Observed:")
         # One line per observation, as typed, but never an escape sequence or a line break.
         data += [
-            f"- {duration(t)} {visible(_others_by_initials(e.text, group, member))}"
+            f"- {duration(t)} {'FLAG: ' if isinstance(e, Flag) else ''}"
+            f"{visible(_others_by_initials(e.text, group, member))}"
             for t, e in quoted
         ]
     assessment = []

@@ -457,3 +457,15 @@ async def test_find_a_card_in_a_read_only_view(tmp_path: Path, clock) -> None:
         await pilot.pause()
         card = screen.deck.cards[screen.card_index]
         assert screen.card_index != start and "summ" in card.name.lower()
+
+
+async def test_one_backspace_too_many_keeps_the_line_open(app) -> None:
+    """Clearing a note with one Backspace too many leaves the line open: the next word is
+    text, never room keys (u: undo, p: break, e: end …). An `o` by mistake still cancels."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2", "o", "x", "backspace", "backspace", *"upset", "enter")
+        assert recorded(app)[-1].text == "upset"
+        before = len(app.screen.live.events)
+        await pilot.press("o", "backspace", "3")  # cancelled: `3` is a room key again
+        assert len(app.screen.live.events) == before + 1
+        assert isinstance(recorded(app)[-1], TurnStarted)

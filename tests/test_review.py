@@ -185,6 +185,8 @@ def test_draft_note_names_others_by_initials(tmp_path: Path, demo) -> None:
         assert not any(re.search(rf"\b{re.escape(n)}\b", line) for n in others), line
     jonas = next(m for m in group.members if m.name == "Jonas")
     assert draft(group, jonas, figures, {})[0] == "Absent from this session."
+    # The demo's flag about Priya (a safety concern) is in her note, marked as a flag.
+    assert any(line.startswith("- 55:30 FLAG: ") for line in data.splitlines()), data
 
 
 async def test_member_screen_saves_the_note_and_shows_the_course(tmp_path: Path, demo) -> None:

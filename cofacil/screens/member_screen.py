@@ -20,7 +20,7 @@ from cofacil import charts, dynamics
 from cofacil.display import duration, visible
 from cofacil.live import SessionView
 from cofacil.member_notes import draft
-from cofacil.models import MemberNote, Observation, SignedOff
+from cofacil.models import Flag, MemberNote, Observation, SignedOff
 from cofacil.widgets.plain_text_area import PlainTextArea
 
 # What one part of the note (data, assessment, plan) may hold, as the store checks it.
@@ -110,7 +110,10 @@ class MemberScreen(Screen[None]):
         for session, events in history:
             tl = dynamics.timeline(events)
             for event, t in zip(tl.events, tl.t, strict=True):
-                if isinstance(event, Observation) and self.member.id in event.about:
+                if isinstance(event, Flag) and self.member.id in event.about:
+                    text.append(f"  #{session.number} {duration(t)}  ", style="bold")
+                    text.append(f"⚑ FLAG {visible(event.text)}\n", style="bold red")
+                elif isinstance(event, Observation) and self.member.id in event.about:
                     text.append(f"  #{session.number} {duration(t)}  {visible(event.text)}\n")
         self.post_message(self.CourseLoaded(text))
 

@@ -1,9 +1,10 @@
 """The one-line input for an observation or a flag, addressed to someone.
 
-`@name` and `#tag` complete as you type (→ accepts). Enter saves; Escape, or Backspace on an
-empty line, cancels (a tablet keyboard may have no Escape). Typed letters never reach the
-screen's keys while this has focus. A note holds `TEXT_MAX` (4,000) characters: a longer paste
-is cut there and the line says so; a pasted control character shows as its picture (␛).
+`@name` and `#tag` complete as you type (→ accepts). Enter saves; Escape, or Backspace on a
+line nothing was typed in, cancels (a tablet keyboard may have no Escape). Typed letters never
+reach the screen's keys while this has focus. A note holds `TEXT_MAX` (4,000) characters: a
+longer paste is cut there and the line says so; a pasted control character shows as its picture
+(␛).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class NoteBar(Horizontal):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._complete = complete
         self.kind = "observation"
+        self._typed = False  # something was typed since the line opened
         self._label = "Note"
         self._about = ""
 
@@ -105,6 +107,7 @@ class NoteBar(Horizontal):
         self.add_class("-open")
         field = self.query_one(NoteInput)
         field.value = ""
+        self._typed = False
         field.can_focus = True
         field.focus()
 
@@ -116,10 +119,13 @@ class NoteBar(Horizontal):
         """A key (or paste) for the open line, in the order typed. Enter and Escape close it
         here and now, and say what to save; the screen saves it before the next key."""
         field = self.query_one(NoteInput)
+        self._typed = self._typed or bool(field.value)
         if isinstance(event, events.Paste):
             field._on_paste(event)
             return None
-        if event.key == "escape" or (event.key == "backspace" and not field.value):
+        # Backspace cancels only a line nothing was typed in (an `o` pressed by mistake): one
+        # Backspace too many while clearing a note must not send the next word to the room.
+        if event.key == "escape" or (event.key == "backspace" and not self._typed):
             self.close()
             return self.Done(self.kind, None)
         if event.key == "enter":
