@@ -131,7 +131,12 @@ def _read_line(prompt: str) -> str:
 def _unlock(data_dir: Path, encrypt: bool) -> Codec:
     """The folder's key, asked for when the folder is encrypted (or is to be from now on)."""
     if is_encrypted(data_dir):
-        return open_vault(data_dir, _read_passphrase(f"Passphrase for {data_dir}: "))
+        if encrypt:
+            print(f"cofacil: {data_dir} is encrypted already", file=sys.stderr)
+        passphrase = _read_passphrase(f"Passphrase for {data_dir}: ")
+        if not passphrase:
+            raise StoreError("no passphrase given; nothing was opened")
+        return open_vault(data_dir, passphrase)
     if not encrypt:
         return PLAIN
     passphrase = _read_passphrase(f"New passphrase for {data_dir}: ")

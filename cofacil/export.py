@@ -69,6 +69,7 @@ from cofacil.models import (
     TurnStarted,
     event_adapter,
 )
+from cofacil.notes import tags as typed_tags
 from cofacil.schemes import scheme_for
 
 FORMATS = ("json", "csv", "md")
@@ -312,7 +313,9 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
     for e in notes:
         if isinstance(e, Observation):
             about = ", ".join(name(m) for m in e.about) or "group"
-            tags = " ".join("\\#" + md_text(t) for t in e.tags)
+            # Tags typed in the text are there already: only the others are added.
+            typed = set(typed_tags(e.text))
+            tags = " ".join("\\#" + md_text(t) for t in e.tags if t not in typed)
             lines.append(f"- {when(e)} — {about}: {md_text(e.text)} {tags}".rstrip())
         elif isinstance(e, Flag):
             about = ", ".join(name(m) for m in e.about) or "group"

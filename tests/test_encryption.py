@@ -414,3 +414,9 @@ def test_sealing_in_place_refuses_a_newer_journal_untouched(data_dir: Path, cloc
     with pytest.raises(StoreError, match="newer cofacil"):
         Store(data_dir, codec=key)
     assert path.read_bytes() == before
+
+
+def test_an_empty_passphrase_is_told_as_such(estore: Store, data_dir: Path) -> None:
+    done = run(data_dir, "export", "--format", "md", stdin="\n")
+    assert done.returncode == 1
+    assert done.stderr == "cofacil: no passphrase given; nothing was opened\n"

@@ -469,3 +469,21 @@ async def test_one_backspace_too_many_keeps_the_line_open(app) -> None:
         await pilot.press("o", "backspace", "3")  # cancelled: `3` is a room key again
         assert len(app.screen.live.events) == before + 1
         assert isinstance(recorded(app)[-1], TurnStarted)
+
+
+async def test_resuming_says_the_time_away_is_left_out(tmp_path: Path, clock) -> None:
+    """Quit (or a crash) and open the session again: a calm notice says how long cofacil was
+    away and that this time is counted neither as talk nor on the session clock."""
+    from datetime import timedelta
+
+    from cofacil.clock import FakeClock
+
+    first = make_app(tmp_path, clock=clock, demo=True)
+    async with first.run_test(size=(100, 30)) as pilot:
+        await pilot.press("1")
+    later = FakeClock(clock.now() + timedelta(seconds=26), epoch="a later run")
+    again = make_app(tmp_path, clock=later, demo=True)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        (notice,) = [n.message for n in again._notifications if n.title == "Resumed"]
+        assert notice.startswith("Resumed after 0:26 away")

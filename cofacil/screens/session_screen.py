@@ -28,6 +28,7 @@ from cofacil.models import (
     Flag,
     Observation,
     Paused,
+    Reopened,
     TechniqueUsed,
 )
 from cofacil.nudges import Suggestion, suggest
@@ -115,8 +116,23 @@ class SessionScreen(Screen[None]):
                 timeout=15,
                 markup=False,
             )
+        self._tell_gap()
         self.redraw()
         self.set_interval(1.0, self.tick)
+
+    def _tell_gap(self) -> None:
+        """Reopened after cofacil was closed or killed: say that the time away is a gap, not
+        counted (nobody's talk, not the session clock), so the figures never surprise."""
+        events = self.live.events
+        if self.live.writable and len(events) > 1 and isinstance(events[-1], Reopened):
+            away = (events[-1].at - events[-2].at).total_seconds()
+            self.notify(
+                f"Resumed after {duration(away)} away: that time is left out of the clocks "
+                "and nobody's talk.",
+                title="Resumed",
+                timeout=8,
+                markup=False,
+            )
 
     @property
     def writer(self) -> LiveSession:
