@@ -487,3 +487,13 @@ async def test_resuming_says_the_time_away_is_left_out(tmp_path: Path, clock) ->
         await pilot.pause()
         (notice,) = [n.message for n in again._notifications if n.title == "Resumed"]
         assert notice.startswith("Resumed after 0:26 away")
+
+
+async def test_quitting_while_a_note_is_written_asks_first(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("o", *"half a thought", "ctrl+q")
+        assert isinstance(app.screen, SessionScreen) and app.is_running
+        (warning,) = [n.message for n in app._notifications]
+        assert "A note is being written: Enter saves it." in warning
+        await pilot.press("enter")  # saved, and nothing is in the way any more
+        assert recorded(app)[-1].text == "half a thought"

@@ -37,7 +37,7 @@ from cofacil.screens.help_screen import HelpScreen
 from cofacil.screens.round_screen import RoundScreen
 from cofacil.widgets.deck_pane import DeckPane, DeckState
 from cofacil.widgets.member_circle import MemberCircle, Seat
-from cofacil.widgets.note_bar import NoteBar
+from cofacil.widgets.note_bar import NoteBar, NoteInput
 from cofacil.widgets.observation_pane import NoteLine, ObservationPane
 from cofacil.widgets.speaking_timer import SpeakingTimer, TimerState
 
@@ -590,19 +590,31 @@ class SessionScreen(Screen[None]):
             self.app.show_home()  # type: ignore[attr-defined]
 
     def may_leave(self) -> bool:
-        """Leaving drops what the disk has refused so far: say so, and leave only when asked
-        again (within 10 seconds) while it is still unsaved."""
-        if not isinstance(self.live, LiveSession) or self.live.flush():
+        """Leaving drops a note being written and what the disk has refused so far: say so,
+        and leave only when asked again (within 10 seconds)."""
+        bar = self.query_one(NoteBar)
+        writing = bar.is_open and bool(bar.query_one(NoteInput).value.strip())
+        unsaved = isinstance(self.live, LiveSession) and not self.live.flush()
+        if not writing and not unsaved:
             return True
         now = self.live.store.clock.monotonic()
         if self._leave_asked is not None and now - self._leave_asked < 10:
             return True
         self._leave_asked = now
-        self._draw_unsaved()
+        lost = []
+        if unsaved:
+            self._draw_unsaved()
+            lost.append(
+                f"{len(self.writer.unsaved)} events are not saved yet ({self.writer.disk_problem}):"
+                " cofacil keeps trying."
+            )
+        if writing:
+            lost.append("A note is being written: Enter saves it.")
         self.notify(
-            f"{len(self.live.unsaved)} events are not saved yet "
-            f"({self.live.disk_problem}): cofacil keeps trying. Press q again within "
-            "10 seconds to leave anyway; they would be lost.",
+            " ".join(lost)
+            + " Press again within 10 seconds to leave anyway; "
+            + ("they" if unsaved else "it")
+            + " would be lost.",
             title="Not saved yet",
             severity="warning",
             timeout=10,
