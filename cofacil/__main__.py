@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from cofacil import __version__
 from cofacil.clock import Clock
+from cofacil.models import Session
 from cofacil.store import (
     NotFound,
     Store,
@@ -59,11 +60,17 @@ def build_parser() -> argparse.ArgumentParser:
         "review", parents=[common], help="review a session (read-only; follows one in progress)"
     )
     rv.add_argument(
-        "--session", default="latest", metavar="ID|latest", help="session id (default: latest)"
+        "--session",
+        default="latest",
+        metavar="ID|N|latest",
+        help="session id or number (default: latest)",
     )
     ex = commands.add_parser("export", parents=[common], help="export a session")
     ex.add_argument(
-        "--session", default="latest", metavar="ID|latest", help="session id (default: latest)"
+        "--session",
+        default="latest",
+        metavar="ID|N|latest",
+        help="session id or number (default: latest)",
     )
     ex.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     ex.add_argument(
@@ -100,8 +107,25 @@ def make_app(
     # Opened before the app runs, so a session held by another cofacil is a one-line error.
     live = LiveSession(store, start_demo_session(store).id) if demo else None
     if review is not None:  # "latest" or an id; an unknown one is a one-line error here
-        review = (store.latest_session() if review == "latest" else store.session(review)).id
+        review = pick_session(store, review).id
     return CofacilApp(store, live=live, review=review)
+
+
+def pick_session(store: Store, wanted: str) -> Session:
+    """`latest`, a session's id, or its number (as the app shows it) when only one group has a
+    session with that number."""
+    if wanted == "latest":
+        return store.latest_session()
+    if wanted.isdigit():
+        found = [s for s in store.sessions() if s.number == int(wanted)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise NotFound(
+                f"{len(found)} groups have a session {wanted}: give its id "
+                "(cofacil export --format json shows ids)"
+            )
+    return store.session(wanted)
 
 
 def _read_passphrase(prompt: str) -> str:
@@ -190,7 +214,7 @@ def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
     if args.all:
         _export_all(args, store)
         return
-    session = store.latest_session() if args.session == "latest" else store.session(args.session)
+    session = pick_session(store, args.session)
     text = _render(store, session.id, args.format, args.redact)
     if args.output is None:
         sys.stdout.write(text)

@@ -177,3 +177,11 @@ def test_an_export_never_writes_over_the_data_folder(demo_dir: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("cofacil: will not write") and "exports" in result.stderr
     assert index.read_bytes() == before
+
+
+def test_a_session_can_be_named_by_its_number(demo_dir: Path) -> None:
+    result = run("export", "--format", "md", "--session", "2", data_dir=demo_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Thursday evening support group — session 2")
+    missing = run("export", "--format", "md", "--session", "9", data_dir=demo_dir)
+    assert missing.returncode == 3 and missing.stderr == "cofacil: no session with id 9\n"
