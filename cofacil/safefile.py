@@ -111,15 +111,6 @@ def quarantine_name(path: Path, now: datetime | None = None) -> Path:
     return target
 
 
-def quarantine(path: Path, now: datetime | None = None) -> Path:
-    """Move a damaged file aside under a timestamped name and return that name."""
-    target = quarantine_name(path, now)
-    os.chmod(path, FILE_MODE)  # before the rename: a kill in between leaves no lax copy
-    os.rename(path, target)
-    fsync_dir(path.parent)
-    return target
-
-
 def quarantine_copy(path: Path, now: datetime | None = None) -> Path:
     """Keep a copy of a file about to be repaired (e.g. a journal with a torn tail)."""
     target = quarantine_name(path, now)

@@ -57,6 +57,11 @@ from cofacil.safefile import (
 from cofacil.vault import PLAIN, VAULT_FILE, Codec, Undecryptable, Vault
 
 MAIN_DB = "cofacil.json"
+MAIN_TABLES: tuple[tuple[str, type[BaseModel]], ...] = (
+    ("groups", Group),
+    ("sessions", Session),
+    ("member_notes", MemberNote),
+)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -307,12 +312,7 @@ class Store:
         self.clock = clock or SystemClock()
         self.codec = codec
         self.notices: list[str] = []  # recoveries the user should hear about, once
-        if is_encrypted(self.data_dir) != codec.encrypted:
-            raise StoreError(
-                f"{self.data_dir} is encrypted: open it with its passphrase"
-                if not codec.encrypted
-                else f"{self.data_dir} is not an encrypted folder"
-            )
+        self._refuse_a_wrong_key()
         try:
             ensure_private_dir(self.data_dir)
             ensure_private_dir(self.sessions_dir)
@@ -323,8 +323,7 @@ class Store:
         self._lock = FileLock(self.data_dir / "cofacil.lock")
         try:
             with self._lock:
-                if is_encrypted(self.data_dir) != codec.encrypted:  # `--encrypt` just now
-                    raise StoreError(f"{self.data_dir} is encrypted: open it with its passphrase")
+                self._refuse_a_wrong_key()  # again: an `--encrypt` may have come in between
                 if codec.encrypted and (self.data_dir / SEALING_FILE).exists():
                     self._seal_plain_files()
                     (self.data_dir / SEALING_FILE).unlink()
@@ -337,15 +336,30 @@ class Store:
                 "nothing was lost — free some space or check the disk, then try again"
             ) from None
 
+    def _refuse_a_wrong_key(self) -> None:
+        if is_encrypted(self.data_dir) != self.codec.encrypted:
+            raise StoreError(
+                f"{self.data_dir} is not an encrypted folder"
+                if self.codec.encrypted
+                else f"{self.data_dir} is encrypted: open it with its passphrase"
+            )
+
+    def _debris(self) -> list[Path]:
+        """Temp files a crash left mid-save, each a copy of what was being saved."""
+        return [
+            path
+            for folder in (self.data_dir, self.sessions_dir)
+            for pattern in (".*.tmp", ".*.baktmp")
+            for path in folder.glob(pattern)
+        ]
+
     def _sweep_debris(self) -> None:
-        """Temp files a crash left mid-save (each a copy of what was being saved): gone once
-        they are older than any save in progress could be."""
+        """Crash debris goes once it is older than any save in progress could be."""
         cutoff = time.time() - DEBRIS_AGE
-        for folder in (self.data_dir, self.sessions_dir):
-            for debris in [*folder.glob(".*.tmp"), *folder.glob(".*.baktmp")]:
-                with contextlib.suppress(OSError):  # another process may sweep it first
-                    if debris.lstat().st_mtime < cutoff:
-                        debris.unlink()
+        for debris in self._debris():
+            with contextlib.suppress(OSError):  # another process may sweep it first
+                if debris.lstat().st_mtime < cutoff:
+                    debris.unlink()
 
     def _seal_plain_files(self) -> None:
         """Seal the files of a folder just made encrypted (`cofacil.sealing` says so, until this
@@ -353,10 +367,9 @@ class Store:
         or sealed, and the next open carries on. Crash debris (temp files, which may hold plain
         text) is removed. Outside this, a file that is not sealed is damage, never re-sealed."""
         assert isinstance(self.codec, Vault)
-        for folder in (self.data_dir, self.sessions_dir):
-            for debris in [*folder.glob(".*.tmp"), *folder.glob(".*.baktmp")]:
-                if plain(debris):
-                    debris.unlink()
+        for debris in self._debris():
+            if plain(debris):  # whatever its age: plain text must not outlive the sealing
+                debris.unlink()
 
         jobs: list[tuple[Path, str]] = [(self.db_path, "main")]
         for path in sorted(self.sessions_dir.iterdir()):
@@ -429,7 +442,7 @@ class Store:
             self.notices.append(f"{damage}; a copy is kept as {kept.name}")
         if bak.exists():
             try:
-                self._validate_backup(bak)
+                self._validate(_open_db(bak, self.codec), bak)
                 atomic_write(self.db_path, bak.read_bytes(), keep_backup=False)
                 self.notices.append(f"restored the last good copy from {bak.name}")
                 return
@@ -443,24 +456,15 @@ class Store:
             "started an empty index; the sessions' own files in sessions/ are untouched"
         )
 
-    def _validate_backup(self, bak: Path) -> None:
-        backup = _open_db(bak, self.codec)
-        for table, model in (
-            ("groups", Group),
-            ("sessions", Session),
-            ("member_notes", MemberNote),
-        ):
-            for doc in backup.table(table).all():
-                validate(model, doc, f"{bak}: {table} document {doc.doc_id}")
-
     def _validate_all(self) -> None:
-        for table, model in (
-            ("groups", Group),
-            ("sessions", Session),
-            ("member_notes", MemberNote),
-        ):
-            for doc in self._db.table(table).all():
-                validate(model, doc, f"{self.db_path}: {table} document {doc.doc_id}")
+        self._validate(self._db, self.db_path)
+
+    @staticmethod
+    def _validate(db: TinyDB, path: Path) -> None:
+        """Every set-up document of `db` (the index or its last good copy) against its model."""
+        for table, model in MAIN_TABLES:
+            for doc in db.table(table).all():
+                validate(model, doc, f"{path}: {table} document {doc.doc_id}")
 
     @contextmanager
     def _writing(self) -> Iterator[TinyDB]:

@@ -185,10 +185,6 @@ class Vault(Codec):
         return self._header + self._seal(self._header, _CHECK, "check")
 
 
-def is_encrypted(data_dir: Path) -> bool:
-    return (Path(data_dir) / VAULT_FILE).exists()
-
-
 def new_vault(passphrase: str, log2n: int = DEFAULT_LOG2N) -> Vault:
     """A vault with a fresh salt; the caller writes `key_check()` to `cofacil.vault`."""
     if len(passphrase) < MIN_PASSPHRASE:

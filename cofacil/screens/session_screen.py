@@ -37,7 +37,7 @@ from cofacil.screens.help_screen import HelpScreen
 from cofacil.screens.round_screen import RoundScreen
 from cofacil.widgets.deck_pane import DeckPane, DeckState
 from cofacil.widgets.member_circle import MemberCircle, Seat
-from cofacil.widgets.note_bar import NoteBar, NoteInput
+from cofacil.widgets.note_bar import NoteBar
 from cofacil.widgets.observation_pane import NoteLine, ObservationPane
 from cofacil.widgets.speaking_timer import SpeakingTimer, TimerState
 
@@ -592,8 +592,7 @@ class SessionScreen(Screen[None]):
     def may_leave(self) -> bool:
         """Leaving drops a note being written and what the disk has refused so far: say so,
         and leave only when asked again (within 10 seconds)."""
-        bar = self.query_one(NoteBar)
-        writing = bar.is_open and bool(bar.query_one(NoteInput).value.strip())
+        writing = self.query_one(NoteBar).holds_text
         unsaved = isinstance(self.live, LiveSession) and not self.live.flush()
         if not writing and not unsaved:
             return True

@@ -115,6 +115,11 @@ class NoteBar(Horizontal):
     def is_open(self) -> bool:
         return self.has_class("-open")
 
+    @property
+    def holds_text(self) -> bool:
+        """Open with something written in it (leaving now would drop it)."""
+        return self.is_open and bool(self.query_one(NoteInput).value.strip())
+
     async def take(self, event: events.Key | events.Paste) -> NoteBar.Done | None:
         """A key (or paste) for the open line, in the order typed. Enter and Escape close it
         here and now, and say what to save; the screen saves it before the next key."""
