@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import termios
 from pathlib import Path
@@ -99,16 +100,23 @@ def make_app(
     codec: Codec = PLAIN,
 ):
     """The app on a data folder; tests reuse this with a fake clock."""
-    from cofacil.app import CofacilApp  # Textual loads only when an app is wanted
-    from cofacil.demo import start_demo_session
-    from cofacil.live import LiveSession
+    # Starting up allocates tens of thousands of objects and frees almost none, so the
+    # collector's passes over them only delay the first frame (`make bench` measures it). The
+    # app pauses it too, from when it starts running until its first frame is drawn.
+    gc.disable()
+    try:
+        from cofacil.app import CofacilApp  # Textual loads only when an app is wanted
+        from cofacil.demo import start_demo_session
+        from cofacil.live import LiveSession
 
-    store = Store(data_dir, clock=clock, codec=codec)
-    # Opened before the app runs, so a session held by another cofacil is a one-line error.
-    live = LiveSession(store, start_demo_session(store).id) if demo else None
-    if review is not None:  # "latest" or an id; an unknown one is a one-line error here
-        review = pick_session(store, review).id
-    return CofacilApp(store, live=live, review=review)
+        store = Store(data_dir, clock=clock, codec=codec)
+        # Opened before the app runs, so a session held by another cofacil is a one-line error.
+        live = LiveSession(store, start_demo_session(store).id) if demo else None
+        if review is not None:  # "latest" or an id; an unknown one is a one-line error here
+            review = pick_session(store, review).id
+        return CofacilApp(store, live=live, review=review)
+    finally:
+        gc.enable()
 
 
 def pick_session(store: Store, wanted: str) -> Session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
@@ -54,11 +55,20 @@ class CofacilApp(App[None]):
             return
         await super().action_quit()
 
+    def on_unmount(self) -> None:
+        gc.enable()  # in case the app ends before its first frame
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from screen_commands(screen)
         yield from super().get_system_commands(screen)
 
+    def on_load(self) -> None:
+        # Building the first screen allocates much and frees little: the collector waits
+        # until that screen is drawn (see make_app).
+        gc.disable()
+
     def on_mount(self) -> None:
+        self.call_after_refresh(gc.enable)
         self.theme = "textual-dark"
         if self._live is not None:
             # Straight into the room: the home screen is built only when it is wanted.

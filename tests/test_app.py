@@ -169,3 +169,18 @@ def test_a_crash_report_rings_no_bell_and_shows_no_note_text(tmp_path, clock) ->
     report = "".join(s.text for r in app._exit_renderables for s in r.segments)
     assert "RuntimeError" in report and "CANARY-note" not in report
     assert rang == []
+
+
+async def test_the_collector_pauses_only_while_starting_up(tmp_path: Path) -> None:
+    """Start-up runs with the garbage collector paused (it only slows the first frame); it is
+    back on once the app is made, and again once the first frame is drawn."""
+    import gc
+
+    app = make_app(tmp_path, clock=fake_clock(), demo=True)
+    assert gc.isenabled()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+        assert gc.isenabled()
+    make_app(tmp_path, clock=fake_clock())  # an app that is made but never run
+    assert gc.isenabled()
