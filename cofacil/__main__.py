@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from cofacil import __version__
 from cofacil.clock import Clock
-from cofacil.models import Session
+from cofacil.models import Paused, Reopened, Resumed, Session, SessionEnded, SessionStarted
 from cofacil.store import (
     NotFound,
     Store,
@@ -64,14 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--session",
         default="latest",
         metavar="ID|N|latest",
-        help="session id or number (default: latest)",
+        help="session id or number (default: latest, the newest with anything recorded)",
     )
     ex = commands.add_parser("export", parents=[common], help="export a session")
     ex.add_argument(
         "--session",
         default="latest",
         metavar="ID|N|latest",
-        help="session id or number (default: latest)",
+        help="session id or number (default: latest, the newest with anything recorded)",
     )
     ex.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     ex.add_argument(
@@ -120,10 +120,10 @@ def make_app(
 
 
 def pick_session(store: Store, wanted: str) -> Session:
-    """`latest`, a session's id, or its number (as the app shows it) when only one group has a
-    session with that number."""
+    """`latest` (the newest one held), a session's id, or its number (as the app shows it) when
+    only one group has a session with that number."""
     if wanted == "latest":
-        return store.latest_session()
+        return latest_held_session(store)
     if wanted.isdigit():
         found = [s for s in store.sessions() if s.number == int(wanted)]
         if len(found) == 1:
@@ -134,6 +134,17 @@ def pick_session(store: Store, wanted: str) -> Session:
                 "(cofacil export --format json shows ids)"
             )
     return store.session(wanted)
+
+
+def latest_held_session(store: Store) -> Session:
+    """The newest session with something recorded in it, else the newest: opening a session
+    (or the demo) and leaving at once must not hide the one that was just held."""
+    bookkeeping = (SessionStarted, Reopened, Paused, Resumed, SessionEnded)
+    newest_first = sorted(store.sessions(), key=lambda s: s.created_at, reverse=True)
+    for session in newest_first:
+        if any(not isinstance(e, bookkeeping) for e in store.read_events(session.id)):
+            return session
+    return store.latest_session()
 
 
 def _read_passphrase(prompt: str) -> str:

@@ -185,3 +185,17 @@ def test_a_session_can_be_named_by_its_number(demo_dir: Path) -> None:
     assert result.stdout.startswith("# Thursday evening support group — session 2")
     missing = run("export", "--format", "md", "--session", "9", data_dir=demo_dir)
     assert missing.returncode == 3 and missing.stderr == "cofacil: no session with id 9\n"
+
+
+def test_latest_is_the_newest_session_held_not_one_just_opened(demo_dir: Path) -> None:
+    """Opening the demo (or a new session) and leaving at once must not hide the session that
+    was just held from `review` and `export`."""
+    from cofacil.demo import start_demo_session
+
+    store = Store(demo_dir)
+    held = max(store.sessions(), key=lambda s: s.number)
+    opened = start_demo_session(store)  # a new session, nothing recorded in it yet
+    assert opened.number == held.number + 1
+    result = run("export", "--format", "md", data_dir=demo_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"# Thursday evening support group — session {held.number}\n")
