@@ -497,3 +497,23 @@ async def test_quitting_while_a_note_is_written_asks_first(app) -> None:
         assert "A note is being written: Enter saves it." in warning
         await pilot.press("enter")  # saved, and nothing is in the way any more
         assert recorded(app)[-1].text == "half a thought"
+
+
+@pytest.mark.parametrize("size", [(60, 30), (80, 24), (120, 40)])
+async def test_a_notice_never_covers_the_note_being_written(app, size) -> None:
+    """An undo's notice (or any other) must not hide the line the co-facilitator is typing in;
+    once the line closes, notices sit where they always do."""
+    from textual.widgets._toast import Toast
+
+    from cofacil.widgets.note_bar import NoteBar
+
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await pilot.press("1", "o", *"first", "enter", "u", "o", *"second")
+        await pilot.pause(0.2)
+        line = app.screen.query_one(NoteBar).region
+        toasts = [t.region for t in app.screen.walk_children(Toast)]  # a system widget
+        assert toasts and line.height == 1
+        assert not any(t.overlaps(line) for t in toasts)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not app.screen.has_class("-writing")

@@ -105,6 +105,7 @@ class NoteBar(Horizontal):
         self.query_one("#note-limit", Static).update("")
         self.set_class(kind == "flag", "-flag")
         self.add_class("-open")
+        self.screen.add_class("-writing")  # the screen keeps its notices clear of this line
         field = self.query_one(NoteInput)
         field.value = ""
         self._typed = False
@@ -150,6 +151,7 @@ class NoteBar(Horizontal):
 
     def close(self) -> None:
         self.remove_class("-open")
+        self.screen.remove_class("-writing")
         field = self.query_one(NoteInput)
         field.value = ""
         field.can_focus = False  # closed, it must never catch the co-facilitator's keys
