@@ -517,3 +517,17 @@ async def test_a_notice_never_covers_the_note_being_written(app, size) -> None:
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert not app.screen.has_class("-writing")
+
+
+@pytest.mark.parametrize("size", [(60, 30), (80, 24), (100, 30), (120, 40)])
+async def test_the_note_being_written_is_in_sight_and_wide(app, size) -> None:
+    """A note or a flag is read back while it is typed: its line is on the screen at every
+    promised size, with room for a sentence."""
+    from cofacil.widgets.note_bar import NoteBar, NoteInput
+
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("1", "f")
+        await pilot.pause()
+        bar, field = app.screen.query_one(NoteBar), app.screen.query_one(NoteInput)
+        assert app.screen.region.contains_region(bar.region) and bar.region.height == 1
+        assert field.region.width >= size[0] - 20

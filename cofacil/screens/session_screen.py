@@ -99,7 +99,8 @@ class SessionScreen(Screen[None]):
                 yield Static(id="pending")
                 yield DeckPane(id="deck")
                 yield ObservationPane(id="observations")
-                yield NoteBar(self._complete, id="note-bar")
+        # The whole width, under everything: a note is read back while typed, at any size.
+        yield NoteBar(self._complete, id="note-bar")
         yield Footer()
 
     def on_mount(self) -> None:
