@@ -185,6 +185,20 @@ async def test_help_shows_the_keys(app) -> None:
         assert isinstance(app.screen, SessionScreen)
 
 
+async def test_help_scrolls_where_it_does_not_fit(app) -> None:
+    """At 60x30 the keys are taller than the screen: they scroll, the last one included."""
+    from textual.containers import VerticalScroll
+
+    async with app.run_test(size=(60, 30)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        keys = app.screen.query_one(VerticalScroll)
+        assert keys.max_scroll_y > 0 and keys.region.bottom <= 30
+        await pilot.press("end")
+        await pilot.pause(0.5)
+        assert keys.scroll_y == keys.max_scroll_y
+
+
 async def test_go_round_walks_the_circle(app, clock) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("g", "2", "i")  # a check-in, two minutes each

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -31,14 +32,26 @@ ctrl+p      every action by name
 """
 
 
+def key_table() -> Table:
+    """The keys beside what they do; a long line wraps under its own column."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column()
+    for line in KEYS.splitlines():
+        keys, does = line[:12].rstrip(), line[12:]
+        table.add_row(Text(keys), Text(does))
+    return table
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="form help"):
+        # Scrolls where the screen is too small for it (60x30): nothing in it is cut off.
+        with VerticalScroll(classes="form help"):
             yield Static(Text("Keys in a live session"), classes="form-title")
-            yield Static(Text(KEYS))
             yield Static(Text("Escape, ? or q closes this"), classes="form-hint")
+            yield Static(key_table())
 
     def action_close(self) -> None:
         self.dismiss(None)
