@@ -228,6 +228,23 @@ async def test_arrival_and_leaving(app) -> None:
         assert recorded(app)[-1].change == "arrived"
 
 
+async def test_someone_not_in_the_room_does_not_take_the_floor(app, clock) -> None:
+    """A key for an empty seat (left, or absent) is a slip: nothing is recorded, the speaker
+    goes on, and a notice says how to mark the person in the room if they did come."""
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("1", "a", "8")  # Maya speaks; Kit leaves
+        before = len(app.screen.live.events)
+        await pilot.press("8", "i", "8")  # Kit's key, then Kit cutting in
+        await pilot.pause()
+        assert len(app.screen.live.events) == before
+        assert app.screen.live.speaker() == "demo-maya"
+        told = [n.message for n in app._notifications]
+        assert told[-1] == "Kit left the session: a then 8 marks them in the room first."
+        clock.advance(60)
+        await pilot.press("a", "8", "8")  # back in the room: now Kit speaks
+        assert app.screen.live.speaker() == "demo-kit"
+
+
 async def test_tapping_a_seat_makes_them_speak(app) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

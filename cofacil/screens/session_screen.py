@@ -82,6 +82,7 @@ class SessionScreen(Screen[None]):
         self.names = live.group.names()
         self._known_tags: list[str] = []
         self._round_active = False  # from the last redraw: `check_action` must stay cheap
+        self._away_now: dict[str, str] = {}  # from the last redraw: members not in the room
         self._left = False  # after `q`: keys already on their way must not record anything
         self._leave_asked: float | None = None  # when `q` met unsaved events
         self.deck = live.library.deck
@@ -180,6 +181,7 @@ class SessionScreen(Screen[None]):
         round_state = live.round_state(figures)
         self._round_active = round_state is not None
         seats: list[Seat] = []
+        self._away_now = {}
         for key, member in live.keys.items():
             p = figures.participants.get(member)
             seat = self._seat(
@@ -192,6 +194,7 @@ class SessionScreen(Screen[None]):
             )
             if seat.absent:
                 seat = replace(seat, away=self._away(member, p))
+                self._away_now[member] = seat.away
             seats.append(seat)
         for key, who in (("l", LEAD), ("c", COFAC)):
             seats.append(self._seat(key, who, figures.participants.get(who), figures))
@@ -394,6 +397,8 @@ class SessionScreen(Screen[None]):
             if who is None:
                 return  # any other key cancels
             if pending == "interrupt":
+                if not self._in_room(who):
+                    return
                 self.writer.interrupt(who)
             elif who not in (LEAD, COFAC):
                 change = self.writer.toggle_presence(who)
@@ -423,8 +428,27 @@ class SessionScreen(Screen[None]):
             self.action_speak(message.participant)
 
     def action_speak(self, participant: str) -> None:
+        if not self._in_room(participant):
+            return
         self.writer.speak(participant)
         self._record()
+
+    def _in_room(self, who: str) -> bool:
+        """Only someone in the room takes the floor. A key for an empty seat is most likely a
+        slip; if the person did come (back), the notice says how to mark it."""
+        away = self._away_now.get(who)
+        if away is None:
+            return True
+        key = next(k for k, member in self.live.keys.items() if member == who)
+        state = {"left": "left the session", "late": "has not arrived yet"}.get(
+            away, "is absent today"
+        )
+        self.notify(
+            f"{visible(self.names[who])} {state}: a then {key} marks them in the room first.",
+            markup=False,
+            timeout=4,
+        )
+        return False
 
     def action_silence(self) -> None:
         self.writer.silence()
