@@ -14,6 +14,10 @@ from cofacil.live import LiveSession
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.store import Store
 
+# Textual's own commands that have no place here: a screenshot writes the screen (notes,
+# names) to an unprotected file in the working folder; a bell must never ring in the room.
+UNWANTED_COMMANDS = frozenset({"Screenshot", "Bell"})
+
 
 class CofacilApp(App[None]):
     TITLE = "cofacil"
@@ -60,7 +64,9 @@ class CofacilApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from screen_commands(screen)
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title not in UNWANTED_COMMANDS:
+                yield command
 
     def on_load(self) -> None:
         # Building the first screen allocates much and frees little: the collector waits
