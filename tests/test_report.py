@@ -151,6 +151,42 @@ def test_redaction_leaves_no_name_and_no_private_note(fmt: str) -> None:
     assert "harm urges" in out  # the flag itself stays
 
 
+def test_redaction_leaves_no_id_that_links_back_and_keeps_the_shape() -> None:
+    """A redacted json names nobody by the database's ids (a demo's ids hold names), yet who
+    spoke, who was about whom and who sat where still fit together, and it loads back."""
+    text = render("json", *redact(GROUP, SESSION, events()))
+    for original in ("g1", "s1", "m1", "m2", "m3", "m4"):
+        assert f'"{original}"' not in text, original
+    group, session, redacted = from_json(text)
+    ids = {m.id for m in group.members}
+    assert session.group_id == group.id and set(session.seats) == ids == set(session.attendance)
+    people = {getattr(e, "speaker", None) for e in redacted} | {
+        who for e in redacted for who in getattr(e, "about", None) or []
+    }
+    assert people - {None, "lead", "cofac"} <= ids
+    assert redact(GROUP, SESSION, events())[0] == group  # stable: the same in every export
+
+
+def test_pseudonyms_never_merge_two_members() -> None:
+    """Short pseudonyms (4 hex digits) can coincide; the two members then get longer ones."""
+    from cofacil.redact import pseudonym, pseudonyms
+
+    seen: dict[str, str] = {}
+    for n in range(100_000):  # two ids whose short pseudonyms are the same
+        alias = pseudonym("g1", f"x{n}")
+        if alias in seen:
+            pair = [seen[alias], f"x{n}"]
+            break
+        seen[alias] = f"x{n}"
+    members = [
+        Member(id=member_id, name=f"P{i}", seat=i + 1, hotkey=str(i + 1))
+        for i, member_id in enumerate(pair)
+    ]
+    aliases = pseudonyms(GROUP.model_copy(update={"members": members}))
+    assert len(set(aliases.values())) == 2
+    assert aliases[pair[0]] == pseudonym("g1", pair[0])  # the first keeps its short one
+
+
 def test_json_round_trips_and_markup_stays_inert() -> None:
     assert from_json(render("json", GROUP, SESSION, events()))[2] == events()
     report = render("md", GROUP, SESSION, events())
