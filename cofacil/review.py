@@ -7,8 +7,57 @@ with its author and time) can follow — the store itself refuses anything else.
 
 from __future__ import annotations
 
-from cofacil.models import EventBase, Reviewed, ReviewNote, SessionEnded, SignedOff
+from cofacil import dynamics
+from cofacil.models import (
+    CodedEvent,
+    EventBase,
+    Flag,
+    MemberNote,
+    Observation,
+    Reviewed,
+    ReviewNote,
+    Session,
+    SessionEnded,
+    SignedOff,
+    TechniqueUsed,
+)
 from cofacil.store import SessionLog, Store, StoreError
+
+# What the review lists as items, one row each.
+ITEM_TYPES = (Observation, CodedEvent, Flag, TechniqueUsed)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def left_undone(store: Store, session: Session, events: list[EventBase]) -> list[str]:
+    """What signing off now would lock unfinished: items not marked reviewed, and members who
+    were in the room without a note written for them."""
+    reviewed = {e.target for e in events if isinstance(e, Reviewed)}
+    items = [e for e in dynamics.effective(events) if isinstance(e, ITEM_TYPES)]
+    open_items = [e for e in items if e.id not in reviewed]
+    figures = dynamics.session_figures(session, events)
+    attended = [
+        member
+        for member in session.seats
+        if (p := figures.participants.get(member)) is not None and p.status != "absent"
+    ]
+    unwritten = [
+        member
+        for member in attended
+        if not ((note := store.member_note(session.id, member)) and _written(note))
+    ]
+    undone = []
+    if open_items:
+        undone.append(f"{len(open_items)} of {plural(len(items), 'item')} not marked reviewed")
+    if unwritten:
+        undone.append(f"no member note yet for {len(unwritten)} of the {len(attended)} who came")
+    return undone
+
+
+def _written(note: MemberNote) -> bool:
+    return any(part.strip() for part in (note.data, note.assessment, note.plan))
 
 
 class SessionReview:

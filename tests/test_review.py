@@ -107,6 +107,12 @@ async def test_comment_mark_sign_off_then_only_addenda(tmp_path: Path, demo) -> 
         await pilot.press("n", *"called her the next day", "enter", "r")
         await pilot.press("S")
         await pilot.pause()
+        # Before signing, the dialog says what would be locked unfinished.
+        undone = str(app.screen.query_one("#sign-undone").render())
+        assert (
+            undone.startswith("Not done yet: ") and "50 of 51 items not marked reviewed" in undone
+        )  # one was marked
+        assert "no member note yet for " in undone
         await pilot.press("enter")  # signed by the lead, as prefilled
         await pilot.pause()
         assert "Signed off by Dr. Rivera" in str(app.screen.query_one("#review-signed").render())
@@ -233,3 +239,42 @@ async def test_enter_on_an_item_marks_its_moment_on_the_timeline(tmp_path: Path,
         charts = str(app.screen.query_one("#review-charts", Static).render())
         assert "▲ 55:30" in charts
         assert app.screen.query_one("TabbedContent").active == "summary"
+
+
+def test_left_undone_counts_open_items_and_missing_member_notes(tmp_path: Path, demo) -> None:
+    """What the sign-off dialog warns of: items not marked reviewed and members who came with
+    no note written; once all is done, nothing."""
+    from datetime import datetime
+
+    from cofacil.dynamics import effective
+    from cofacil.models import CodedEvent, Flag, MemberNote, Observation, TechniqueUsed
+    from cofacil.review import SessionReview, left_undone
+
+    store = Store(tmp_path, clock=demo)
+    session = store.latest_session()
+    items = [
+        e
+        for e in effective(store.read_events(session.id))
+        if isinstance(e, (Observation, CodedEvent, Flag, TechniqueUsed))
+    ]
+    came = [m for m, a in session.attendance.items() if a.present]
+    undone = left_undone(store, session, store.read_events(session.id))
+    assert undone == [
+        f"{len(items)} of {len(items)} items not marked reviewed",
+        f"no member note yet for {len(came)} of the {len(came)} who came",
+    ]
+    review = SessionReview(store, session.id)
+    for item in items:
+        review.mark_reviewed(item.id)
+    review.close()
+    for member in came:
+        store.save_member_note(
+            MemberNote(
+                id=f"{session.id}:{member}",
+                session_id=session.id,
+                member_id=member,
+                plan="see next week",
+                updated_at=datetime.now().astimezone(),
+            )
+        )
+    assert left_undone(store, session, store.read_events(session.id)) == []

@@ -30,7 +30,7 @@ from cofacil.models import (
     SignedOff,
     TechniqueUsed,
 )
-from cofacil.review import SessionReview
+from cofacil.review import SessionReview, left_undone, plural
 from cofacil.store import StoreError
 from cofacil.widgets.plain_text import PlainInput
 
@@ -269,7 +269,7 @@ class ReviewScreen(Screen[None]):
             parts.append(f"about {visible(self.names.get(self.member_filter, '?'))}")
         if self.text_filter:
             parts.append(f"text “{visible(self.text_filter)}”")
-        label = f"{shown} items" + (f" · {' · '.join(parts)} · c clears" if parts else "")
+        label = plural(shown, "item") + (f" · {' · '.join(parts)} · c clears" if parts else "")
         self.query_one("#review-filter", Static).update(Text(label))
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
@@ -422,7 +422,8 @@ class ReviewScreen(Screen[None]):
                     return
                 self.redraw()
 
-        self.app.push_screen(SignOffScreen(self.view.group.lead), signed)
+        undone = left_undone(self.view.store, self.view.session, self.view.events)
+        self.app.push_screen(SignOffScreen(self.view.group.lead, undone), signed)
 
     def action_member(self) -> None:
         self.choosing_member = True

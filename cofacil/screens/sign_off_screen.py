@@ -16,9 +16,10 @@ from cofacil.widgets.plain_text import PlainInput
 class SignOffScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, lead: str) -> None:
+    def __init__(self, lead: str, undone: list[str] | None = None) -> None:
         super().__init__()
         self.lead = lead
+        self.undone = undone or []  # what would be locked unfinished, said before signing
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
@@ -26,9 +27,15 @@ class SignOffScreen(ModalScreen[str | None]):
             yield Static(
                 Text(
                     "The record is then locked: later remarks are addenda, each with "
-                    "its author and time, never edits."
+                    "its author and time, never edits. Member notes lock with it."
                 )
             )
+            if self.undone:
+                yield Static(
+                    Text("Not done yet: " + "; ".join(self.undone) + "."),
+                    id="sign-undone",
+                    classes="form-warning",
+                )
             yield Static(Text("Signed by"), classes="form-label")
             yield PlainInput(self.lead, id="sign-name", max_length=NAME_MAX, compact=True)
             with Horizontal(classes="form-buttons"):
