@@ -124,6 +124,18 @@ async def test_flag_stands_out(app) -> None:
         assert app.screen.query_one(ObservationPane).flag_count == 1
 
 
+async def test_a_flag_stays_on_top_of_later_notes(app) -> None:
+    """Notes after a flag never push it out of sight: flags lead the pane, newest first."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("6", "f", *"talks of ending it", "enter")
+        for n in range(8):
+            await pilot.press("o", *f"later note {n}", "enter")
+        await pilot.pause()
+        shown = str(app.screen.query_one("#notes-text").render()).splitlines()
+        assert "⚑ FLAG" in shown[0] and "talks of ending it" in shown[0]
+        assert "later note 7" in shown[1]
+
+
 async def test_code_about_speaker_or_chosen_member(app) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("2", "k", "e")

@@ -1,4 +1,5 @@
-"""The session's recent observations, codes, flags and techniques, newest first."""
+"""The session's recent observations, codes, flags and techniques, newest first; flags (safety
+concerns) above everything else, so later notes never push one out of sight."""
 
 from __future__ import annotations
 
@@ -52,8 +53,12 @@ class ObservationPane(VerticalScroll, can_focus=False):
             return
         flag = self.get_component_rich_style("observation-pane--flag")
         when = self.get_component_rich_style("observation-pane--time")
+        newest_first = lines[::-1]
+        flags_first = [n for n in newest_first if n.kind == "flag"] + [
+            n for n in newest_first if n.kind != "flag"
+        ]
         text = Text()
-        for line in reversed(lines):
+        for line in flags_first:
             style = flag if line.kind == "flag" else Style()
             text.append(
                 f"{duration(line.at)} ", style=style + when if line.kind != "flag" else style
