@@ -27,7 +27,10 @@ class EndScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         f = self.figures
-        quiet = ", ".join(visible(self.names.get(m, m)) for m in f.not_yet_spoken) or "nobody"
+        quiet = (
+            ", ".join(visible(self.names.get(m, m)) for m in f.not_yet_spoken)
+            or "— everyone has spoken"
+        )
         lines = [
             f"Active time   {duration(f.active)}",
             f"Talk          {duration(f.talk)}  (members {duration(f.member_talk)}, "
