@@ -46,6 +46,33 @@ async def test_summary_shows_flags_first_and_the_charts(tmp_path: Path, demo) ->
         assert "Jonas: absent" in facts and "Kit: late (12:" in facts
 
 
+async def test_an_item_is_read_whole_with_its_comments_at_80_columns(tmp_path: Path, demo):
+    """A row shows what fits; the highlighted item is shown whole under the list, with the
+    comments on it. The arrows work as soon as the tab is open; `?` lists every key."""
+    from cofacil.screens.help_screen import HelpScreen
+
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("o", "down", "down")
+        await pilot.pause()
+        table = app.screen.query_one("#review-items")
+        assert table.has_focus and table.cursor_row == 2
+        item = next(e for e in app.screen.view.events if e.id == rows_keys(app)[2])
+        await pilot.press("n", *"raise it next week", "enter")
+        await pilot.pause()
+        detail = str(app.screen.query_one("#review-detail", Static).render())
+        assert item.text in detail and len(item.text) > 50  # longer than its cell
+        assert detail.splitlines()[-1].endswith(": raise it next week")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+def rows_keys(app) -> list[str]:
+    table = app.screen.query_one("#review-items", DataTable)
+    return [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)]
+
+
 async def test_filters_by_kind_member_and_text(tmp_path: Path, demo) -> None:
     app = make_app(tmp_path, clock=demo, review="latest")
     async with app.run_test(size=(100, 40)) as pilot:

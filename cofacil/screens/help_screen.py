@@ -1,4 +1,4 @@
-"""The co-facilitator's keys, at a glance."""
+"""The keys of a screen, at a glance: the live session's, the review's."""
 
 from __future__ import annotations
 
@@ -32,26 +32,50 @@ ctrl+p      every action by name
 """
 
 
-def key_table() -> Table:
+def key_table(keys: str) -> Table:
     """The keys beside what they do; a long line wraps under its own column."""
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True, style="bold")
     table.add_column()
-    for line in KEYS.splitlines():
+    for line in keys.splitlines():
         keys, does = line[:12].rstrip(), line[12:]
         table.add_row(Text(keys), Text(does))
     return table
 
 
+REVIEW_KEYS = """\
+s  o        the summary / the observations (Tab moves between them too)
+↑ ↓         the next item; the one highlighted is shown whole under the list
+Enter       that item's moment on the speaking timeline
+f           flags only (again: everything)
+/           search the text
+m + key     items about one member (seat keys as in the room)
+c           clear the filters
+n           a comment on the item (on the summary: on the session)
+r           the item is reviewed (and on to the next)
+S           sign the session off (it says first what is not done yet)
+M + key     a member: their course and this session's DAP note
+p           the report, as it will be filed
+x           export md, csv and json into the data folder's exports/
+b, Escape   back
+ctrl+p      every action by name
+"""
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
+
+    def __init__(self, title: str = "Keys in a live session", keys: str = KEYS) -> None:
+        super().__init__()
+        self.heading = title
+        self.keys = keys
 
     def compose(self) -> ComposeResult:
         # Scrolls where the screen is too small for it (60x30): nothing in it is cut off.
         with VerticalScroll(classes="form help"):
-            yield Static(Text("Keys in a live session"), classes="form-title")
+            yield Static(Text(self.heading), classes="form-title")
             yield Static(Text("Escape, ? or q closes this"), classes="form-hint")
-            yield Static(key_table())
+            yield Static(key_table(self.keys))
 
     def action_close(self) -> None:
         self.dismiss(None)

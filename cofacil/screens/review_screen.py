@@ -37,21 +37,29 @@ from cofacil.widgets.plain_text import PlainInput
 KINDS = {Observation: "note", CodedEvent: "code", Flag: "FLAG", TechniqueUsed: "technique"}
 
 
+def _comment_head(note: ReviewNote) -> str:
+    kind = "Addendum" if note.addendum else "Comment"
+    return f"{kind} ({note.author}, {note.at.astimezone().strftime('%Y-%m-%d %H:%M')})"
+
+
 class ReviewScreen(Screen[None]):
     BINDINGS = [
+        # The footer holds what a review is made of; `?` shows every key (at 80 columns the
+        # footer cannot hold them all).
         Binding("escape,b", "back", "Back", key_display="b"),
-        Binding("s", "tab('summary')", "Summary"),
-        Binding("o", "tab('observations')", "Observations"),
-        Binding("f", "flags_only", "Flags only"),
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("m", "by_member", "By member"),
-        Binding("c", "clear", "Clear filters"),
+        Binding("s", "tab('summary')", "Summary", show=False),
+        Binding("o", "tab('observations')", "Observations", show=False),
+        Binding("f", "flags_only", "Flags only", show=False),
+        Binding("slash", "search", "Search", key_display="/", show=False),
+        Binding("m", "by_member", "By member", show=False),
+        Binding("c", "clear", "Clear filters", show=False),
         Binding("n", "comment", "Comment"),
         Binding("r", "mark_reviewed", "Reviewed"),
         Binding("S", "sign_off", "Sign off"),
         Binding("M", "member", "Member"),
         Binding("p", "preview", "Report"),
-        Binding("x", "export", "Export"),
+        Binding("x", "export", "Export", show=False),
+        Binding("question_mark", "help", "Keys", key_display="?"),
     ]
 
     def __init__(self, view: SessionView) -> None:
@@ -84,13 +92,14 @@ class ReviewScreen(Screen[None]):
                     compact=True,
                 )
                 yield DataTable(id="review-items", cursor_type="row", zebra_stripes=True)
+                yield Static(id="review-detail")  # the highlighted item, whole
         yield PlainInput(
             placeholder="comment, Enter saves, Escape cancels",
             id="review-comment",
             max_length=TEXT_MAX,
             compact=True,
         )
-        yield Footer()
+        yield Footer(show_command_palette=False)  # room for the review's keys; ? lists ctrl+p
 
     def on_mount(self) -> None:
         session = self.view.session
@@ -150,9 +159,7 @@ class ReviewScreen(Screen[None]):
             if note.target:
                 at = when_of.get(note.target)
                 about = f"the item at {duration(at)}" if at is not None else "an item"
-            kind = "Addendum" if note.addendum else "Comment"
-            when = note.at.astimezone().strftime("%Y-%m-%d %H:%M")
-            lines.append(f"{kind} ({note.author}, {when}) on {about}: {visible(note.text)}")
+            lines.append(f"{_comment_head(note)} on {about}: {visible(note.text)}")
         box = self.query_one("#review-notes", Static)
         box.update(Text("\n".join(["Review notes", *lines])) if lines else "")
         box.display = bool(lines)
@@ -307,6 +314,27 @@ class ReviewScreen(Screen[None]):
         self.query_one(TabbedContent).active = "observations"
         self._draw_items(dynamics.session_figures(self.view.session, self.view.events))
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted item in full under the table: its whole text (a row shows only
+        what fits) and the comments on it."""
+        item = next((e for e in self.view.events if e.id == event.row_key.value), None)
+        detail = self.query_one("#review-detail", Static)
+        if item is None:
+            detail.update("")
+            return
+        lines = [f"{KINDS.get(type(item), '')} · {self._about(item)}: {self._text(item)}"]
+        lines += [
+            f"{_comment_head(note)}: {note.text}"
+            for note in self.view.events
+            if isinstance(note, ReviewNote) and note.target == item.id
+        ]
+        detail.update(Text("\n".join(visible(line) for line in lines)))
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # The arrows work at once in the tab just opened, by key or by tap.
+        focus = "#review-items" if event.pane.id == "observations" else "#summary-scroll"
+        self.query_one(focus).focus()
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on an item: to that moment on the speaking timeline."""
         tl = dynamics.timeline(self.view.events)
@@ -319,6 +347,11 @@ class ReviewScreen(Screen[None]):
         self.query_one(TabbedContent).active = "summary"
         charts_box = self.query_one("#review-charts", Static)
         self.query_one("#summary-scroll").scroll_to_widget(charts_box, top=True)
+
+    def action_help(self) -> None:
+        from cofacil.screens.help_screen import REVIEW_KEYS, HelpScreen
+
+        self.app.push_screen(HelpScreen("Keys in the review", REVIEW_KEYS))
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
