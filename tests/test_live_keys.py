@@ -164,6 +164,9 @@ async def test_break_stops_the_clocks(app, clock) -> None:
         await pilot.press("p")
         clock.advance(600)
         assert app.screen.live.figures().participants[member(app, 1)].talk == 10
+        before = len(app.screen.live.events)
+        await pilot.press("5", "i", "3")  # nobody takes the floor during a break
+        assert len(app.screen.live.events) == before
         await pilot.press("p")
         clock.advance(5)
         assert [type(e) for e in recorded(app)][-2:] == [Paused, Resumed]

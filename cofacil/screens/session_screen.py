@@ -434,8 +434,12 @@ class SessionScreen(Screen[None]):
         self._record()
 
     def _in_room(self, who: str) -> bool:
-        """Only someone in the room takes the floor. A key for an empty seat is most likely a
-        slip; if the person did come (back), the notice says how to mark it."""
+        """Only someone in the room takes the floor, and not during a break. A key for an
+        empty seat is most likely a slip; if the person did come (back), the notice says how
+        to mark it."""
+        if self.live.paused:
+            self.notify("On a break: p ends it first.", markup=False, timeout=4)
+            return False
         away = self._away_now.get(who)
         if away is None:
             return True
@@ -537,6 +541,9 @@ class SessionScreen(Screen[None]):
         self.app.push_screen(RoundScreen(), chosen)
 
     def action_next_in_round(self) -> None:
+        if self.live.paused:
+            self.notify("On a break: p ends it first.", markup=False, timeout=4)
+            return
         self.writer.next_in_round()
         self._record()
 
