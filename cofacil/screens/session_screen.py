@@ -433,12 +433,17 @@ class SessionScreen(Screen[None]):
         self.writer.speak(participant)
         self._record()
 
+    def _on_break(self) -> bool:
+        """During a break nobody takes the floor; a key that would is told so."""
+        if self.live.paused:
+            self.notify("On a break: p ends it first.", markup=False, timeout=4)
+        return self.live.paused
+
     def _in_room(self, who: str) -> bool:
         """Only someone in the room takes the floor, and not during a break. A key for an
         empty seat is most likely a slip; if the person did come (back), the notice says how
         to mark it."""
-        if self.live.paused:
-            self.notify("On a break: p ends it first.", markup=False, timeout=4)
+        if self._on_break():
             return False
         away = self._away_now.get(who)
         if away is None:
@@ -541,8 +546,7 @@ class SessionScreen(Screen[None]):
         self.app.push_screen(RoundScreen(), chosen)
 
     def action_next_in_round(self) -> None:
-        if self.live.paused:
-            self.notify("On a break: p ends it first.", markup=False, timeout=4)
+        if self._on_break():
             return
         self.writer.next_in_round()
         self._record()
