@@ -220,6 +220,8 @@ async def test_go_round_walks_the_circle(app, clock) -> None:
         start = recorded(app)[-1]
         assert isinstance(start, RoundStarted)
         assert (start.kind, start.budget_seconds) == ("check-in", 120)
+        cue = app.screen.query_one("#timer-round")
+        assert str(cue.render()).endswith(" · 2:00 each")
         order = []
         for _ in range(8):
             await pilot.press("n")
@@ -228,6 +230,10 @@ async def test_go_round_walks_the_circle(app, clock) -> None:
             if len(order) == 1:
                 app.screen.tick()
                 assert app.screen.query_one("#timer").has_class("-over")
+                assert str(cue.render()).endswith(" · 0:10 over")
+            elif len(order) == 2:
+                app.screen.tick()
+                assert str(cue.render()).endswith(" · 1:30 left")
         assert order == app.screen.live.session.seats
         await pilot.press("n")  # after the last person: the round ends
         assert isinstance(recorded(app)[-1], RoundEnded)

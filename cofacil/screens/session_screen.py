@@ -209,8 +209,15 @@ class SessionScreen(Screen[None]):
                 f"{len(round_state.order)} · n: {visible(nxt)}"
             )
             if round_state.budget:
-                round_line += f" · {duration(round_state.budget)}"
-                over = current is not None and current.seconds >= round_state.budget
+                # A turn in the round counts down its budget; past it, the cue says by how much.
+                budget = round_state.budget
+                if current is None or current.speaker not in round_state.order:
+                    round_line += f" · {duration(budget)} each"
+                elif current.seconds < budget:
+                    round_line += f" · {duration(budget - current.seconds)} left"
+                else:
+                    over = True
+                    round_line += f" · {duration(current.seconds - budget)} over"
         self._draw_deck(figures)
         self.query_one(SpeakingTimer).show(
             TimerState(
