@@ -553,8 +553,8 @@ async def test_quitting_while_a_note_is_written_asks_first(app) -> None:
 
 @pytest.mark.parametrize("size", [(60, 30), (80, 24), (120, 40)])
 async def test_a_notice_never_covers_the_note_being_written(app, size) -> None:
-    """An undo's notice (or any other) must not hide the line the co-facilitator is typing in;
-    once the line closes, notices sit where they always do."""
+    """An undo's notice (or any other) must not hide the line the co-facilitator is typing in,
+    nor the circle; once the line closes, notices sit where they always do."""
     from textual.widgets._toast import Toast
 
     from cofacil.widgets.note_bar import NoteBar
@@ -566,6 +566,9 @@ async def test_a_notice_never_covers_the_note_being_written(app, size) -> None:
         toasts = [t.region for t in app.screen.walk_children(Toast)]  # a system widget
         assert toasts and line.height == 1
         assert not any(t.overlaps(line) for t in toasts)
+        if size[0] >= 76:  # side by side: notices keep to the side column, off the circle
+            circle = app.screen.query_one(MemberCircle).region
+            assert not any(t.overlaps(circle) for t in toasts)
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert not app.screen.has_class("-writing")
