@@ -254,11 +254,20 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         "## Flags",
         "",
     ]
+    # The lead therapist's comments stand under the item they are about.
+    comments: dict[str, list[ReviewNote]] = {}
+    for note in (e for e in log if isinstance(e, ReviewNote) and e.target):
+        comments.setdefault(note.target or "", []).append(note)
+
+    def comments_on(event: EventBase) -> list[str]:
+        return [f"  - {_comment(note, names)}" for note in comments.get(event.id, [])]
+
     flags = [e for e in log if isinstance(e, Flag)]
-    lines += [
-        f"- **{when(f)}** {', '.join(name(m) for m in f.about) or 'group'}: {md_text(f.text)}"
-        for f in flags
-    ] or ["- none"]
+    for f in flags:
+        about = ", ".join(name(m) for m in f.about) or "group"
+        lines += [f"- **{when(f)}** {about}: {md_text(f.text)}", *comments_on(f)]
+    if not flags:
+        lines.append("- none")
 
     lines += ["", "## Attendance", ""]
     for member in group.seated():
@@ -330,21 +339,28 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
                 f"- {when(e)} — technique: {md_text(card_name(e.card))} by {name(e.by)}"
                 f" towards {towards}"
             )
+        lines += comments_on(e)
     if not notes:
         lines.append("- none")
 
-    review = [e for e in log if isinstance(e, ReviewNote)]
+    # Here: comments on the session, and any on an item not listed above (one undone later).
+    listed = {e.id for e in notes}
+    review = [e for e in log if isinstance(e, ReviewNote) and e.target not in listed]
     lines += ["", "## Review notes", ""]
     for note in review:
-        kind = "Addendum" if note.addendum else "Comment"
         on = f"on the item at {when_of(note.target, active)}" if note.target else "on the session"
-        lines.append(
-            f"- {kind} by {md_text(names.get(note.author, note.author))}, "
-            f"{note.at.isoformat(timespec='minutes')}, {on}: {md_text(note.text)}"
-        )
+        lines.append(f"- {_comment(note, names, on)}")
     if not review:
         lines.append("- none")
     return "\n".join(lines) + "\n"
+
+
+def _comment(note: ReviewNote, names: dict[str, str], on: str = "") -> str:
+    """`Comment by Dr. Hale, 2026-03-05T19:40+00:00[, on …]: text`."""
+    kind = "Addendum" if note.addendum else "Comment"
+    by = md_text(names.get(note.author, note.author))
+    where = f", {on}" if on else ""
+    return f"{kind} by {by}, {note.at.isoformat(timespec='minutes')}{where}: {md_text(note.text)}"
 
 
 def code_label(scheme_code: str) -> str:

@@ -11,7 +11,7 @@ import re
 
 from cofacil.display import duration, visible
 from cofacil.dynamics import SessionFigures
-from cofacil.models import Flag, Group, Member, Observation
+from cofacil.models import Flag, Group, Member, Observation, ReviewNote
 from cofacil.schemes import Scheme
 
 WORD = re.compile(r"[^\W\d_]{2,}")
@@ -61,14 +61,22 @@ def draft(
         and member.id in e.about
         and "private" not in getattr(e, "tags", ())
     ]
+    comments: dict[str, list[str]] = {}  # the lead therapist's, under the item they are on
+    for note in figures.timeline.events:
+        if isinstance(note, ReviewNote) and note.target:
+            comments.setdefault(note.target, []).append(note.text)
     if quoted:
         data.append("Observed:")
         # One line per observation, as typed, but never an escape sequence or a line break.
-        data += [
-            f"- {duration(t)} {'FLAG: ' if isinstance(e, Flag) else ''}"
-            f"{visible(_others_by_initials(e.text, group, member))}"
-            for t, e in quoted
-        ]
+        for t, e in quoted:
+            flag = "FLAG: " if isinstance(e, Flag) else ""
+            data.append(
+                f"- {duration(t)} {flag}{visible(_others_by_initials(e.text, group, member))}"
+            )
+            data += [
+                f"  Comment: {visible(_others_by_initials(text, group, member))}"
+                for text in comments.get(e.id, [])
+            ]
     assessment = []
     for scheme_code, count in p.codes.most_common():
         scheme_id, _, code = scheme_code.partition(":")

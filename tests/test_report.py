@@ -108,6 +108,7 @@ def events() -> list:
         (1100, TechniqueUsed, {"card": "summarizing", "by": "lead", "towards": []}),
         (1110, SessionEnded, {}),
         (1500, ReviewNote, {"text": "Follow up with Cy Lee before next week", "target": None}),
+        (1550, ReviewNote, {"text": "Called Cy the next day", "target": "e09"}),  # the flag
         (1600, SignedOff, {"name": "Dr. Hale"}),
         (1700, ReviewNote, {"text": "Cy seen by GP; safe", "target": None, "addendum": True}),
     ]

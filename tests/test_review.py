@@ -218,8 +218,19 @@ def test_draft_note_names_others_by_initials(tmp_path: Path, demo) -> None:
         assert not any(re.search(rf"\b{re.escape(n)}\b", line) for n in others), line
     jonas = next(m for m in group.members if m.name == "Jonas")
     assert draft(group, jonas, figures, {})[0] == "Absent from this session."
-    # The demo's flag about Priya (a safety concern) is in her note, marked as a flag.
-    assert any(line.startswith("- 55:30 FLAG: ") for line in data.splitlines()), data
+    # The demo's flag about Priya (a safety concern) is in her note, marked as a flag, with
+    # the lead therapist's comment on it right under it (other members by initials there too).
+    from cofacil.models import Flag
+    from cofacil.review import SessionReview
+
+    flag = next(e for e in store.read_events(session.id) if isinstance(e, Flag))
+    review = SessionReview(store, session.id)
+    review.comment("Called her next day; Theo offered to walk her home", flag.id)
+    review.close()
+    figures = session_figures(session, store.read_events(session.id))
+    lines = draft(group, priya, figures, load_library(store).schemes)[0].splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("- 55:30 FLAG: "))
+    assert lines[at + 1] == "  Comment: Called her next day; T. offered to walk her home"
 
 
 async def test_member_screen_saves_the_note_and_shows_the_course(tmp_path: Path, demo) -> None:
