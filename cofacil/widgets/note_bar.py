@@ -56,6 +56,14 @@ class NoteInput(PlainInput):
             return
 
 
+# What the empty line says (it goes once typing starts): how to finish, and what it takes.
+HINTS = {
+    "observation": "what you notice; @name, #tag · Enter saves · Esc cancels",
+    "flag": "the concern (may stay empty) · Enter saves · Esc cancels",
+    "find": "a card's name · Enter shows it · Esc cancels",
+}
+
+
 class NoteBar(Horizontal):
     DEFAULT_CSS = """
     NoteBar { height: auto; display: none; padding: 0 1; }
@@ -103,6 +111,7 @@ class NoteBar(Horizontal):
         self._about = f" · {visible(about)}" if about else ""
         self.query_one("#note-label", Static).update(Text(self._label + self._about))
         self.query_one("#note-limit", Static).update("")
+        self.query_one(NoteInput).placeholder = HINTS.get(kind, HINTS["observation"])
         self.set_class(kind == "flag", "-flag")
         self.add_class("-open")
         self.screen.add_class("-writing")  # the screen keeps its notices clear of this line
