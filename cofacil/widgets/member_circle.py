@@ -123,7 +123,8 @@ class MemberCircle(Widget, can_focus=False):
         if seat.next_in_round:
             marker = "›"
         name = visible(seat.name)
-        line1 = fit(f"{seat.key} {name}", LABEL_WIDTH - 1).rstrip() + marker
+        room = LABEL_WIDTH - (marker != " ")  # the marker's cell, when there is one
+        line1 = fit(f"{seat.key} {name}", room).rstrip() + marker.strip()
         line2 = seat.away if seat.absent else f"{duration(seat.talk)} {seat.share:.0%}"
         part = (
             "speaking"
