@@ -264,6 +264,10 @@ async def test_someone_not_in_the_room_does_not_take_the_floor(app, clock) -> No
         clock.advance(60)
         await pilot.press("a", "8", "8")  # back in the room: now Kit speaks
         assert app.screen.live.speaker() == "demo-kit"
+        await pilot.press("i", "9")  # nobody sits at 9 in the demo
+        assert app._notifications and list(app._notifications)[-1].message == (
+            "No seat has the key 9: nothing recorded."
+        )
 
 
 async def test_tapping_a_seat_makes_them_speak(app) -> None:

@@ -401,8 +401,14 @@ class SessionScreen(Screen[None]):
             pending, self.pending = self.pending, None
             self._show_pending("")
             who = who or {"l": LEAD, "c": COFAC}.get(event.character or "")
-            if who is None:
-                return  # any other key cancels
+            if who is None:  # any other key cancels; a digit with no seat says so
+                if event.character and event.character.isdigit():
+                    self.notify(
+                        f"No seat has the key {event.character}: nothing recorded.",
+                        markup=False,
+                        timeout=3,
+                    )
+                return
             if pending == "interrupt":
                 if not self._in_room(who):
                     return
