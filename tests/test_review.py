@@ -68,6 +68,20 @@ async def test_an_item_is_read_whole_with_its_comments_at_80_columns(tmp_path: P
         assert isinstance(app.screen, HelpScreen)
 
 
+async def test_searching_from_the_summary_types_into_the_search(tmp_path: Path, demo) -> None:
+    """`/` from the summary opens the observations with the search field: every letter of
+    the search goes there, none runs as a review key (n, r, p, x would record or export)."""
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        before = len(app.screen.view.events)
+        await pilot.press("slash", *"anxiety, tears, p x", "enter")
+        await pilot.pause()
+        assert app.screen.text_filter == "anxiety, tears, p x"
+        assert len(app.screen.view.events) == before
+        assert not list((tmp_path / "exports").glob("*"))
+
+
 def rows_keys(app) -> list[str]:
     table = app.screen.query_one("#review-items", DataTable)
     return [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)]

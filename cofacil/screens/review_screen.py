@@ -331,7 +331,10 @@ class ReviewScreen(Screen[None]):
         detail.update(Text("\n".join(visible(line) for line in lines)))
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        # The arrows work at once in the tab just opened, by key or by tap.
+        # The arrows work at once in the tab just opened, by key or by tap; but a field opened
+        # with it (`/` search) keeps the focus: what is typed there must never run as keys.
+        if isinstance(self.app.focused, Input):
+            return
         focus = "#review-items" if event.pane.id == "observations" else "#summary-scroll"
         self.query_one(focus).focus()
 
