@@ -1,9 +1,11 @@
-"""Redaction for supervision or research: no names, no private notes.
+"""Redaction for supervision or research: no names, no private notes, no database ids.
 
 Every member gets a stable pseudonym (the same in every export of the group: it is derived
 from the member's id), the facilitators become their roles, the group its kind and a code.
 Names and @mentions inside free text are replaced too. Observations tagged #private are
-dropped, and so are the roster's facilitator notes.
+dropped, with every comment, mark or correction that points at one, and so are the roster's
+facilitator notes. Ids (members, group, session, events, runs of the app) become stable
+pseudonymous ids, so an export never links back to the clinic's database.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from collections.abc import Sequence
 
 from cofacil.models import (
     GROUP_KIND_LABELS,
+    Correction,
     EventBase,
     Flag,
     Group,
+    Nudge,
     Observation,
+    Reviewed,
     ReviewNote,
     Session,
     SignedOff,
@@ -26,10 +31,12 @@ from cofacil.models import (
 PRIVATE_TAG = "private"
 WORD = re.compile(r"[^\W\d_]{2,}")
 
-
-# Fields of the event log that name members by id; ids become pseudonymous ids too (a demo's
-# ids hold names, and a real one would link the export back to the clinic's database).
-ID_FIELDS = ("speaker", "by", "of", "about", "towards", "member")
+# Fields of the event log that name members by id.
+MEMBER_FIELDS = ("speaker", "by", "of", "about", "towards", "member")
+# Fields that hold free text, where names are replaced.
+TEXT_FIELDS = {Observation: "text", Flag: "text", ReviewNote: "text", Nudge: "reason"}
+# Events that point at another event: they go with a dropped one.
+POINTERS = (ReviewNote, Reviewed, Correction)
 
 
 def _digest(*parts: str) -> str:
@@ -42,18 +49,15 @@ def pseudonym(group_id: str, member_id: str, length: int = 4) -> str:
 
 def pseudonyms(group: Group) -> dict[str, str]:
     """Every member's pseudonym, each different: short where that suffices, longer for the
-    (rare) members whose short ones coincide, so two people are never merged into one."""
+    (rare) members whose short ones coincide, so two people are never merged into one. Ties
+    go by id, never by seat, so a new seating never swaps two people's pseudonyms."""
     aliases: dict[str, str] = {}
-    for member in group.members:
+    for member_id in sorted(m.id for m in group.members):
         length = 4
-        while (alias := pseudonym(group.id, member.id, length)) in aliases.values():
+        while (alias := pseudonym(group.id, member_id, length)) in aliases.values():
             length += 2
-        aliases[member.id] = alias
+        aliases[member_id] = alias
     return aliases
-
-
-def _pseudonymous_id(group_id: str, member_id: str) -> str:
-    return "m-" + _digest(group_id, member_id, "id")[:16]
 
 
 def _replacer(names: dict[str, str]) -> re.Pattern[str] | None:
@@ -64,11 +68,19 @@ def _replacer(names: dict[str, str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w])@?({alternatives})(?![\w])", re.IGNORECASE)
 
 
+def _private(events: Sequence[EventBase]) -> set[str]:
+    """Observations tagged #private, as typed or as amended later."""
+    private = {e.id for e in events if isinstance(e, Observation) and PRIVATE_TAG in e.tags}
+    private |= {
+        e.target for e in events if isinstance(e, Correction) and PRIVATE_TAG in (e.tags or [])
+    }
+    return private
+
+
 def redact(
     group: Group, session: Session, events: Sequence[EventBase]
 ) -> tuple[Group, Session, list[EventBase]]:
     aliases = pseudonyms(group)
-    ids = {m.id: _pseudonymous_id(group.id, m.id) for m in group.members}
     by_name: dict[str, str] = {}
     people = [(m.name, aliases[m.id]) for m in group.members]
     people += [(group.lead, "Lead therapist"), (group.cofac, "Co-facilitator")]
@@ -88,47 +100,57 @@ def redact(
             return text
         return pattern.sub(lambda m: by_name[m.group(1).casefold()], text)
 
-    def same_people(event: EventBase) -> EventBase:
-        update: dict[str, object] = {}
-        for field in ID_FIELDS:
-            value = getattr(event, field, None)
-            if isinstance(value, str):
-                update[field] = ids.get(value, value)
-            elif isinstance(value, list):
-                update[field] = [ids.get(v, v) for v in value]
-        return event.model_copy(update=update) if update else event
+    def pid(kind: str, original: str) -> str:
+        """A stable pseudonymous id: the same original gives the same one in every export."""
+        return f"{kind}-" + _digest(group.id, kind, original)[:16]
 
-    code = hashlib.sha256(group.id.encode()).hexdigest()[:4].upper()
-    group_id = "g-" + _digest(group.id, "id")[:16]
-    members = [
-        m.model_copy(update={"id": ids[m.id], "name": aliases[m.id], "note": ""})
-        for m in group.members
-    ]
+    members = {m.id: pid("m", m.id) for m in group.members}
+
+    def person(value: str) -> str:
+        return members.get(value, value)  # "lead", "cofac" and the group stay as they are
+
     safe_group = group.model_copy(
         update={
-            "id": group_id,
-            "name": f"{GROUP_KIND_LABELS[group.kind]} {code}",
+            "id": pid("g", group.id),
+            "name": f"{GROUP_KIND_LABELS[group.kind]} {_digest(group.id)[:4].upper()}",
             "lead": "Lead therapist",
             "cofac": "Co-facilitator",
-            "members": members,
+            "members": [
+                m.model_copy(update={"id": members[m.id], "name": aliases[m.id], "note": ""})
+                for m in group.members
+            ],
         }
     )
     safe_session = session.model_copy(
         update={
-            "id": "s-" + _digest(session.id, "id")[:16],
-            "group_id": group_id,
+            "id": pid("s", session.id),
+            "group_id": safe_group.id,
             "theme": clean(session.theme),
-            "attendance": {ids.get(k, k): v for k, v in session.attendance.items()},
-            "seats": [ids.get(m, m) for m in session.seats],
+            "attendance": {person(k): v for k, v in session.attendance.items()},
+            "seats": [person(m) for m in session.seats],
         }
     )
+
+    dropped = _private(events)
     safe_events: list[EventBase] = []
     for event in events:
-        if isinstance(event, Observation) and PRIVATE_TAG in event.tags:
+        target = getattr(event, "target", None) if isinstance(event, POINTERS) else None
+        if event.id in dropped or target in dropped:
             continue
-        if isinstance(event, (Observation, Flag, ReviewNote)):
-            event = event.model_copy(update={"text": clean(event.text)})
-        elif isinstance(event, SignedOff):
-            event = event.model_copy(update={"name": clean(event.name)})
-        safe_events.append(same_people(event))
+        update: dict[str, object] = {"id": pid("e", event.id), "epoch": pid("r", event.epoch)}
+        if target is not None:
+            update["target"] = pid("e", target)
+        for field in MEMBER_FIELDS:
+            value = getattr(event, field, None)
+            if isinstance(value, str):
+                update[field] = person(value)
+            elif isinstance(value, list):
+                update[field] = [person(v) for v in value]
+        if (field := TEXT_FIELDS.get(type(event))) is not None:
+            update[field] = clean(getattr(event, field))
+        if isinstance(event, Correction) and event.text is not None:
+            update["text"] = clean(event.text)
+        if isinstance(event, SignedOff):
+            update["name"] = clean(event.name)
+        safe_events.append(event.model_copy(update=update))
     return safe_group, safe_session, safe_events
