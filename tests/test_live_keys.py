@@ -558,7 +558,7 @@ async def test_quitting_while_a_note_is_written_asks_first(app) -> None:
 @pytest.mark.parametrize("size", [(60, 30), (80, 24), (120, 40)])
 async def test_a_notice_never_covers_the_note_being_written(app, size) -> None:
     """An undo's notice (or any other) must not hide the line the co-facilitator is typing in,
-    nor the circle; once the line closes, notices sit where they always do."""
+    nor the circle."""
     from textual.widgets._toast import Toast
 
     from cofacil.widgets.note_bar import NoteBar
@@ -573,9 +573,30 @@ async def test_a_notice_never_covers_the_note_being_written(app, size) -> None:
         if size[0] >= 76:  # side by side: notices keep to the side column, off the circle
             circle = app.screen.query_one(MemberCircle).region
             assert not any(t.overlaps(circle) for t in toasts)
-        await pilot.press("escape")
-        await pilot.pause(0.1)
-        assert not app.screen.has_class("-writing")
+
+
+async def test_the_room_stays_put_and_the_line_says_what_was_saved(app) -> None:
+    """Opening or closing the note line never moves the circle; once closed, the line says
+    what became of it."""
+    from cofacil.widgets.note_bar import NoteBar
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")
+        await pilot.pause()
+        circle = app.screen.query_one(MemberCircle)
+        where = circle.region
+        await pilot.press("o", *"shares about work")
+        await pilot.pause()
+        assert circle.region == where
+        await pilot.press("enter")
+        await pilot.pause()
+        assert circle.region == where
+        said = str(app.screen.query_one(NoteBar).query_one("#note-idle").render())
+        assert said == "✓ Saved: Note on Maya · shares about work"
+        await pilot.press("f", "escape")
+        await pilot.pause()
+        said = str(app.screen.query_one(NoteBar).query_one("#note-idle").render())
+        assert said == "Nothing saved: the line was closed empty."
 
 
 @pytest.mark.parametrize("size", [(60, 30), (80, 24), (100, 30), (120, 40)])

@@ -383,6 +383,8 @@ class SessionScreen(Screen[None]):
             event.prevent_default()
             if done is not None and done.text is not None:
                 self._save_note(done.kind, done.text)
+            elif done is not None and done.kind != "find":
+                bar.acknowledge("Nothing saved: the line was closed empty.")
             return
         if not self.live.writable or self.live.ended:
             if action in ("help", "leave"):
@@ -518,6 +520,11 @@ class SessionScreen(Screen[None]):
         else:
             self.writer.observe(text, subjects, notes.tags(text))
         self._record()
+        kept = self.writer.unsaved  # the disk refused it: kept here, retried every second
+        state = "⚠ Kept here, not yet on disk" if kept else "✓ Saved"
+        what = "⚑ Flag" if kind == "flag" else "Note"
+        whom = self._about(subjects) or "the group"
+        self.query_one(NoteBar).acknowledge(f"{state}: {what} on {visible(whom)} · {visible(text)}")
 
     def action_code(self) -> None:
         """`k`: the codes show in place (no dialog); the next key records one. A member's key

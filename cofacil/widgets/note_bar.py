@@ -65,9 +65,16 @@ HINTS = {
 
 
 class NoteBar(Horizontal):
+    # Always one row, open or not: the room above never moves when a note is begun or ended.
+    # Closed, the row says what became of the last line (saved, or not).
     DEFAULT_CSS = """
-    NoteBar { height: auto; display: none; padding: 0 1; }
-    NoteBar.-open { display: block; }
+    NoteBar { height: 1; padding: 0 1; }
+    NoteBar #note-label, NoteBar #note-input, NoteBar #note-limit { display: none; }
+    NoteBar.-open #note-label, NoteBar.-open #note-input, NoteBar.-open #note-limit {
+        display: block;
+    }
+    NoteBar.-open #note-idle { display: none; }
+    NoteBar #note-idle { width: 1fr; color: $text-muted; }
     NoteBar #note-label { width: auto; padding-right: 1; text-style: bold; }
     NoteBar.-flag #note-label { color: $error; }
     NoteBar #note-input { width: 1fr; }
@@ -101,6 +108,7 @@ class NoteBar(Horizontal):
             id="note-input",
         )
         yield Static(id="note-limit")
+        yield Static(id="note-idle")
 
     def on_mount(self) -> None:
         self.query_one(NoteInput).can_focus = False
@@ -114,12 +122,17 @@ class NoteBar(Horizontal):
         self.query_one(NoteInput).placeholder = HINTS.get(kind, HINTS["observation"])
         self.set_class(kind == "flag", "-flag")
         self.add_class("-open")
-        self.screen.add_class("-writing")  # the screen keeps its notices clear of this line
         field = self.query_one(NoteInput)
         field.value = ""
         self._typed = False
         field.can_focus = True
         field.focus()
+
+    def acknowledge(self, message: str) -> None:
+        """What became of the line just closed, shown in its place until the next one."""
+        self.query_one("#note-idle", Static).update(
+            Text(message, no_wrap=True, overflow="ellipsis")
+        )
 
     @property
     def is_open(self) -> bool:
@@ -160,7 +173,6 @@ class NoteBar(Horizontal):
 
     def close(self) -> None:
         self.remove_class("-open")
-        self.screen.remove_class("-writing")
         field = self.query_one(NoteInput)
         field.value = ""
         field.can_focus = False  # closed, it must never catch the co-facilitator's keys
