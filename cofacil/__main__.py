@@ -103,6 +103,7 @@ def make_app(
     # Starting up allocates tens of thousands of objects and frees almost none, so the
     # collector's passes over them only delay the first frame (`make bench` measures it). The
     # app pauses it too, from when it starts running until its first frame is drawn.
+    collecting = gc.isenabled()
     gc.disable()
     try:
         from cofacil.app import CofacilApp  # Textual loads only when an app is wanted
@@ -116,7 +117,8 @@ def make_app(
             review = pick_session(store, review).id
         return CofacilApp(store, live=live, review=review)
     finally:
-        gc.enable()
+        if collecting:
+            gc.enable()
 
 
 def pick_session(store: Store, wanted: str) -> Session:

@@ -32,6 +32,7 @@ class CofacilApp(App[None]):
         self.store = store
         self._live = live
         self._review = review  # a session to open for review
+        self._collecting = False  # whether the collector ran before start-up paused it
 
     def show_home(self) -> None:
         from cofacil.screens.home_screen import HomeScreen  # not needed to open a live session
@@ -60,7 +61,7 @@ class CofacilApp(App[None]):
         await super().action_quit()
 
     def on_unmount(self) -> None:
-        gc.enable()  # in case the app ends before its first frame
+        self._resume_collecting()  # in case the app ends before its first frame
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from screen_commands(screen)
@@ -71,10 +72,15 @@ class CofacilApp(App[None]):
     def on_load(self) -> None:
         # Building the first screen allocates much and frees little: the collector waits
         # until that screen is drawn (see make_app).
+        self._collecting = gc.isenabled()
         gc.disable()
 
+    def _resume_collecting(self) -> None:
+        if self._collecting:
+            gc.enable()
+
     def on_mount(self) -> None:
-        self.call_after_refresh(gc.enable)
+        self.call_after_refresh(self._resume_collecting)
         self.theme = "textual-dark"
         if self._live is not None:
             # Straight into the room: the home screen is built only when it is wanted.

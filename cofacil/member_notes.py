@@ -64,7 +64,8 @@ def draft(
     comments: dict[str, list[str]] = {}  # the lead therapist's, under the item they are on
     for note in figures.timeline.events:
         if isinstance(note, ReviewNote) and note.target:
-            comments.setdefault(note.target, []).append(note.text)
+            kind = "Addendum" if note.addendum else "Comment"
+            comments.setdefault(note.target, []).append(f"{kind}: {note.text}")
     if quoted:
         data.append("Observed:")
         # One line per observation, as typed, but never an escape sequence or a line break.
@@ -74,7 +75,7 @@ def draft(
                 f"- {duration(t)} {flag}{visible(_others_by_initials(e.text, group, member))}"
             )
             data += [
-                f"  Comment: {visible(_others_by_initials(text, group, member))}"
+                f"  {visible(_others_by_initials(text, group, member))}"
                 for text in comments.get(e.id, [])
             ]
     assessment = []

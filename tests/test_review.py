@@ -161,7 +161,7 @@ async def test_comment_mark_sign_off_then_only_addenda(tmp_path: Path, demo) -> 
         await pilot.pause()
         session_id = app.screen.view.session.id
         notes = str(app.screen.query_one("#review-notes").render())
-        assert "Addendum (lead" in notes and "Comment (lead" in notes
+        assert "Addendum (Dr. Rivera, " in notes and "Comment (Dr. Rivera, " in notes
 
     events = Store(tmp_path).read_events(session_id)
     comments = [e for e in events if isinstance(e, ReviewNote)]

@@ -11,7 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEYS = """\
-1–9, 0      that seat's member speaks (the same key again: they stop)
+1–9, 0      that seat's member speaks (the same key again: they stop); not someone
+            out of the room (a + key first), nor during a break
 ! @ # … )   seats 11–20 (shift + digit)
 l  c        the lead therapist / the co-facilitator speaks
 space       silence: nobody speaks
@@ -37,9 +38,15 @@ def key_table(keys: str) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True, style="bold")
     table.add_column()
+    rows: list[tuple[str, str]] = []
     for line in keys.splitlines():
-        keys, does = line[:12].rstrip(), line[12:]
-        table.add_row(Text(keys), Text(does))
+        key, does = line[:12].rstrip(), line[12:]
+        if key or not rows:
+            rows.append((key, does))
+        else:  # a line that goes on from the one above
+            rows[-1] = (rows[-1][0], f"{rows[-1][1]} {does}")
+    for key, does in rows:
+        table.add_row(Text(key), Text(does))
     return table
 
 

@@ -37,9 +37,11 @@ from cofacil.widgets.plain_text import PlainInput
 KINDS = {Observation: "note", CodedEvent: "code", Flag: "FLAG", TechniqueUsed: "technique"}
 
 
-def _comment_head(note: ReviewNote) -> str:
+def _comment_head(note: ReviewNote, names: dict[str, str]) -> str:
+    """`Comment (Dr. Rivera, 2026-11-19 19:40)`: who wrote it, by name, and when."""
     kind = "Addendum" if note.addendum else "Comment"
-    return f"{kind} ({note.author}, {note.at.astimezone().strftime('%Y-%m-%d %H:%M')})"
+    by = names.get(note.author, note.author)
+    return f"{kind} ({by}, {note.at.astimezone().strftime('%Y-%m-%d %H:%M')})"
 
 
 class ReviewScreen(Screen[None]):
@@ -159,7 +161,7 @@ class ReviewScreen(Screen[None]):
             if note.target:
                 at = when_of.get(note.target)
                 about = f"the item at {duration(at)}" if at is not None else "an item"
-            lines.append(f"{_comment_head(note)} on {about}: {visible(note.text)}")
+            lines.append(f"{_comment_head(note, self.names)} on {about}: {visible(note.text)}")
         box = self.query_one("#review-notes", Static)
         box.update(Text("\n".join(["Review notes", *lines])) if lines else "")
         box.display = bool(lines)
@@ -280,6 +282,8 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-filter", Static).update(Text(label))
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
+        else:
+            self.query_one("#review-detail", Static).update("")  # no item, no detail
 
     def _about(self, event: EventBase) -> str:
         ids = getattr(event, "about", None) or getattr(event, "towards", None) or []
@@ -324,7 +328,7 @@ class ReviewScreen(Screen[None]):
             return
         lines = [f"{KINDS.get(type(item), '')} · {self._about(item)}: {self._text(item)}"]
         lines += [
-            f"{_comment_head(note)}: {note.text}"
+            f"{_comment_head(note, self.names)}: {note.text}"
             for note in self.view.events
             if isinstance(note, ReviewNote) and note.target == item.id
         ]
