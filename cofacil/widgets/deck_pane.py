@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from cofacil.deck import TechniqueCard
 from cofacil.display import visible
+from cofacil.widgets.clamped_text import ClampedText
 
 
 @dataclass(frozen=True)
@@ -27,21 +28,20 @@ class DeckPane(Vertical, can_focus=False):
     DEFAULT_CSS = """
     DeckPane { height: auto; max-height: 8; padding: 0 1; border-top: hkey $foreground 20%; }
     DeckPane #deck-purpose { display: none; }
-    DeckPane #deck-phrasing { max-height: 3; }
-    DeckPane #deck-more { display: none; color: $text-muted; max-height: 3; }
+    DeckPane #deck-more { display: none; color: $text-muted; }
     DeckPane #deck-used { max-height: 1; }
     DeckPane #deck-nudge { color: $warning; text-style: bold; }
     DeckPane #deck-title { text-style: bold; }
-    DeckPane #deck-purpose { color: $text-muted; max-height: 2; }
+    DeckPane #deck-purpose { color: $text-muted; }
     DeckPane #deck-used { color: $text-muted; }
     """
 
     def compose(self):
         yield Static(id="deck-nudge")
         yield Static(id="deck-title")
-        yield Static(id="deck-purpose")
-        yield Static(id="deck-phrasing")
-        yield Static(id="deck-more")
+        yield ClampedText(2, id="deck-purpose")
+        yield ClampedText(3, id="deck-phrasing")
+        yield ClampedText(3, id="deck-more")
         yield Static(id="deck-used")
 
     def show(self, state: DeckState) -> None:
@@ -51,11 +51,11 @@ class DeckPane(Vertical, can_focus=False):
         nudge.display = bool(state.nudge)
         title = f"{visible(card.name)}  [{state.position}/{state.total}]"
         self.query_one("#deck-title", Static).update(Text(title))
-        self.query_one("#deck-purpose", Static).update(Text(visible(card.purpose)))
+        self.query_one("#deck-purpose", ClampedText).update(Text(visible(card.purpose)))
         shown = card.phrasing(state.name, state.phrasing)
-        self.query_one("#deck-phrasing", Static).update(Text(f"“{visible(shown)}”"))
+        self.query_one("#deck-phrasing", ClampedText).update(Text(f"“{visible(shown)}”"))
         more = card.others(shown, state.name)[:2]
-        self.query_one("#deck-more", Static).update(
+        self.query_one("#deck-more", ClampedText).update(
             Text("\n".join(f"“{visible(p)}”" for p in more))
         )
         used = self.query_one("#deck-used", Static)
