@@ -216,7 +216,10 @@ async def test_help_scrolls_where_it_does_not_fit(app) -> None:
 
 async def test_go_round_walks_the_circle(app, clock) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("g", "2", "i")  # a check-in, two minutes each
+        await pilot.press("g")  # set up in place: no dialog over the clock and the circle
+        assert isinstance(app.screen, SessionScreen)
+        assert "Go-round, no time budget" in str(app.screen.query_one("#pending").render())
+        await pilot.press("2", "i")  # a check-in, two minutes each
         start = recorded(app)[-1]
         assert isinstance(start, RoundStarted)
         assert (start.kind, start.budget_seconds) == ("check-in", 120)

@@ -34,7 +34,6 @@ from cofacil.models import (
 from cofacil.nudges import Suggestion, suggest
 from cofacil.screens.end_screen import EndScreen
 from cofacil.screens.help_screen import HelpScreen
-from cofacil.screens.round_screen import RoundScreen
 from cofacil.widgets.deck_pane import DeckPane, DeckState
 from cofacil.widgets.member_circle import MemberCircle, Seat
 from cofacil.widgets.note_bar import NoteBar
@@ -45,6 +44,9 @@ WRITING_ACTIONS = {
     "silence", "speak", "interrupt", "observe", "flag", "code", "round", "next_in_round",
     "arrival", "undo", "pause", "end", "use_card", "dismiss_nudge",
 }  # fmt: skip
+
+
+ROUND_KINDS = {"i": "check-in", "o": "check-out", "r": "round"}
 
 
 class SessionScreen(Screen[None]):
@@ -77,7 +79,9 @@ class SessionScreen(Screen[None]):
     def __init__(self, live: SessionView) -> None:
         super().__init__()
         self.live = live
-        self.pending: str | None = None  # "interrupt", "arrival" or "code": the next key's job
+        # "interrupt", "arrival", "code" or "round": the next key's job
+        self.pending: str | None = None
+        self.round_minutes = 0  # while a go-round is set up
         self.code_about: str | None = None
         self.names = live.group.names()
         self._known_tags: list[str] = []
@@ -392,6 +396,11 @@ class SessionScreen(Screen[None]):
                 await self.run_action(action)
             return
         who = self.live.keys.get(event.character or "")
+        if self.pending == "round":  # digits are minutes here, not members
+            event.stop()
+            event.prevent_default()
+            self._round_key(event)
+            return
         if self.pending == "code":
             event.stop()
             event.prevent_default()
@@ -553,17 +562,36 @@ class SessionScreen(Screen[None]):
         self._record()
 
     def action_round(self) -> None:
+        """`g`: a go-round is set up in place (no dialog over the clock and the circle): a
+        digit sets minutes per person, then i, o or r starts it. In a round, `g` ends it."""
         if self.live.round_state(self.live.figures()) is not None:
             self.writer.end_round()
             self._record()
             return
+        self.pending = "round"
+        self.round_minutes = 0
+        self._show_round_prompt()
 
-        def chosen(result: tuple[str, int | None] | None) -> None:
-            if result is not None:
-                self.writer.start_round(*result)
-                self._record()
+    def _show_round_prompt(self) -> None:
+        budget = f"{self.round_minutes} min each" if self.round_minutes else "no time budget"
+        self._show_pending(
+            f"Go-round, {budget}: i check-in · o check-out · r round · "
+            "1–9 minutes each · Esc cancels"
+        )
 
-        self.app.push_screen(RoundScreen(), chosen)
+    def _round_key(self, event: events.Key) -> None:
+        key = event.character or ""
+        if key.isdigit():
+            self.round_minutes = int(key)
+            self._show_round_prompt()
+            return
+        self.pending = None
+        self._show_pending("")
+        kind = ROUND_KINDS.get(key)
+        if kind is None:
+            return  # any other key cancels
+        self.writer.start_round(kind, self.round_minutes * 60 or None)
+        self._record()
 
     def action_next_in_round(self) -> None:
         if self._on_break():
