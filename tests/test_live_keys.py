@@ -596,6 +596,10 @@ async def test_the_room_stays_put_and_the_line_says_what_was_saved(app) -> None:
         assert circle.region == where
         said = str(app.screen.query_one(NoteBar).query_one("#note-idle").render())
         assert said == "✓ Saved: Note on Maya · shares about work"
+        await pilot.press("u")
+        await pilot.pause()
+        said = str(app.screen.query_one(NoteBar).query_one("#note-idle").render())
+        assert said == "Undone: observation"  # never a stale "✓ Saved" for what is gone
         await pilot.press("f", "escape")
         await pilot.pause()
         said = str(app.screen.query_one(NoteBar).query_one("#note-idle").render())

@@ -63,6 +63,8 @@ async def test_an_item_is_read_whole_with_its_comments_at_80_columns(tmp_path: P
         detail = str(app.screen.query_one("#review-detail", Static).render())
         assert item.text in detail and len(item.text) > 50  # longer than its cell
         assert detail.splitlines()[-1].endswith(": raise it next week")
+        await pilot.press("down")  # after a comment the arrows go on at once
+        assert table.cursor_row == 3
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

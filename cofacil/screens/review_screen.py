@@ -326,7 +326,11 @@ class ReviewScreen(Screen[None]):
         if item is None:
             detail.update("")
             return
-        lines = [f"{KINDS.get(type(item), '')} · {self._about(item)}: {self._text(item)}"]
+        tl = dynamics.timeline(self.view.events)
+        at = next((t for e, t in zip(tl.events, tl.t, strict=True) if e.id == item.id), None)
+        when = f"{duration(at)} · " if at is not None else ""
+        kind = KINDS.get(type(item), "")
+        lines = [f"{when}{kind} · {self._about(item)}: {self._text(item)}"]
         lines += [
             f"{_comment_head(note, self.names)}: {note.text}"
             for note in self.view.events
@@ -339,8 +343,12 @@ class ReviewScreen(Screen[None]):
         # with it (`/` search) keeps the focus: what is typed there must never run as keys.
         if isinstance(self.app.focused, Input):
             return
-        focus = "#review-items" if event.pane.id == "observations" else "#summary-scroll"
-        self.query_one(focus).focus()
+        self._focus_tab()
+
+    def _focus_tab(self) -> None:
+        """The arrows back on what the open tab shows: the items, or the summary."""
+        tab = self.query_one(TabbedContent).active
+        self.query_one("#review-items" if tab == "observations" else "#summary-scroll").focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on an item: to that moment on the speaking timeline."""
@@ -377,6 +385,7 @@ class ReviewScreen(Screen[None]):
         event.input.display = False
         if event.input.id == "review-comment":
             self._save_comment(event.value)
+            self._focus_tab()  # the arrows move on from the item just commented on
             return
         self.text_filter = event.value.strip()
         self.query_one("#review-items", DataTable).focus()
@@ -388,6 +397,7 @@ class ReviewScreen(Screen[None]):
             if field.display:
                 event.stop()
                 field.display = False
+                self._focus_tab()
                 return
         if self.choosing_member:
             self.choosing_member = False

@@ -642,7 +642,9 @@ class SessionScreen(Screen[None]):
         if undone is None:
             self.notify("Nothing left to undo", markup=False)
         else:
-            self.notify(f"Undone: {undone.type.replace('_', ' ')}", markup=False, timeout=2)
+            what = undone.type.replace("_", " ")
+            self.notify(f"Undone: {what}", markup=False, timeout=2)
+            self.query_one(NoteBar).acknowledge(f"Undone: {what}")  # no stale "✓ Saved" left
         self._record()
 
     def action_pause(self) -> None:
