@@ -64,14 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--session",
         default="latest",
         metavar="ID|N|latest",
-        help="session id or number (default: latest, the newest with anything recorded)",
+        help="session id or number (default: latest, the newest that has ended)",
     )
     ex = commands.add_parser("export", parents=[common], help="export a session")
     ex.add_argument(
         "--session",
         default="latest",
         metavar="ID|N|latest",
-        help="session id or number (default: latest, the newest with anything recorded)",
+        help="session id or number (default: latest, the newest that has ended)",
     )
     ex.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     ex.add_argument(
@@ -139,14 +139,19 @@ def pick_session(store: Store, wanted: str) -> Session:
 
 
 def latest_held_session(store: Store) -> Session:
-    """The newest session with something recorded in it, else the newest: opening a session
-    (or the demo) and leaving at once must not hide the one that was just held."""
+    """The newest session that has ended, else the newest with something recorded in it,
+    else the newest: a session opened (or the demo) and left at once, or one still going,
+    must not hide the one that was just held and is to be reviewed."""
     bookkeeping = (SessionStarted, Reopened, Paused, Resumed, SessionEnded)
     newest_first = sorted(store.sessions(), key=lambda s: s.created_at, reverse=True)
+    held = None
     for session in newest_first:
-        if any(not isinstance(e, bookkeeping) for e in store.read_events(session.id)):
+        events = store.read_events(session.id)
+        if any(isinstance(e, SessionEnded) for e in events):
             return session
-    return store.latest_session()
+        if held is None and any(not isinstance(e, bookkeeping) for e in events):
+            held = session
+    return held or store.latest_session()
 
 
 def _read_passphrase(prompt: str) -> str:

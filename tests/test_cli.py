@@ -188,9 +188,10 @@ def test_a_session_can_be_named_by_its_number(demo_dir: Path) -> None:
 
 
 def test_latest_is_the_newest_session_held_not_one_just_opened(demo_dir: Path) -> None:
-    """Opening the demo (or a new session) and leaving at once must not hide the session that
-    was just held from `review` and `export`."""
+    """Opening the demo (or a new session) and leaving it, at once or after a few turns, must
+    not hide the session that was held and ended from `review` and `export`."""
     from cofacil.demo import start_demo_session
+    from cofacil.live import LiveSession
 
     store = Store(demo_dir)
     held = max(store.sessions(), key=lambda s: s.number)
@@ -198,4 +199,9 @@ def test_latest_is_the_newest_session_held_not_one_just_opened(demo_dir: Path) -
     assert opened.number == held.number + 1
     result = run("export", "--format", "md", data_dir=demo_dir)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"# Thursday evening support group — session {held.number}\n")
+    live = LiveSession(store, opened.id)  # ten seconds of it, then left open (q)
+    live.speak(opened.seats[0])
+    live.close()
+    result = run("export", "--format", "md", data_dir=demo_dir)
     assert result.stdout.startswith(f"# Thursday evening support group — session {held.number}\n")
