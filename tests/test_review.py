@@ -270,6 +270,24 @@ async def test_member_screen_saves_the_note_and_shows_the_course(tmp_path: Path,
     assert note.data.startswith("Attendance: present.")
 
 
+async def test_a_draft_only_looked_at_is_not_saved_as_a_note(tmp_path: Path, demo) -> None:
+    """Opening a member's draft and leaving writes nothing (the sign-off would count it as a
+    note written); the Save button keeps the draft as it stands."""
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        session_id = app.screen.view.session.id
+        await pilot.press("M", "2")  # Theo's seat
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert Store(tmp_path).member_note(session_id, "demo-theo") is None
+        await pilot.press("M", "2")
+        await pilot.pause()
+        app.screen.query_one("#save-note").press()  # as a tap on it
+        await pilot.pause()
+    assert Store(tmp_path).member_note(session_id, "demo-theo") is not None
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_member_screen_looks(snap_compare, tmp_path: Path, demo, size: tuple[int, int]) -> None:
     app = make_app(tmp_path, clock=demo, review="latest")

@@ -42,7 +42,8 @@ class MemberScreen(Screen[None]):
         self.view = view
         self.member = view.group.member(member_id)
         self.locked = any(isinstance(e, SignedOff) for e in view.events)
-        self._saved: tuple[str, str, str] | None = None
+        self._saved: tuple[str, str, str] | None = None  # the note as on disk
+        self._opened: tuple[str, str, str] | None = None  # as shown on opening (maybe a draft)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,6 +85,7 @@ class MemberScreen(Screen[None]):
             parts = draft(self.view.group, self.member, figures, self.view.library.schemes)
         for name, text in zip(("data", "assessment", "plan"), parts, strict=True):
             self.query_one(f"#note-{name}", TextArea).text = text
+        self._opened = self._parts()
         self._load_course()
 
     @work(thread=True, exclusive=True, group="member-course")
@@ -126,8 +128,12 @@ class MemberScreen(Screen[None]):
             for name in ("data", "assessment", "plan")
         )
 
-    def save(self) -> None:
+    def save(self, asked: bool = True) -> None:
+        """Saved when asked (the button), and on leaving if anything was changed: a draft only
+        looked at is not a note written (the sign-off counts notes written)."""
         if self.locked or self._parts() == self._saved:
+            return
+        if not asked and self._parts() == self._opened:
             return
         data, assessment, plan = self._parts()
         session = self.view.session
@@ -150,5 +156,5 @@ class MemberScreen(Screen[None]):
             self.save()
 
     def action_back(self) -> None:
-        self.save()
+        self.save(asked=False)
         self.app.pop_screen()
