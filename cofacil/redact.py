@@ -30,6 +30,9 @@ from cofacil.models import (
 
 PRIVATE_TAG = "private"
 WORD = re.compile(r"[^\W\d_]{2,}")
+# Words of a name that name nobody: "Dr" of "Dr. Rivera" must not turn "Dr. Lee" into
+# "Lead therapist. Lee".
+TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "sr", "jr"})
 
 # Fields of the event log that name members by id.
 MEMBER_FIELDS = ("speaker", "by", "of", "about", "towards", "member")
@@ -89,6 +92,8 @@ def redact(
     for name, alias in people:
         for word in WORD.findall(name):
             key = word.casefold()
+            if key in TITLES:
+                continue
             by_name[key] = alias if by_name.get(key, alias) == alias else "a member"
     for name, alias in people:
         by_name[name.casefold()] = alias

@@ -195,6 +195,19 @@ def test_redaction_reaches_every_text_and_whatever_points_at_a_private_note(fmt:
         assert kinds.count("review_note") == len([e for e in events() if e.type == "review_note"])
 
 
+def test_a_title_is_not_taken_for_a_name() -> None:
+    """The lead is "Dr. Hale": a "Dr. Lee" covering for her stays a doctor, not the lead."""
+    from cofacil.models import SignedOff
+
+    log = events()
+    signed = next(i for i, e in enumerate(log) if isinstance(e, SignedOff))
+    log[signed] = log[signed].model_copy(update={"name": "Dr. Hale (covering: Dr. Moss)"})
+    safe = redact(GROUP, SESSION, log)[2]
+    assert next(e for e in safe if isinstance(e, SignedOff)).name == (
+        "Lead therapist (covering: Dr. Moss)"
+    )
+
+
 def test_pseudonyms_never_merge_two_members() -> None:
     """Short pseudonyms (4 hex digits) can coincide; the two members then get longer ones."""
     from cofacil.redact import pseudonym, pseudonyms
