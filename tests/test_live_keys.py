@@ -224,7 +224,7 @@ async def test_go_round_walks_the_circle(app, clock) -> None:
         assert isinstance(start, RoundStarted)
         assert (start.kind, start.budget_seconds) == ("check-in", 120)
         cue = app.screen.query_one("#timer-round")
-        assert str(cue.render()).endswith(" · 2:00 each")
+        assert str(cue.render()) == "Check-in 0/8 · 2:00 each · next: Maya (n)"
         order = []
         for _ in range(8):
             await pilot.press("n")
@@ -233,10 +233,10 @@ async def test_go_round_walks_the_circle(app, clock) -> None:
             if len(order) == 1:
                 app.screen.tick()
                 assert app.screen.query_one("#timer").has_class("-over")
-                assert str(cue.render()).endswith(" · 0:10 over")
+                assert str(cue.render()) == "Check-in 1/8 · 0:10 over · next: Theo (n)"
             elif len(order) == 2:
                 app.screen.tick()
-                assert str(cue.render()).endswith(" · 1:30 left")
+                assert " · 1:30 left · next: " in str(cue.render())
         assert order == app.screen.live.session.seats
         await pilot.press("n")  # after the last person: the round ends
         assert isinstance(recorded(app)[-1], RoundEnded)

@@ -207,10 +207,10 @@ class SessionScreen(Screen[None]):
         current = figures.current
         round_line, over = "", False
         if round_state is not None:
-            nxt = self.names.get(round_state.next, "") if round_state.next else "last one"
-            round_line = (
-                f"{round_state.kind.capitalize()} {len(round_state.done)}/"
-                f"{len(round_state.order)} · n: {visible(nxt)}"
+            # "Check-in 2/7 · 0:57 left · next: Theo (n)": the time is the speaker's, so it
+            # comes before the next person's name.
+            round_line = f"{round_state.kind.capitalize()} {len(round_state.done)}/" + str(
+                len(round_state.order)
             )
             if round_state.budget:
                 # A turn in the round counts down its budget; past it, the cue says by how much.
@@ -222,6 +222,10 @@ class SessionScreen(Screen[None]):
                 else:
                     over = True
                     round_line += f" · {duration(current.seconds - budget)} over"
+            if round_state.next:
+                round_line += f" · next: {visible(self.names.get(round_state.next, ''))} (n)"
+            else:
+                round_line += " · n ends it"
         self._draw_deck(figures)
         self.query_one(SpeakingTimer).show(
             TimerState(
