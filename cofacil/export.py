@@ -307,6 +307,10 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
             f"- {p.status}; {p.turns} turn{'' if p.turns == 1 else 's'}, {duration(p.talk)} "
             f"({(p.member_share or 0):.0%} of members' talk); longest {duration(p.longest_turn)}"
         )
+        if p.interrupted_others or p.was_interrupted:
+            lines.append(
+                f"- Cut in on others {p.interrupted_others}×; was cut off {p.was_interrupted}×"
+            )
         codes = ", ".join(f"{md_text(code_label(c))} ×{n}" for c, n in p.codes.most_common())
         if codes:
             lines.append(f"- Codes: {codes}")

@@ -87,6 +87,9 @@ async def test_interruption_then_whose_key(app) -> None:
         assert isinstance(cut, Interruption)
         assert (cut.by, cut.of) == (member(app, 5), member(app, 2))
         assert app.screen.live.speaker() == member(app, 5)
+        await pilot.pause()
+        pane = str(app.screen.query_one("#notes-text").render())
+        assert pane.splitlines()[0] == "0:00 ↯ Lea: cut in on Theo"  # the key leaves a trace
         await pilot.press("i", "x")  # not a person's key: nothing happens
         assert recorded(app)[-1] is cut
 

@@ -26,6 +26,7 @@ from cofacil.models import (
     LEAD,
     CodedEvent,
     Flag,
+    Interruption,
     Observation,
     Paused,
     Reopened,
@@ -293,6 +294,9 @@ class SessionScreen(Screen[None]):
                 tags += [tag for tag in event.tags if tag not in tags]
             elif isinstance(event, Flag):
                 lines.append(NoteLine(t, "flag", self._about(event.about), event.text))
+            elif isinstance(event, Interruption):  # `i` leaves its trace here too
+                cut_off = f"cut in on {self.names.get(event.of, event.of)}"
+                lines.append(NoteLine(t, "interruption", self._about([event.by]), cut_off))
             elif isinstance(event, CodedEvent):
                 label = self.live.library.scheme(event.scheme).label(event.code)
                 lines.append(NoteLine(t, "code", self._about(event.about), label))

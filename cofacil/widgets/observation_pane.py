@@ -16,12 +16,18 @@ from cofacil.display import duration, visible
 @dataclass(frozen=True)
 class NoteLine:
     at: float  # active session seconds
-    kind: str  # observation, code, flag, technique
+    kind: str  # observation, code, flag, technique, interruption
     about: str  # names, or "" for the group
     text: str
 
 
-MARKS = {"observation": "•", "code": "◇", "flag": "⚑ FLAG", "technique": "◆"}
+MARKS = {
+    "observation": "•",
+    "code": "◇",
+    "flag": "⚑ FLAG",
+    "technique": "◆",
+    "interruption": "↯",
+}
 
 
 class ObservationPane(VerticalScroll, can_focus=False):
