@@ -31,6 +31,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Protocol
 
+from cofacil.display import duration
 from cofacil.models import (
     FACILITATORS,
     AttendanceChanged,
@@ -275,6 +276,22 @@ def presence(session: Session, tl: Timeline) -> dict[str, Presence]:
 
 
 # --- figures -------------------------------------------------------------------------------
+
+
+def attendance_words(session: Session, figures: SessionFigures) -> dict[str, str]:
+    """Each seated member's attendance as the review and the report say it: "present",
+    "absent", or late / left early with the stretch in the room ("late (12:21–1:26:58)")."""
+    present = presence(session, figures.timeline)
+    words: dict[str, str] = {}
+    for member in session.seats:
+        p = figures.participants.get(member)
+        status = p.status if p else "absent"
+        stretches = present.get(member)
+        if status in ("late", "left early") and stretches and stretches.stretches:
+            first, last = stretches.stretches[0][0], stretches.stretches[-1][1]
+            status += f" ({duration(first)}–{duration(last)})"
+        words[member] = status
+    return words
 
 
 def gini(values: Iterable[float]) -> float:

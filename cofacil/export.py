@@ -270,10 +270,9 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         lines.append("- none")
 
     lines += ["", "## Attendance", ""]
+    words = dynamics.attendance_words(session, figures)
     for member in group.seated():
-        p = figures.participants.get(member.id)
-        status = p.status if p else "not on the list"
-        lines.append(f"- {md_text(member.name)}: {status}")
+        lines.append(f"- {md_text(member.name)}: {words.get(member.id, 'not on the list')}")
 
     lines += [
         "",

@@ -168,17 +168,10 @@ class ReviewScreen(Screen[None]):
 
     def _draw_summary(self, figures: dynamics.SessionFigures) -> None:
         session = self.view.session
-        present = dynamics.presence(session, figures.timeline)
-        attendance = []
-        for member in session.seats:
-            p = figures.participants.get(member)
-            status = p.status if p else "absent"
-            if p and p.present_seconds is not None and status in ("late", "left early"):
-                stretches = present.get(member)
-                if stretches and stretches.stretches:
-                    first, last = stretches.stretches[0][0], stretches.stretches[-1][1]
-                    status += f" ({duration(first)}–{duration(last)})"
-            attendance.append(f"{visible(self.names.get(member, member))}: {status}")
+        attendance = [
+            f"{visible(self.names.get(member, member))}: {status}"
+            for member, status in dynamics.attendance_words(session, figures).items()
+        ]
         state = "ended" if figures.timeline.ended else "still being recorded"
         facts = [
             f"{session.date.isoformat()} · session {session.number} · "
