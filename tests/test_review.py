@@ -101,6 +101,9 @@ async def test_filters_by_kind_member_and_text(tmp_path: Path, demo) -> None:
         assert rows(app) and all("Theo" in r[3] for r in rows(app))
         await pilot.press("c", "slash", *"quiet", "enter")
         assert rows(app) and all("quiet" in r[4].lower() for r in rows(app))
+        await pilot.press("c", "slash", *"priya", "enter")  # a name finds items about them
+        assert rows(app) and any("Priya" not in r[4] for r in rows(app))
+        assert all("Priya" in r[3] or "priya" in r[4].lower() for r in rows(app))
         await pilot.press("c")
         assert len(rows(app)) == len(everything)
 

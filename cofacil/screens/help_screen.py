@@ -55,7 +55,7 @@ s  o        the summary / the observations (Tab moves between them too)
 ↑ ↓         the next item; the one highlighted is shown whole under the list
 Enter       that item's moment on the speaking timeline
 f           flags only (again: everything)
-/           search the text
+/           search: words, a #tag, or a name (items about them)
 m + key     items about one member (seat keys as in the room)
 c           clear the filters
 n           a comment on the item (on the summary: on the session)

@@ -88,7 +88,7 @@ class ReviewScreen(Screen[None]):
             with TabPane("Observations", id="observations"):
                 yield Static(id="review-filter")
                 yield PlainInput(
-                    placeholder="search the text, Enter",
+                    placeholder="search: words, a #tag or a name, then Enter",
                     id="review-search",
                     max_length=TEXT_MAX,
                     compact=True,
@@ -300,7 +300,9 @@ class ReviewScreen(Screen[None]):
             if self.member_filter not in ids:
                 return False
         if self.text_filter:
-            haystack = f"{self._text(event)} {' '.join(getattr(event, 'tags', []))}"
+            # The text, its tags and whom it is about: searching a name finds items about them.
+            tags = " ".join(getattr(event, "tags", []))
+            haystack = f"{self._text(event)} {tags} {self._about(event)}"
             if self.text_filter.casefold() not in haystack.casefold():
                 return False
         return True
