@@ -175,7 +175,7 @@ class ReviewScreen(Screen[None]):
         state = "ended" if figures.timeline.ended else "still being recorded"
         facts = [
             f"{session.date.isoformat()} · session {session.number} · "
-            f"{visible(session.theme) or 'no theme'}",
+            + (f"theme: {visible(session.theme)}" if session.theme else "no theme"),
             f"Length {duration(figures.active)} of {session.planned_minutes} min planned "
             f"({state}); breaks {len(figures.timeline.breaks)}",
             "Attendance: " + "; ".join(attendance),
