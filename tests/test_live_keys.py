@@ -141,7 +141,13 @@ async def test_a_flag_stays_on_top_of_later_notes(app) -> None:
 
 async def test_code_about_speaker_or_chosen_member(app) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("2", "k", "e")
+        await pilot.press("2", "k")
+        await pilot.pause()
+        prompt = app.screen.query_one("#pending")
+        shown = [line.text.strip() for line in prompt.render_lines(prompt.region.reset_offset)]
+        assert shown[0].startswith("Code about Theo")
+        assert "e  Strong emotion shown" in shown  # one code a line, its key first
+        await pilot.press("e")
         code = last(app, CodedEvent)
         assert isinstance(code, CodedEvent)
         assert (code.scheme, code.code, code.about) == ("quick", "emotion", [member(app, 2)])

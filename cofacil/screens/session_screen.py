@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -354,9 +356,18 @@ class SessionScreen(Screen[None]):
     def _complete(self, text: str) -> str | None:
         return notes.complete(text, self.live.group.members, self._known_tags)
 
-    def _show_pending(self, text: str) -> None:
+    def _show_pending(self, text: str, choices: list[tuple[str, str]] | None = None) -> None:
+        """What the next key will do; `choices` (key, meaning) one a line, to scan at a glance."""
         pending = self.query_one("#pending", Static)
-        pending.update(Text(text))
+        if choices:
+            table = Table.grid(padding=(0, 1))
+            table.add_column(no_wrap=True)
+            table.add_column()
+            for key, meaning in choices:
+                table.add_row(Text(f" {key} ", style="reverse"), Text(meaning))
+            pending.update(Group(Text(text), table))
+        else:
+            pending.update(Text(text))
         pending.display = bool(text)
 
     # --- keys ------------------------------------------------------------------------------
@@ -553,8 +564,8 @@ class SessionScreen(Screen[None]):
 
     def _show_code_prompt(self) -> None:
         who = visible(self.names[self.code_about]) if self.code_about else "the group"
-        codes = " · ".join(f"{visible(c.key)} {visible(c.label)}" for c in self.scheme.codes)
-        self._show_pending(f"Code about {who}: {codes} · a member's key: about them")
+        codes = [(visible(c.key), visible(c.label)) for c in self.scheme.codes]
+        self._show_pending(f"Code about {who} (a member's key: about them)", codes)
 
     def _code_key(self, event: events.Key, member: str | None) -> None:
         if member is not None:
