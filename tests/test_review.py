@@ -162,6 +162,8 @@ async def test_comment_mark_sign_off_then_only_addenda(tmp_path: Path, demo) -> 
         await pilot.press("enter")  # signed by the lead, as prefilled
         await pilot.pause()
         assert "Signed off by Dr. Rivera" in str(app.screen.query_one("#review-signed").render())
+        footer = {b.binding.description for b in app.screen.active_bindings.values()}
+        assert "Addendum" in footer and "Comment" not in footer  # what `n` adds now
         await pilot.press("n", *"she is safe, seen by GP", "enter")
         await pilot.pause()
         session_id = app.screen.view.session.id

@@ -55,7 +55,9 @@ class ReviewScreen(Screen[None]):
         Binding("slash", "search", "Search", key_display="/", show=False),
         Binding("m", "by_member", "By member", show=False),
         Binding("c", "clear", "Clear filters", show=False),
+        # One key, named for what it adds: a comment, or after sign-off an addendum.
         Binding("n", "comment", "Comment"),
+        Binding("n", "comment('addendum')", "Addendum"),
         Binding("r", "mark_reviewed", "Reviewed"),
         Binding("S", "sign_off", "Sign off"),
         Binding("M", "member", "Member"),
@@ -413,8 +415,9 @@ class ReviewScreen(Screen[None]):
         if action in ("comment", "mark_reviewed", "sign_off"):
             if self.review is None:
                 return False
-            if action in ("sign_off", "mark_reviewed"):
-                return self.review.signed_off is None
+            if action == "comment":
+                return bool(parameters) == (self.review.signed_off is not None)
+            return self.review.signed_off is None
         return True
 
     def _selected_item(self) -> str | None:
@@ -425,7 +428,7 @@ class ReviewScreen(Screen[None]):
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
-    def action_comment(self) -> None:
+    def action_comment(self, _addendum: str = "") -> None:
         self.comment_target = self._selected_item()
         field = self.query_one("#review-comment", Input)
         what = "this item" if self.comment_target else "the session"
