@@ -41,6 +41,7 @@ from cofacil.models import (
     Flag,
     Interruption,
     Observation,
+    RoundStarted,
     Session,
     TechniqueUsed,
 )
@@ -292,6 +293,17 @@ def attendance_words(session: Session, figures: SessionFigures) -> dict[str, str
             status += f" ({duration(first)}–{duration(last)})"
         words[member] = status
     return words
+
+
+def go_rounds_words(figures: SessionFigures) -> str:
+    """The session's go-rounds as the review and the report say them:
+    "check-in at 0:12 (2:00 each), check-out at 1:20:05", or "none"."""
+    rounds = []
+    for event, t in zip(figures.timeline.events, figures.timeline.t, strict=True):
+        if isinstance(event, RoundStarted):
+            budget = f" ({duration(event.budget_seconds)} each)" if event.budget_seconds else ""
+            rounds.append(f"{event.kind} at {duration(t)}{budget}")
+    return ", ".join(rounds) or "none"
 
 
 def gini(values: Iterable[float]) -> float:

@@ -283,6 +283,7 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         f", longest {duration(figures.longest_silence)}",
         f"- Balance {figures.balance:.0%}: {charts.balance_words(figures.balance)}",
         "- Not heard: " + (", ".join(name(m) for m in figures.not_yet_spoken) or "nobody"),
+        "- Go-rounds: " + dynamics.go_rounds_words(figures),
         "",
         "```text",
         # A backtick in a name must not close the fence early.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cofacil import dynamics
 from cofacil.__main__ import make_app
 from cofacil.clock import FakeClock
 from cofacil.demo import start_demo_session
@@ -250,6 +251,8 @@ async def test_go_round_walks_the_circle(app, clock) -> None:
         await pilot.press("n")  # after the last person: the round ends
         assert isinstance(recorded(app)[-1], RoundEnded)
         assert app.screen.live.speaker() is None
+        # The review and the report say it was held, when, and with what budget.
+        assert dynamics.go_rounds_words(app.screen.live.figures()) == "check-in at 0:00 (2:00 each)"
 
 
 async def test_arrival_and_leaving(app) -> None:

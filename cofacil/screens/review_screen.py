@@ -181,6 +181,7 @@ class ReviewScreen(Screen[None]):
             f"Length {duration(figures.active)} of {session.planned_minutes} min planned "
             f"({state}); breaks {len(figures.timeline.breaks)}",
             "Attendance: " + "; ".join(attendance),
+            "Go-rounds: " + dynamics.go_rounds_words(figures),
         ]
         self.query_one("#review-facts", Static).update(Text("\n".join(facts)))
         flags = [
