@@ -93,6 +93,9 @@ async def test_interruption_then_whose_key(app) -> None:
         assert pane.splitlines()[0] == "0:00 ↯ Lea: cut in on Theo"  # the key leaves a trace
         await pilot.press("i", "x")  # not a person's key: nothing happens
         assert recorded(app)[-1] is cut
+        await pilot.press("i", "5")  # Lea is speaking already: told, nothing recorded
+        assert recorded(app)[-1] is cut
+        assert list(app._notifications)[-1].message == "Lea is speaking already."
 
 
 async def test_observation_addressed_mentions_tags(app) -> None:
@@ -339,7 +342,10 @@ async def test_deck_cards_find_and_mark_used(app) -> None:
         assert screen.deck.cards[screen.card_index].id == "facilitation"
         await pilot.press("left_square_bracket")
         assert screen.deck.cards[screen.card_index].id == "paraphrasing"
-        await pilot.press("slash", *"summ", "enter")
+        await pilot.press("slash", *"summ")
+        await pilot.pause(0.2)
+        assert screen.query_one("#note-input")._suggestion == "summarizing"  # → takes it
+        await pilot.press("enter")
         assert screen.deck.cards[screen.card_index].id == "summarizing"
         await pilot.press("4", "t")  # the lead used it, towards the speaker
         used = last(app, TechniqueUsed)

@@ -354,6 +354,13 @@ class SessionScreen(Screen[None]):
         return ", ".join(self.names.get(i, i) for i in ids)
 
     def _complete(self, text: str) -> str | None:
+        if self.query_one(NoteBar).kind == "find":  # a card's name, as in the deck
+            hits = [
+                c.name
+                for c in self.deck.find(text)
+                if c.name.casefold().startswith(text.strip().casefold())
+            ]
+            return text + hits[0][len(text) :] if hits and text.strip() else None
         return notes.complete(text, self.live.group.members, self._known_tags)
 
     def _show_pending(self, text: str, choices: list[tuple[str, str]] | None = None) -> None:
@@ -441,6 +448,10 @@ class SessionScreen(Screen[None]):
                 return
             if pending == "interrupt":
                 if not self._in_room(who):
+                    return
+                if who == self.live.speaker():
+                    name = visible(self.names.get(who, who))
+                    self.notify(f"{name} is speaking already.", markup=False, timeout=3)
                     return
                 self.writer.interrupt(who)
             elif who not in (LEAD, COFAC):
