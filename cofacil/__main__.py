@@ -126,7 +126,7 @@ def pick_session(store: Store, wanted: str) -> Session:
     only one group has a session with that number."""
     if wanted == "latest":
         return latest_held_session(store)
-    if wanted.isdigit():
+    if wanted.isascii() and wanted.isdigit():
         found = [s for s in store.sessions() if s.number == int(wanted)]
         if len(found) == 1:
             return found[0]

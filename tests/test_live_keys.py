@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from cofacil import dynamics
 from cofacil.__main__ import make_app
@@ -256,6 +257,19 @@ async def test_go_round_walks_the_circle(app, clock) -> None:
         assert app.screen.live.speaker() is None
         # The review and the report say it was held, when, and with what budget.
         assert dynamics.go_rounds_words(app.screen.live.figures()) == "check-in at 0:00 (2:00 each)"
+
+
+async def test_go_round_setup_is_cancelled_by_escape_and_takes_only_plain_digits(app) -> None:
+    """Setting up a round in place: Escape (or any other key) records nothing; a key that
+    only looks like a digit (² on an AZERTY keyboard) is not minutes and never a crash."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        before = len(app.screen.live.events)
+        await pilot.press("g", "escape")
+        await pilot.press("g")
+        await app.screen.on_key(events.Key("twosuperior", "²"))  # cancels, as any other key
+        await pilot.pause()
+        assert len(app.screen.live.events) == before and app.screen.pending is None
+        assert not app.screen.query_one("#pending").display
 
 
 async def test_arrival_and_leaving(app) -> None:

@@ -50,6 +50,7 @@ WRITING_ACTIONS = {
 
 
 ROUND_KINDS = {"i": "check-in", "o": "check-out", "r": "round"}
+DIGITS = "0123456789"
 
 
 class SessionScreen(Screen[None]):
@@ -355,12 +356,9 @@ class SessionScreen(Screen[None]):
 
     def _complete(self, text: str) -> str | None:
         if self.query_one(NoteBar).kind == "find":  # a card's name, as in the deck
-            hits = [
-                c.name
-                for c in self.deck.find(text)
-                if c.name.casefold().startswith(text.strip().casefold())
-            ]
-            return text + hits[0][len(text) :] if hits and text.strip() else None
+            typed = text.casefold()
+            names = [c.name for c in self.deck.cards if c.name.casefold().startswith(typed)]
+            return text + names[0][len(text) :] if names and text.strip() else None
         return notes.complete(text, self.live.group.members, self._known_tags)
 
     def _show_pending(self, text: str, choices: list[tuple[str, str]] | None = None) -> None:
@@ -439,7 +437,7 @@ class SessionScreen(Screen[None]):
             self._show_pending("")
             who = who or {"l": LEAD, "c": COFAC}.get(event.character or "")
             if who is None:  # any other key cancels; a digit with no seat says so
-                if event.character and event.character.isdigit():
+                if event.character and event.character in DIGITS:
                     self.notify(
                         f"No seat has the key {event.character}: nothing recorded.",
                         markup=False,
@@ -611,7 +609,7 @@ class SessionScreen(Screen[None]):
 
     def _round_key(self, event: events.Key) -> None:
         key = event.character or ""
-        if key.isdigit():
+        if len(key) == 1 and key in DIGITS:  # not "²" or "٣": isdigit() takes those too
             self.round_minutes = int(key)
             self._show_round_prompt()
             return
