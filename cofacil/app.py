@@ -53,10 +53,10 @@ class CofacilApp(App[None]):
         self._close_messages_no_wait()
 
     async def action_quit(self) -> None:
-        # Quitting from the room passes the same guard as leaving it: unsaved events are
-        # never dropped on the first press.
-        screen = self.screen
-        if isinstance(screen, SessionScreen) and not screen.may_leave():
+        # Quitting passes the same guard as leaving the screen: in the room, unsaved events
+        # are never dropped on the first press; on a member's note, what was written is saved.
+        may_leave = getattr(self.screen, "may_leave", None)
+        if may_leave is not None and not may_leave():
             return
         await super().action_quit()
 

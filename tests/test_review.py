@@ -293,6 +293,30 @@ async def test_a_draft_only_looked_at_is_not_saved_as_a_note(tmp_path: Path, dem
     assert Store(tmp_path).member_note(session_id, "demo-theo") is not None
 
 
+async def test_a_member_note_written_is_kept_however_the_lead_leaves(tmp_path: Path, demo):
+    """Saved, then changed back, then left: the disk has the last version. Typed, then the app
+    quit with ctrl+q: the note is saved, as leaving the screen would."""
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        session_id = app.screen.view.session.id
+        await pilot.press("M", "2")
+        await pilot.pause()
+        plan = app.screen.query_one("#note-plan")
+        plan.text = "EXTRA"
+        app.screen.query_one("#save-note").press()
+        await pilot.pause()
+        plan.text = ""
+        await pilot.press("escape")
+        await pilot.pause()
+        assert Store(tmp_path).member_note(session_id, "demo-theo").plan == ""
+        await pilot.press("M", "3")
+        await pilot.pause()
+        app.screen.query_one("#note-plan").text = "Check in about sleep."
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert Store(tmp_path).member_note(session_id, "demo-priya").plan == "Check in about sleep."
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_member_screen_looks(snap_compare, tmp_path: Path, demo, size: tuple[int, int]) -> None:
     app = make_app(tmp_path, clock=demo, review="latest")

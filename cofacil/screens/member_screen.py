@@ -30,7 +30,7 @@ PART_MAX = next(
 
 
 class MemberScreen(Screen[None]):
-    BINDINGS = [Binding("escape", "back", "Back (saves)")]
+    BINDINGS = [Binding("escape", "back", "Back (saves changes)")]
 
     class CourseLoaded(Message):
         def __init__(self, text: Text) -> None:
@@ -133,8 +133,8 @@ class MemberScreen(Screen[None]):
         looked at is not a note written (the sign-off counts notes written)."""
         if self.locked or self._parts() == self._saved:
             return
-        if not asked and self._parts() == self._opened:
-            return
+        if not asked and self._saved is None and self._parts() == self._opened:
+            return  # a draft only looked at
         data, assessment, plan = self._parts()
         session = self.view.session
         self.view.store.save_member_note(
@@ -154,6 +154,11 @@ class MemberScreen(Screen[None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save-note":
             self.save()
+
+    def may_leave(self) -> bool:
+        """Quitting the app from here keeps what was written, as leaving the screen does."""
+        self.save(asked=False)
+        return True
 
     def action_back(self) -> None:
         self.save(asked=False)
