@@ -154,6 +154,22 @@ def latest_held_session(store: Store) -> Session:
     return held or store.latest_session()
 
 
+def _tell_if_newer_still_open(store: Store, chosen: Session) -> None:
+    """`latest` takes the newest session that has ended; one held after it but never ended
+    (left with q, or a crash) is said on stderr, so it is not passed over unnoticed."""
+    for session in store.sessions(chosen.group_id):
+        if session.created_at <= chosen.created_at:
+            continue
+        events = store.read_events(session.id)
+        held = any(not isinstance(e, (SessionStarted, Reopened, Paused, Resumed)) for e in events)
+        if held and not any(isinstance(e, SessionEnded) for e in events):
+            print(
+                f"cofacil: session {session.number} has not been ended; this is session "
+                f"{chosen.number} (--session {session.number} for the other)",
+                file=sys.stderr,
+            )
+
+
 def _read_passphrase(prompt: str) -> str:
     """A line from the terminal, not echoed; from stdin when that is not a terminal (scripts)."""
     try:
@@ -241,6 +257,8 @@ def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
         _export_all(args, store)
         return
     session = pick_session(store, args.session)
+    if args.session == "latest":
+        _tell_if_newer_still_open(store, session)
     text = _render(store, session.id, args.format, args.redact)
     if args.output is None:
         sys.stdout.write(text)

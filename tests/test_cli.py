@@ -204,4 +204,9 @@ def test_latest_is_the_newest_session_held_not_one_just_opened(demo_dir: Path) -
     live.speak(opened.seats[0])
     live.close()
     result = run("export", "--format", "md", data_dir=demo_dir)
+    assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"# Thursday evening support group — session {held.number}\n")
+    assert result.stderr == (  # the one passed over is not passed over unnoticed
+        f"cofacil: session {opened.number} has not been ended; this is session {held.number} "
+        f"(--session {opened.number} for the other)\n"
+    )
