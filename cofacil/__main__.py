@@ -11,7 +11,15 @@ from typing import NoReturn
 
 from cofacil import __version__
 from cofacil.clock import Clock
-from cofacil.models import Paused, Reopened, Resumed, Session, SessionEnded, SessionStarted
+from cofacil.models import (
+    EventBase,
+    Paused,
+    Reopened,
+    Resumed,
+    Session,
+    SessionEnded,
+    SessionStarted,
+)
 from cofacil.store import (
     NotFound,
     Store,
@@ -138,18 +146,30 @@ def pick_session(store: Store, wanted: str) -> Session:
     return store.session(wanted)
 
 
+# Events every session has, whether or not anything was recorded in it.
+BOOKKEEPING = (SessionStarted, Reopened, Paused, Resumed, SessionEnded)
+
+
+def _ended(events: list[EventBase]) -> bool:
+    return any(isinstance(e, SessionEnded) for e in events)
+
+
+def _held(events: list[EventBase]) -> bool:
+    """Something was recorded in it: a turn, a note, a code …"""
+    return any(not isinstance(e, BOOKKEEPING) for e in events)
+
+
 def latest_held_session(store: Store) -> Session:
     """The newest session that has ended, else the newest with something recorded in it,
     else the newest: a session opened (or the demo) and left at once, or one still going,
     must not hide the one that was just held and is to be reviewed."""
-    bookkeeping = (SessionStarted, Reopened, Paused, Resumed, SessionEnded)
     newest_first = sorted(store.sessions(), key=lambda s: s.created_at, reverse=True)
     held = None
     for session in newest_first:
         events = store.read_events(session.id)
-        if any(isinstance(e, SessionEnded) for e in events):
+        if _ended(events):
             return session
-        if held is None and any(not isinstance(e, bookkeeping) for e in events):
+        if held is None and _held(events):
             held = session
     return held or store.latest_session()
 
@@ -161,8 +181,7 @@ def _tell_if_newer_still_open(store: Store, chosen: Session) -> None:
         if session.created_at <= chosen.created_at:
             continue
         events = store.read_events(session.id)
-        held = any(not isinstance(e, (SessionStarted, Reopened, Paused, Resumed)) for e in events)
-        if held and not any(isinstance(e, SessionEnded) for e in events):
+        if _held(events) and not _ended(events):
             print(
                 f"cofacil: session {session.number} has not been ended; this is session "
                 f"{chosen.number} (--session {session.number} for the other)",

@@ -361,10 +361,11 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
 
 def _comment(note: ReviewNote, names: dict[str, str], on: str = "") -> str:
     """`Comment by Dr. Hale, 2026-03-05T19:40+00:00[, on …]: text`."""
-    kind = "Addendum" if note.addendum else "Comment"
     by = md_text(names.get(note.author, note.author))
     where = f", {on}" if on else ""
-    return f"{kind} by {by}, {note.at.isoformat(timespec='minutes')}{where}: {md_text(note.text)}"
+    return (
+        f"{note.kind} by {by}, {note.at.isoformat(timespec='minutes')}{where}: {md_text(note.text)}"
+    )
 
 
 def code_label(scheme_code: str) -> str:

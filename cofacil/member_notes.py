@@ -64,8 +64,7 @@ def draft(
     comments: dict[str, list[str]] = {}  # the lead therapist's, under the item they are on
     for note in figures.timeline.events:
         if isinstance(note, ReviewNote) and note.target:
-            kind = "Addendum" if note.addendum else "Comment"
-            comments.setdefault(note.target, []).append(f"{kind}: {note.text}")
+            comments.setdefault(note.target, []).append(f"{note.kind}: {note.text}")
     if quoted:
         data.append("Observed:")
         # One line per observation, as typed, but never an escape sequence or a line break.

@@ -395,6 +395,11 @@ class ReviewNote(EventBase):
     target: str | None = None
     addendum: bool = False
 
+    @property
+    def kind(self) -> str:
+        """What it is called wherever it is shown."""
+        return "Addendum" if self.addendum else "Comment"
+
 
 class Reviewed(EventBase):
     """The lead therapist has looked at this item."""

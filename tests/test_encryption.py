@@ -172,15 +172,21 @@ def test_tampered_main_database_is_kept_aside_and_the_last_good_copy_used(
     assert CANARY not in str(reopened.notices)
 
 
+def journal_of_notes(store: Store, count: int) -> tuple[Session, Path]:
+    """A session with `count` notes ("note 0" …), killed before any checkpoint holds them:
+    the notes are in its journal only. Returns the session and the journal's path."""
+    session = _add_session(store)
+    live = LiveSession(store, session.id)
+    for n in range(count):
+        live.observe(f"note {n}", about=[], tags=[])
+    crash(live)
+    return session, store.data_dir / "sessions" / f"{session.id}.journal"
+
+
 def test_tampered_journal_line_costs_that_line_only(
     estore: Store, data_dir: Path, key: vault.Vault
 ) -> None:
-    session = _add_session(estore)
-    live = LiveSession(estore, session.id)
-    for n in range(5):
-        live.observe(f"note {n}", about=[], tags=[])
-    crash(live)  # no checkpoint of the last events
-    path = data_dir / "sessions" / f"{session.id}.journal"
+    session, path = journal_of_notes(estore, 5)
     lines = path.read_bytes().split(b"\n")
     third = bytearray(lines[3])
     third[10] = ord("A") if third[10] != ord("A") else ord("B")
@@ -381,12 +387,7 @@ def test_encrypting_is_refused_while_a_session_is_recorded(
 def test_a_flipped_header_byte_in_a_sealed_journal_costs_only_the_header(
     estore: Store, data_dir: Path, key: vault.Vault
 ) -> None:
-    session = _add_session(estore)
-    live = LiveSession(estore, session.id)
-    for n in range(3):
-        live.observe(f"note {n}", about=[], tags=[])
-    crash(live)  # the checkpoint holds none of the notes
-    path = data_dir / "sessions" / f"{session.id}.journal"
+    session, path = journal_of_notes(estore, 3)
     for where in (0, 20):  # the magic word, then the salt
         raw = bytearray(path.read_bytes())
         raw[where] ^= 0x01

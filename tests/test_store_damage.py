@@ -60,11 +60,12 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import _add_session
 
 from cofacil.clock import FakeClock
 from cofacil.models import (
@@ -73,7 +74,6 @@ from cofacil.models import (
     EventBase,
     Flag,
     Group,
-    Member,
     MemberNote,
     Observation,
     Paused,
@@ -128,20 +128,8 @@ class Template:
 def build_template(folder: Path) -> Template:
     clock = FakeClock(START)
     store = Store(folder, clock=clock)
-    members = [
-        Member(name=name, seat=seat, hotkey=str(seat))
-        for seat, name in enumerate(["Ann", "[bold]Bo[/]", "Cé"], start=1)
-    ]
-    group = Group(name="Tuesday group", members=members, created_at=START)
-    store.save_group(group)
-    session = Session(
-        group_id=group.id,
-        number=1,
-        date=date(2025, 3, 14),
-        seats=[m.id for m in members],
-        created_at=START,
-    )
-    store.save_session(session)
+    session = _add_session(store)  # the group of three and its first session, at START
+    members = store.group(session.group_id).members
     # A third save: the `.bak` now holds the first group and the session.
     store.save_group(Group(name="Second group", created_at=START))
     ann, bo = members[0].id, members[1].id

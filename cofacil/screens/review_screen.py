@@ -30,18 +30,18 @@ from cofacil.models import (
     SignedOff,
     TechniqueUsed,
 )
-from cofacil.review import SessionReview, left_undone, plural
+from cofacil.review import ITEM_TYPES, SessionReview, left_undone, plural
 from cofacil.store import StoreError
 from cofacil.widgets.plain_text import PlainInput
 
-KINDS = {Observation: "note", CodedEvent: "code", Flag: "FLAG", TechniqueUsed: "technique"}
+# The review's items (the ones sign-off counts), as their rows name them.
+KINDS = dict(zip(ITEM_TYPES, ("note", "code", "FLAG", "technique"), strict=True))
 
 
 def _comment_head(note: ReviewNote, names: dict[str, str]) -> str:
     """`Comment (Dr. Rivera, 2026-11-19 19:40)`: who wrote it, by name, and when."""
-    kind = "Addendum" if note.addendum else "Comment"
     by = names.get(note.author, note.author)
-    return f"{kind} ({by}, {note.at.astimezone().strftime('%Y-%m-%d %H:%M')})"
+    return f"{note.kind} ({by}, {note.at.astimezone().strftime('%Y-%m-%d %H:%M')})"
 
 
 class ReviewScreen(Screen[None]):
@@ -77,6 +77,7 @@ class ReviewScreen(Screen[None]):
         self.review: SessionReview | None = None  # writable: an ended session nobody holds
         self.comment_target: str | None = None
         self.moment: float | None = None  # an item's time, marked on the timeline
+        self._listed: dict[str, tuple[EventBase, float]] = {}  # the rows shown: item, its time
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -254,11 +255,13 @@ class ReviewScreen(Screen[None]):
         shown = 0
         reviewed = {e.target for e in self.view.events if isinstance(e, Reviewed)}
         commented = {e.target for e in self.view.events if isinstance(e, ReviewNote)}
+        self._listed = {}
         for event, t in zip(figures.timeline.events, figures.timeline.t, strict=True):
             kind = KINDS.get(type(event))
             if kind is None or not self._passes(event):
                 continue
             shown += 1
+            self._listed[event.id] = (event, t)
             table.add_row(
                 Text("✓" if event.id in reviewed else ""),
                 Text(duration(t) + (" ✎" if event.id in commented else "")),
@@ -319,16 +322,14 @@ class ReviewScreen(Screen[None]):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """The highlighted item in full under the table: its whole text (a row shows only
         what fits) and the comments on it."""
-        item = next((e for e in self.view.events if e.id == event.row_key.value), None)
         detail = self.query_one("#review-detail", Static)
-        if item is None:
+        listed = self._listed.get(event.row_key.value or "")
+        if listed is None:
             detail.update("")
             return
-        tl = dynamics.timeline(self.view.events)
-        at = next((t for e, t in zip(tl.events, tl.t, strict=True) if e.id == item.id), None)
-        when = f"{duration(at)} · " if at is not None else ""
+        item, at = listed
         kind = KINDS.get(type(item), "")
-        lines = [f"{when}{kind} · {self._about(item)}: {self._text(item)}"]
+        lines = [f"{duration(at)} · {kind} · {self._about(item)}: {self._text(item)}"]
         lines += [
             f"{_comment_head(note, self.names)}: {note.text}"
             for note in self.view.events
@@ -350,11 +351,8 @@ class ReviewScreen(Screen[None]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on an item: to that moment on the speaking timeline."""
-        tl = dynamics.timeline(self.view.events)
-        self.moment = next(
-            (t for e, t in zip(tl.events, tl.t, strict=True) if e.id == event.row_key.value),
-            None,
-        )
+        listed = self._listed.get(event.row_key.value or "")
+        self.moment = listed[1] if listed else None
         figures = dynamics.session_figures(self.view.session, self.view.events)
         self._draw_summary(figures)
         self.query_one(TabbedContent).active = "summary"
