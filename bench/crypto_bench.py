@@ -24,8 +24,8 @@ from pathlib import Path
 
 from bench import bench, figure, note, p50, p99
 from bench.workload import SESSION_EVENTS, History, event_specs, make_session
-from cofacil.store import Store, enable_encryption, open_vault
-from cofacil.vault import Codec
+from cofacil.storage import Store, enable_encryption, open_vault
+from cofacil.storage.vault import Codec
 
 HISTORY = 10_000
 RECORDS = 300

@@ -42,7 +42,7 @@ _RUN = (
 
 def _session_with_history(data_dir: Path, events: int):
     from cofacil.live import LiveSession
-    from cofacil.store import Store
+    from cofacil.storage import Store
 
     store = Store(data_dir)
     start = datetime.now().astimezone()

@@ -30,8 +30,7 @@ from tinydb import TinyDB
 
 from bench import bench, figure, note, p50, p99
 from bench.workload import SESSION_EVENTS, History, event_specs, make_session
-from cofacil import journal
-from cofacil.store import Store
+from cofacil.storage import Store, journal
 
 SIZES = (1_000, 10_000, 100_000)
 RECORDS = 300  # measured records per size

@@ -20,7 +20,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from cofacil import journal
 from cofacil.models import (
     COFAC,
     LEAD,
@@ -44,8 +43,9 @@ from cofacil.models import (
     TurnStarted,
     default_hotkey,
 )
-from cofacil.safefile import atomic_write
-from cofacil.store import AtomicJSONStorage, Store
+from cofacil.storage import Store, journal
+from cofacil.storage.safefile import atomic_write
+from cofacil.storage.tinydb_file import AtomicJSONStorage
 
 SESSION_EVENTS = 500  # a realistic, busy 90-minute session
 TZ = timezone(timedelta(hours=1))

@@ -20,7 +20,7 @@ from cofacil.models import (
     SessionEnded,
     SessionStarted,
 )
-from cofacil.store import (
+from cofacil.storage import (
     NotFound,
     Store,
     StoreError,
@@ -29,7 +29,7 @@ from cofacil.store import (
     is_encrypted,
     open_vault,
 )
-from cofacil.vault import MIN_PASSPHRASE, PLAIN, Codec
+from cofacil.storage.vault import MIN_PASSPHRASE, PLAIN, Codec
 
 # The formats of cofacil.export, which is loaded only when something is exported.
 EXPORT_FORMATS = ("json", "csv", "md")

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from cofacil.commands import screen_commands
 from cofacil.live import LiveSession
 from cofacil.screens.session_screen import SessionScreen
-from cofacil.store import Store
+from cofacil.storage import Store
 
 # Textual's own commands that have no place here: a screenshot writes the screen (notes,
 # names) to an unprotected file in the working folder; a bell must never ring in the room.

@@ -38,7 +38,7 @@ from cofacil.models import (
 )
 from cofacil.roster import new_session
 from cofacil.schemes import scheme_for
-from cofacil.store import SessionLog, Store
+from cofacil.storage import SessionLog, Store
 
 DEMO_GROUP_ID = "demo-group"
 TECHNIQUES = (

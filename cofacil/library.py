@@ -31,7 +31,7 @@ from cofacil.deck import Deck, shipped_deck
 from cofacil.display import BIDI_CONTROLS, visible
 from cofacil.nudges import NudgeSettings
 from cofacil.schemes import Scheme, SchemeFile, shipped_schemes
-from cofacil.store import Store, StoreError
+from cofacil.storage import Store, StoreError
 
 DECK_FILE = "deck.toml"
 SCHEMES_FILE = "coding_schemes.toml"

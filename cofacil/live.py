@@ -35,7 +35,7 @@ from cofacil.models import (
     TurnEnded,
     TurnStarted,
 )
-from cofacil.store import SessionLog, Store
+from cofacil.storage import SessionLog, Store
 
 # Undo walks back over what the co-facilitator recorded, not over the session's frame.
 _NOT_UNDOABLE = (SessionStarted, SessionEnded, Reopened, Correction, Nudge)

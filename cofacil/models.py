@@ -87,6 +87,13 @@ Stamp = Annotated[AwareDatetime, Field(strict=False), AfterValidator(_whole_minu
 Day = Annotated[Date, Field(strict=False)]
 
 
+# Every id (group, member, session, event) is data, never a path: letters, digits, `-` and `_`,
+# at most 64, starting with a letter or digit (no separators, no dots, no `..`). New ids are
+# uuid4 hex; the demo's are readable words.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -121,7 +128,7 @@ class Doc(BaseModel):
 
 
 class Member(Doc):
-    id: str = Field(default_factory=new_id, min_length=1)
+    id: Id = Field(default_factory=new_id)
     name: str  # as used in the room: initials or a pseudonym are encouraged
     seat: int = Field(ge=1, le=ROSTER_MAX)  # order around the circle; those who left come last
     hotkey: str = Field(default="", max_length=1)  # by seat; "" once they have left the group
@@ -136,7 +143,7 @@ class Member(Doc):
 
 
 class Group(Doc):
-    id: str = Field(default_factory=new_id, min_length=1)
+    id: Id = Field(default_factory=new_id)
     name: str
     kind: GroupKind = "discussion"
     lead: str = "Lead"  # lead therapist as shown in the room
@@ -214,14 +221,14 @@ class Attendance(Doc):
 class Session(Doc):
     """One meeting of a group. Its start, pauses and end are events in its log."""
 
-    id: str = Field(default_factory=new_id, min_length=1)
-    group_id: str = Field(min_length=1)
+    id: Id = Field(default_factory=new_id)
+    group_id: Id
     number: int = Field(ge=1)
     date: Day
     planned_minutes: int = Field(default=90, ge=5, le=600)
     theme: str = Field(default="", max_length=200)
-    attendance: dict[str, Attendance] = Field(default_factory=dict)
-    seats: list[str] = Field(default_factory=list)  # member ids in today's seat order
+    attendance: dict[Id, Attendance] = Field(default_factory=dict)
+    seats: list[Id] = Field(default_factory=list)  # member ids in today's seat order
     created_at: Stamp
 
 
@@ -230,12 +237,39 @@ class MemberNote(Doc):
     Other members appear in it by initials only."""
 
     id: str = Field(min_length=1)  # "<session id>:<member id>"
-    session_id: str = Field(min_length=1)
-    member_id: str = Field(min_length=1)
+    session_id: Id
+    member_id: Id
     data: str = Field(default="", max_length=20_000)
     assessment: str = Field(default="", max_length=20_000)
     plan: str = Field(default="", max_length=20_000)
     updated_at: Stamp
+
+    @model_validator(mode="after")
+    def _id_names_its_parts(self) -> MemberNote:
+        if self.id != f"{self.session_id}:{self.member_id}":
+            raise ValueError("a member note's id is '<session id>:<member id>'")
+        return self
+
+
+class SessionHeader(Doc):
+    """What a session's own files say about it, enough to list and read it without the index:
+    its set-up, and the group (name, facilitators, roster) as it was when the session began."""
+
+    session: Session
+    group: Group
+
+    @model_validator(mode="after")
+    def _one_roster(self) -> SessionHeader:
+        if self.session.group_id != self.group.id:
+            raise ValueError("the session belongs to another group than its roster's")
+        roster = {m.id for m in self.group.members}
+        if any(m not in roster for m in (*self.session.seats, *self.session.attendance)):
+            raise ValueError("the session names a member who is not on its roster")
+        return self
+
+    def people(self) -> set[str]:
+        """Everyone an event of this session may name: its roster and the two facilitators."""
+        return {m.id for m in self.group.members} | set(FACILITATORS)
 
 
 # --- the event log -------------------------------------------------------------------------
@@ -244,12 +278,27 @@ Author = Literal["cofac", "lead"]
 
 
 class EventBase(Doc):
-    id: str = Field(default_factory=new_id, min_length=1)
+    id: Id = Field(default_factory=new_id)
     seq: int = Field(ge=0)  # position in the session's log, from 0
     at: Stamp  # wall clock, for the record
     mono: float = Field(allow_inf_nan=False)  # monotonic seconds, for durations in one epoch
     epoch: str = Field(min_length=1)  # one per run of the app: monotonic readings compare within it
     author: Author = "cofac"
+
+    def people(self) -> list[str]:
+        """Every member (or facilitator) this event names: each must be on its roster."""
+        named: list[str] = []
+        for field in PEOPLE_FIELDS:
+            value = getattr(self, field, None)
+            if isinstance(value, str):
+                named.append(value)
+            elif isinstance(value, list):
+                named.extend(value)
+        return named
+
+
+# The fields through which an event names people (a member id, LEAD or COFAC).
+PEOPLE_FIELDS = ("speaker", "by", "of", "member", "about", "towards")
 
 
 class SessionStarted(EventBase):
@@ -281,26 +330,26 @@ class TurnStarted(EventBase):
     """`speaker` (a member id, LEAD or COFAC) starts speaking; any open turn ends."""
 
     type: Literal["turn_started"] = "turn_started"
-    speaker: str = Field(min_length=1)
+    speaker: Id
 
 
 class TurnEnded(EventBase):
     type: Literal["turn_ended"] = "turn_ended"
-    speaker: str = Field(min_length=1)
+    speaker: Id
 
 
 class Interruption(EventBase):
     """`by` cuts in on `of`: `by` now holds the floor."""
 
     type: Literal["interruption"] = "interruption"
-    by: str = Field(min_length=1)
-    of: str = Field(min_length=1)
+    by: Id
+    of: Id
 
 
 class Observation(EventBase):
     type: Literal["observation"] = "observation"
     text: str = Field(min_length=1, max_length=TEXT_MAX)
-    about: list[str] = Field(default_factory=list)
+    about: list[Id] = Field(default_factory=list)
     tags: list[Annotated[str, Field(min_length=1, max_length=TAG_MAX)]] = Field(
         default_factory=list
     )
@@ -312,14 +361,14 @@ class CodedEvent(EventBase):
     type: Literal["coded"] = "coded"
     scheme: str = Field(min_length=1)
     code: str = Field(min_length=1)
-    about: list[str] = Field(default_factory=list)
+    about: list[Id] = Field(default_factory=list)
 
 
 class TechniqueUsed(EventBase):
     type: Literal["technique_used"] = "technique_used"
     card: str = Field(min_length=1)
     by: Author = "lead"
-    towards: list[str] = Field(default_factory=list)  # empty: the whole group
+    towards: list[Id] = Field(default_factory=list)  # empty: the whole group
 
 
 class Flag(EventBase):
@@ -327,7 +376,7 @@ class Flag(EventBase):
 
     type: Literal["flag"] = "flag"
     text: str = Field(default="", max_length=TEXT_MAX)
-    about: list[str] = Field(default_factory=list)
+    about: list[Id] = Field(default_factory=list)
 
 
 class RoundStarted(EventBase):
@@ -350,7 +399,7 @@ class Nudge(EventBase):
     action: Literal["shown", "dismissed", "acted"]
     rule: str = Field(min_length=1, max_length=40)  # silent-member, dominant-member, closing, ...
     card: str = Field(min_length=1, max_length=40)
-    about: list[str] = Field(default_factory=list)
+    about: list[Id] = Field(default_factory=list)
     reason: str = Field(default="", max_length=300)
 
 
@@ -358,7 +407,7 @@ class AttendanceChanged(EventBase):
     """Someone arrives late or leaves early during the session."""
 
     type: Literal["attendance"] = "attendance"
-    member: str = Field(min_length=1)
+    member: Id
     change: Literal["arrived", "left"]
 
 
@@ -369,10 +418,10 @@ class Correction(EventBase):
     """
 
     type: Literal["correction"] = "correction"
-    target: str = Field(min_length=1)  # id of the corrected event
+    target: Id  # id of the corrected event
     action: Literal["undo", "amend"]
     text: str | None = Field(default=None, max_length=TEXT_MAX)
-    about: list[str] | None = None
+    about: list[Id] | None = None
     tags: list[str] | None = None
 
     @model_validator(mode="after")
@@ -392,7 +441,7 @@ class ReviewNote(EventBase):
     type: Literal["review_note"] = "review_note"
     author: Author = "lead"
     text: str = Field(min_length=1, max_length=TEXT_MAX)
-    target: str | None = None
+    target: Id | None = None
     addendum: bool = False
 
     @property
@@ -406,7 +455,7 @@ class Reviewed(EventBase):
 
     type: Literal["reviewed"] = "reviewed"
     author: Author = "lead"
-    target: str = Field(min_length=1)
+    target: Id
 
 
 class SignedOff(EventBase):

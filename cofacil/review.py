@@ -21,7 +21,7 @@ from cofacil.models import (
     SignedOff,
     TechniqueUsed,
 )
-from cofacil.store import SessionLog, Store, StoreError
+from cofacil.storage import SessionLog, Store, StoreError
 
 # What the review lists as items, one row each.
 ITEM_TYPES = (Observation, CodedEvent, Flag, TechniqueUsed)

@@ -27,7 +27,7 @@ from cofacil.models import (
     clean_name,
     has_control_chars,
 )
-from cofacil.store import Store
+from cofacil.storage import Store
 
 PRONOUNS_MAX = NAME_MAX
 NOTE_MAX = 200

@@ -13,7 +13,7 @@ from hypothesis import settings
 from cofacil.clock import FakeClock
 from cofacil.live import LiveSession
 from cofacil.models import Group, Member, Session
-from cofacil.store import Store
+from cofacil.storage import Store
 
 # In CI (CI=true) every property test replays the same examples, so a landing never depends on
 # a lucky draw; on a developer's machine they explore new ones each run.
@@ -54,7 +54,7 @@ def _add_session(store: Store) -> Session:
     """Save a small group and its first session; return the session."""
     now = store.clock.now()
     members = [
-        Member(name=name, seat=seat, hotkey=str(seat))
+        Member(id=f"m{seat}", name=name, seat=seat, hotkey=str(seat))
         for seat, name in enumerate(["Ann", "[bold]Bo[/]", "Cé"], start=1)
     ]
     group = Group(name="Tuesday group", members=members, created_at=now)
@@ -72,7 +72,8 @@ def _add_session(store: Store) -> Session:
 
 @pytest.fixture
 def make_session() -> Callable[[Store], Session]:
-    """`make_session(store)` saves a group with three members and a session in it."""
+    """`make_session(store)` saves a group with three members (ids m1, m2, m3) and a session
+    in it."""
     return _add_session
 
 

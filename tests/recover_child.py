@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cofacil.store import Store
+from cofacil.storage import Store
 
 
 def main() -> None:

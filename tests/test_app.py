@@ -15,7 +15,7 @@ from cofacil.models import Correction, Group, Member, SessionStarted, TurnEnded,
 from cofacil.screens.group_screen import GroupScreen
 from cofacil.screens.home_screen import FIRST_RUN, HomeScreen
 from cofacil.screens.session_screen import SessionScreen
-from cofacil.store import Store
+from cofacil.storage import Store
 from cofacil.widgets.member_circle import MemberCircle
 
 START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))

@@ -13,7 +13,7 @@ import pytest
 
 from cofacil.demo import ensure_demo_group
 from cofacil.export import CSV_COLUMNS, from_json
-from cofacil.store import Store
+from cofacil.storage import Store
 
 COFACIL = str(Path(sys.executable).with_name("cofacil"))
 

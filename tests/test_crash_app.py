@@ -35,11 +35,11 @@ from typing import Any
 import pytest
 from test_live_process import Terminal
 
-from cofacil import dynamics, journal
+from cofacil import dynamics
 from cofacil.demo import DEMO_GROUP_ID
 from cofacil.live import LiveSession, unfinished_session
 from cofacil.models import EventBase, Reopened, SessionEnded, SessionStarted, event_adapter
-from cofacil.store import Store
+from cofacil.storage import Store, journal
 
 pytestmark = pytest.mark.skipif(not hasattr(pty, "openpty"), reason="needs a pseudo-terminal")
 

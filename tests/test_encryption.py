@@ -13,15 +13,16 @@ from pathlib import Path
 import pytest
 from conftest import _add_session, crash
 
-from cofacil import safefile, vault
 from cofacil.clock import FakeClock
 from cofacil.live import LiveSession
 from cofacil.models import Observation, Session
-from cofacil.store import (
+from cofacil.storage import (
     Store,
     StoreError,
     enable_encryption,
     open_vault,
+    safefile,
+    vault,
 )
 
 PASSPHRASE = "a long shared phrase"

@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 from conftest import _add_session, crash
 
-from cofacil import journal, safefile
 from cofacil.clock import FakeClock
 from cofacil.live import LiveSession
 from cofacil.models import EventBase, Group
-from cofacil.store import Store, StoreError, enable_encryption
-from cofacil.vault import PLAIN, Codec
+from cofacil.storage import Store, StoreError, enable_encryption, journal, safefile
+from cofacil.storage.vault import PLAIN, Codec
 
 KINDS = ("write", "fsync", "dirfsync", "rename")
 

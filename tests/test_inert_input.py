@@ -41,7 +41,7 @@ from cofacil.models import COFAC, TEXT_MAX, Flag, MemberNote, Observation, Revie
 from cofacil.redact import redact
 from cofacil.review import SessionReview
 from cofacil.screens.session_screen import SessionScreen
-from cofacil.store import Store
+from cofacil.storage import Store
 from cofacil.widgets.member_circle import MemberCircle
 
 ESCAPES = (

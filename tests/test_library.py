@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cofacil.library import load_library
-from cofacil.store import Store
+from cofacil.storage import Store
 
 OWN_CARD = """
 [[cards]]

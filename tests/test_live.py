@@ -14,7 +14,7 @@ from cofacil.models import (
     TurnStarted,
 )
 from cofacil.roster import new_session
-from cofacil.store import Store
+from cofacil.storage import Store
 
 
 def test_opening_starts_the_session_once(store: Store, session) -> None:

@@ -14,7 +14,7 @@ from textual import events
 from cofacil.__main__ import make_app
 from cofacil.clock import FakeClock
 from cofacil.dynamics import session_figures
-from cofacil.store import Store
+from cofacil.storage import Store
 
 START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))
 KEYS = [

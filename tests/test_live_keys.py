@@ -36,7 +36,7 @@ from cofacil.models import (
 from cofacil.screens.end_screen import EndScreen
 from cofacil.screens.help_screen import HelpScreen
 from cofacil.screens.session_screen import SessionScreen
-from cofacil.store import Store
+from cofacil.storage import Store
 from cofacil.widgets.member_circle import MemberCircle
 from cofacil.widgets.observation_pane import ObservationPane
 
@@ -435,7 +435,7 @@ async def test_a_full_disk_loses_nothing(app, monkeypatch) -> None:
     unsaved, and lands on disk in order once the disk takes writes again."""
     import errno
 
-    from cofacil import journal
+    from cofacil.storage import journal
 
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("1")
@@ -468,7 +468,7 @@ async def test_leaving_with_unsaved_events_asks_twice(app, monkeypatch) -> None:
     events land if the disk recovers; only a second press leaves without them."""
     import errno
 
-    from cofacil import journal
+    from cofacil.storage import journal
 
     real = journal.write_all
     full = {"on": True}

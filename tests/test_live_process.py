@@ -19,7 +19,7 @@ import pytest
 from cofacil.dynamics import effective
 from cofacil.live import LiveSession
 from cofacil.models import Observation, Reopened, TurnStarted
-from cofacil.store import Store
+from cofacil.storage import Store
 
 COFACIL = str(Path(sys.executable).with_name("cofacil"))
 

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import _add_session
 
-from cofacil import safefile
 from cofacil.clock import FakeClock
 from cofacil.live import LiveSession
-from cofacil.store import Store, StoreError
+from cofacil.storage import Store, StoreError, safefile
 
 COFACIL = str(Path(sys.executable).with_name("cofacil"))
 PASSPHRASE = "a long shared phrase"

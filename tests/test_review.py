@@ -15,7 +15,7 @@ from cofacil.clock import FakeClock
 from cofacil.demo import DEMO_GROUP_ID, ensure_demo_group
 from cofacil.dynamics import session_figures
 from cofacil.screens.review_screen import ReviewScreen
-from cofacil.store import Store
+from cofacil.storage import Store
 
 START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))
 
@@ -144,7 +144,7 @@ def test_review_summary_looks(snap_compare, tmp_path: Path, demo, size: tuple[in
 async def test_comment_mark_sign_off_then_only_addenda(tmp_path: Path, demo) -> None:
     from cofacil.models import Observation, Reviewed, ReviewNote, SignedOff
     from cofacil.review import SessionReview
-    from cofacil.store import SignedOffError
+    from cofacil.storage import SignedOffError
 
     app = make_app(tmp_path, clock=demo, review="latest")
     async with app.run_test(size=(100, 40)) as pilot:

@@ -17,7 +17,7 @@ from cofacil.roster import (
     start_session,
     update_group,
 )
-from cofacil.store import Store
+from cofacil.storage import Store
 
 
 def names(group) -> list[str]:

@@ -13,7 +13,7 @@ from cofacil.screens.group_screen import GroupScreen
 from cofacil.screens.home_screen import HomeScreen
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.screens.setup_screen import SetupScreen
-from cofacil.store import Store
+from cofacil.storage import Store
 from cofacil.widgets.form import FormScreen
 
 START = datetime(2026, 11, 19, 17, 45, tzinfo=timezone(timedelta(hours=1)))
@@ -142,7 +142,7 @@ async def test_a_full_disk_while_adding_a_member_is_a_calm_message(
 ) -> None:
     import errno
 
-    from cofacil import safefile
+    from cofacil.storage import safefile
 
     clock = FakeClock(START)
     app = make_app(tmp_path, clock=clock)

@@ -10,7 +10,7 @@ import pytest
 from cofacil.__main__ import make_app
 from cofacil.clock import FakeClock
 from cofacil.demo import ensure_demo_group
-from cofacil.store import Store
+from cofacil.storage import Store
 
 SIZES = [(80, 24), (120, 40), (60, 30)]
 START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))

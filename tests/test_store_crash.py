@@ -19,10 +19,9 @@ from pathlib import Path
 import pytest
 from conftest import _add_session
 
-from cofacil import journal
 from cofacil.models import EventBase, Session
-from cofacil.store import SessionLocked, Store, enable_encryption, open_vault
-from cofacil.vault import PLAIN
+from cofacil.storage import SessionLocked, Store, enable_encryption, journal, open_vault
+from cofacil.storage.vault import PLAIN
 
 CHILD = Path(__file__).with_name("writer_child.py")
 TIMEOUT = 30  # seconds: a child still alive then is killed, and the test fails

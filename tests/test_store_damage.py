@@ -82,7 +82,7 @@ from cofacil.models import (
     TurnStarted,
     event_adapter,
 )
-from cofacil.store import NewerSchema, NotFound, Store, StoreError
+from cofacil.storage import NewerSchema, NotFound, Store, StoreError
 
 START = datetime(2025, 3, 14, 18, 30, tzinfo=UTC)
 LATER = datetime(2025, 3, 21, 18, 30, tzinfo=UTC)

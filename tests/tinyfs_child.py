@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest import _add_session
 
 from cofacil.live import LiveSession
-from cofacil.store import Store, StoreError
+from cofacil.storage import Store, StoreError
 
 
 def fill(folder: Path) -> Path:

@@ -15,8 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cofacil.models import CodedEvent, Flag, Observation, TurnStarted
-from cofacil.store import Store, open_vault
-from cofacil.vault import PLAIN
+from cofacil.storage import Store, open_vault
+from cofacil.storage.vault import PLAIN
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cofacil import roster
 from cofacil.library import load_library
 from cofacil.models import GROUP_KIND_LABELS, Group
-from cofacil.store import Store
+from cofacil.storage import Store
 from cofacil.widgets.form import Field, FormScreen
 
 

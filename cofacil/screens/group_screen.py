@@ -19,7 +19,7 @@ from cofacil.screens.group_form import group_form
 from cofacil.screens.member_form import member_form
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.screens.setup_screen import SetupScreen
-from cofacil.store import SessionLocked, Store, StoreError
+from cofacil.storage import SessionLocked, Store, StoreError
 
 
 class GroupScreen(Screen[None]):

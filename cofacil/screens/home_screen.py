@@ -13,7 +13,7 @@ from cofacil.display import visible
 from cofacil.models import GROUP_KIND_LABELS, Group
 from cofacil.screens.group_form import group_form
 from cofacil.screens.group_screen import GroupScreen
-from cofacil.store import Store
+from cofacil.storage import Store
 
 FIRST_RUN = "No groups yet. Press n to create one, or quit (q) and try:  cofacil demo"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cofacil import roster
 from cofacil.models import Group, Member
-from cofacil.store import Store
+from cofacil.storage import Store
 from cofacil.widgets.form import Field, FormScreen
 
 NAME_HINT = "Initials or a pseudonym are enough: notes and reports then name nobody outright."

@@ -8,7 +8,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, MarkdownViewer
 
 from cofacil import export
-from cofacil.store import Store
+from cofacil.storage import Store
 
 
 class ReportScreen(Screen[None]):

@@ -31,7 +31,7 @@ from cofacil.models import (
     TechniqueUsed,
 )
 from cofacil.review import ITEM_TYPES, SessionReview, left_undone, plural
-from cofacil.store import StoreError
+from cofacil.storage import StoreError
 from cofacil.widgets.plain_text import PlainInput
 
 # The review's items (the ones sign-off counts), as their rows name them.

@@ -15,7 +15,7 @@ from cofacil import roster
 from cofacil.display import visible
 from cofacil.live import LiveSession
 from cofacil.screens.session_screen import SessionScreen
-from cofacil.store import Store, StoreError
+from cofacil.storage import Store, StoreError
 from cofacil.widgets.attendance_table import AttendanceTable
 from cofacil.widgets.form import clear_errors, show_error
 from cofacil.widgets.plain_text import PlainInput

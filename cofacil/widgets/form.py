@@ -21,7 +21,7 @@ from textual.widgets import Button, Label, Select, Static
 
 from cofacil.display import visible
 from cofacil.roster import RosterError
-from cofacil.store import StoreError
+from cofacil.storage import StoreError
 from cofacil.widgets.plain_text import PlainInput
 
 T = TypeVar("T")

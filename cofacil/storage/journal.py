@@ -21,8 +21,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from cofacil.models import SCHEMA_VERSION, EventBase, parse_event_json
-from cofacil.safefile import fsync_dir, open_private, write_all
-from cofacil.vault import MAGIC, PLAIN, Codec, Undecryptable
+from cofacil.storage.safefile import fsync_dir, open_private, write_all
+from cofacil.storage.vault import MAGIC, PLAIN, Codec, Undecryptable
 
 
 def encode_line(event: EventBase, codec: Codec = PLAIN, label: str = "") -> bytes:
@@ -68,7 +68,11 @@ def _schema_version(body: bytes) -> int:
     return version if isinstance(version, int) else 0
 
 
-def decode(data: bytes, codec: Codec = PLAIN, label: str = "") -> JournalRead:
+def decode(
+    data: bytes, codec: Codec = PLAIN, label: str = "", people: set[str] | None = None
+) -> JournalRead:
+    """Every event of a journal. With `people` (the session's roster and the facilitators), an
+    event naming anyone else is a damaged line: it never reaches the screen as an unknown id."""
     result = JournalRead()
     header = b""
     if not codec.encrypted and data.startswith(MAGIC + b" "):
@@ -101,6 +105,8 @@ def decode(data: bytes, codec: Codec = PLAIN, label: str = "") -> JournalRead:
                 continue
             if event.v not in (0, SCHEMA_VERSION):  # 0: written before versions were kept
                 raise ValueError(f"unknown schema version {event.v}")
+            if people is not None and any(p not in people for p in event.people()):
+                raise ValueError("it names someone who is not on the session's roster")
             if event.seq in seen:
                 if seen[event.seq] != event:
                     # Two events at one place: keep the first, the other goes to the copy.
@@ -114,9 +120,11 @@ def decode(data: bytes, codec: Codec = PLAIN, label: str = "") -> JournalRead:
     return result
 
 
-def read(path: Path, codec: Codec = PLAIN, label: str = "") -> JournalRead:
+def read(
+    path: Path, codec: Codec = PLAIN, label: str = "", people: set[str] | None = None
+) -> JournalRead:
     try:
-        return decode(path.read_bytes(), codec, label)
+        return decode(path.read_bytes(), codec, label, people)
     except FileNotFoundError:
         return JournalRead()
 

@@ -1,0 +1,35 @@
+"""What can go wrong with stored data, as exceptions whose `str()` is one line for the user."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """A problem the user can act on; `str()` is one clear line."""
+
+
+class DamagedFile(StoreError):
+    """A stored file that does not read back as what was written (kept aside, recovered)."""
+
+
+class NewerSchema(StoreError):
+    """Written by a newer cofacil: refused untouched."""
+
+
+class SessionLocked(StoreError):
+    """Another cofacil is recording the session."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class SignedOffError(StoreError):
+    """A signed-off session's record is locked: only addenda may follow."""
+
+
+class ReadOnlyFolder(StoreError):
+    """The data folder (or its medium) cannot be written: it opens for reading only."""
+
+
+class NotCofacilFolder(StoreError):
+    """`--data-dir` points at a file, or at a folder that holds something else."""

@@ -1,0 +1,31 @@
+"""Ids are data, never paths: one strict pattern, checked where an id is read (the models) and
+again wherever a path is built from one, which must also resolve inside its folder."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cofacil.models import ID_PATTERN
+from cofacil.storage.errors import DamagedFile
+
+_ID = re.compile(ID_PATTERN)
+
+
+def is_safe_id(value: object) -> bool:
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
+def checked_id(value: str, what: str = "id") -> str:
+    """`value` if it is a well-formed id; otherwise the stored data naming it is damaged."""
+    if not is_safe_id(value):
+        raise DamagedFile(f"{what} {value!r} is not a well-formed id")
+    return value
+
+
+def path_inside(folder: Path, name: str) -> Path:
+    """`folder / name`, refused unless it resolves to a direct child of `folder`."""
+    path = folder / name
+    if path.resolve().parent != folder.resolve() or path.name != name:
+        raise DamagedFile(f"{name!r} would be stored outside {folder}")
+    return path

@@ -1,0 +1,152 @@
+"""Reading a session's log back, and mending what a crash or damage left in it.
+
+The journal is the durable copy (every event fsynced as it is recorded); the checkpoint is a
+TinyDB copy written on open and close. Reading takes the union of both by sequence number; the
+journal wins a clash (its lines are checksummed one by one). A damaged file is copied aside
+before anything replaces it, and what can be recovered is: the journal, the checkpoint, the
+checkpoint's last good copy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cofacil.models import EventBase
+from cofacil.storage import journal
+from cofacil.storage.errors import DamagedFile, NewerSchema, StoreError
+from cofacil.storage.safefile import atomic_write, backup_path, quarantine_copy
+from cofacil.storage.schema import newer_schema_message, validate_event
+from cofacil.storage.session_files import (
+    CHECKPOINT_TABLES,
+    SessionPaths,
+    checkpoint_label,
+    journal_label,
+)
+from cofacil.storage.tinydb_file import AtomicJSONStorage, open_db, sealed_without_vault
+from cofacil.storage.vault import Codec
+
+
+def read_journal(paths: SessionPaths, codec: Codec, people: set[str] | None) -> journal.JournalRead:
+    read = journal.read(paths.journal, codec, journal_label(paths.session_id), people)
+    if read.sealed:
+        raise StoreError(sealed_without_vault(paths.journal))
+    if read.newer:
+        line, version = read.newer[0]
+        raise NewerSchema(newer_schema_message(f"{paths.journal}: line {line}", version))
+    return read
+
+
+def read_checkpoint(
+    path: Path,
+    codec: Codec,
+    session_id: str,
+    people: set[str] | None,
+    tolerate_damage: bool = False,
+) -> list[EventBase]:
+    """The events of a checkpoint (`path`: the file or its last good copy)."""
+    try:
+        db = open_db(path, codec, checkpoint_label(session_id), CHECKPOINT_TABLES)
+        events = []
+        for doc in db.table("events").all():
+            where = f"{path}: event document {doc.doc_id}"
+            event = validate_event(doc, where)
+            # A flipped digit can make a valid event of another place in the log: each event is
+            # filed under its own seq, so a document elsewhere is damage, not a new event.
+            if event.seq + 1 != doc.doc_id:
+                raise DamagedFile(f"{where}: field 'seq': {event.seq} is not this document's")
+            if people is not None and any(p not in people for p in event.people()):
+                raise DamagedFile(f"{where}: it names someone who is not on the session's roster")
+            events.append(event)
+        if len({e.id for e in events}) != len(events):
+            raise DamagedFile(f"{path}: field 'id': one event appears twice")
+        return events
+    except DamagedFile:
+        if tolerate_damage:
+            return []
+        raise
+
+
+def merge(*sources: list[EventBase]) -> list[EventBase]:
+    """Union by sequence number. Later sources win a clash (the checksummed journal is last)."""
+    by_seq: dict[int, EventBase] = {}
+    for events in sources:
+        for event in events:
+            by_seq[event.seq] = event
+    return [by_seq[seq] for seq in sorted(by_seq)]
+
+
+def read_events(paths: SessionPaths, codec: Codec, people: set[str] | None) -> list[EventBase]:
+    """Every event of a session without changing a file (review, export, a follower)."""
+    # Journal first: a checkpoint that lands in between is then still seen in the file.
+    from_journal = read_journal(paths, codec, people)
+    from_file = read_checkpoint(
+        paths.checkpoint, codec, paths.session_id, people, tolerate_damage=True
+    )
+    return merge(from_file, from_journal.events)
+
+
+def write_checkpoint(
+    paths: SessionPaths, codec: Codec, events: list[EventBase], keep_backup: bool = True
+) -> None:
+    data = {"events": {str(e.seq + 1): e.model_dump(mode="json") for e in events}}
+    label = checkpoint_label(paths.session_id)
+    AtomicJSONStorage(paths.checkpoint, codec, label, CHECKPOINT_TABLES).write(data, keep_backup)
+
+
+def recover_log(
+    paths: SessionPaths, codec: Codec, people: set[str] | None, notices: list[str]
+) -> list[EventBase]:
+    """Load checkpoint and journal, mend what a crash or damage left, and checkpoint."""
+    sid = paths.session_id
+    read = read_journal(paths, codec, people)  # first: a newer one stays as is
+    bak = backup_path(paths.checkpoint)
+    checkpoint_damaged = False
+    try:
+        if paths.checkpoint.exists() or not bak.exists():
+            checkpoint = read_checkpoint(paths.checkpoint, codec, sid, people)
+        else:  # a run killed while mending (older versions moved a damaged one away)
+            try:
+                checkpoint = read_checkpoint(bak, codec, sid, people)
+            except DamagedFile as damage:
+                kept = quarantine_copy(bak)
+                notices.append(f"{damage}; a copy is kept as {kept.name}")
+                checkpoint = []
+    except DamagedFile as damage:
+        checkpoint_damaged = True
+        # The last good copy first: if a newer cofacil wrote it, refuse before any change.
+        try:
+            checkpoint = read_checkpoint(bak, codec, sid, people) if bak.exists() else []
+            bak_damage = None
+        except DamagedFile as error:
+            checkpoint, bak_damage = [], error
+        kept = quarantine_copy(paths.checkpoint)
+        notices.append(f"{damage}; a copy is kept as {kept.name}")
+        if bak_damage is not None:
+            kept = quarantine_copy(bak)
+            notices.append(f"{bak_damage}; a copy is kept as {kept.name}")
+    journaled = {e.seq for e in read.events}
+    lost = [e.seq for e in checkpoint if e.seq not in journaled]
+    if lost and not read.damaged and paths.journal.exists():
+        # Every event goes to the journal before any checkpoint: it was cut or emptied.
+        notices.append(
+            f"{paths.journal.name}: {len(lost)} event(s) missing, recovered from the "
+            f"checkpoint; the journal was rebuilt"
+        )
+    events = merge(checkpoint, read.events)
+    if read.damaged:
+        kept = quarantine_copy(paths.journal)
+        problems = [*read.bad_lines, *(["an unfinished last line"] if read.torn_tail else [])]
+        notices.append(
+            f"{paths.journal.name}: {'; '.join(problems)}; a copy is kept as "
+            f"{kept.name} and the journal was rebuilt"
+        )
+    if read.damaged or len(read.events) != len(events):
+        atomic_write(
+            paths.journal, journal.encode(events, codec, journal_label(sid)), keep_backup=False
+        )
+    if checkpoint_damaged:
+        # Not keeping a backup: it would keep the damaged file as the last good copy.
+        write_checkpoint(paths, codec, events, keep_backup=False)
+    elif [e.id for e in checkpoint] != [e.id for e in events]:
+        write_checkpoint(paths, codec, events)
+    return events

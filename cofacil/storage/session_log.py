@@ -1,0 +1,108 @@
+"""The one open, writable log of a session: append-only, each event fsynced when recorded."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cofacil.models import EventBase, Session
+from cofacil.storage import journal
+from cofacil.storage.errors import SessionLocked, SignedOffError, StoreError
+from cofacil.storage.recovery import recover_log, write_checkpoint
+from cofacil.storage.safefile import FileLock, LockHeld
+from cofacil.storage.session_files import journal_label
+
+if TYPE_CHECKING:
+    from cofacil.storage.store import Store
+
+
+class SessionLog:
+    """Recording a session: refused while another process records it (its lock is held)."""
+
+    def __init__(self, store: Store, session: Session) -> None:
+        store.refuse_if_read_only(f"session {session.number} cannot be recorded")
+        self.store = store
+        self.session = session
+        self._paths = store.session_paths(session.id)
+        self._lock = FileLock(self._paths.lock)
+        try:
+            self._lock.acquire()
+        except LockHeld as held:
+            raise SessionLocked(
+                f"session {session.number} is being recorded by another cofacil ({held.holder});"
+                " it can still be opened for review"
+            ) from None
+        self._codec, sid = store.codec, session.id
+        try:
+            self._people = people = store.people_of(session)
+            self.events = recover_log(self._paths, self._codec, people, store.notices)
+            self._journal = journal.JournalWriter(
+                self._paths.journal, self._codec, journal_label(sid)
+            )
+        except OSError as error:
+            self._lock.release()
+            raise StoreError(
+                f"could not open session {session.number} ({error.strerror or error}); its "
+                "files keep every saved event — free some space or check the disk, then try again"
+            ) from None
+        except BaseException:
+            self._lock.release()
+            raise
+        self._next_seq = self.events[-1].seq + 1 if self.events else 0
+        self._ids = {e.id for e in self.events}
+
+    def stamp(self, event_type: type[EventBase], seq: int, **fields: Any) -> EventBase:
+        """An event of `event_type` stamped now by the store's clock, at position `seq`."""
+        clock = self.store.clock
+        return event_type(
+            seq=seq, at=clock.now(), mono=clock.monotonic(), epoch=clock.epoch, **fields
+        )
+
+    def record(self, event_type: type[EventBase], **fields: Any) -> EventBase:
+        """Make an event of `event_type` now and store it; returns once it is on disk."""
+        event = self.stamp(event_type, self._next_seq, **fields)
+        self.append(event)
+        return event
+
+    @property
+    def next_seq(self) -> int:
+        return self._next_seq
+
+    @property
+    def signed_off(self) -> bool:
+        return any(e.type == "signed_off" for e in self.events)  # type: ignore[attr-defined]
+
+    def append(self, event: EventBase) -> None:
+        """Store a ready-made event (import, demo); its seq must be the next one."""
+        if event.seq != self._next_seq:
+            raise ValueError(f"event seq {event.seq} is not the next ({self._next_seq})")
+        if event.id in self._ids:  # corrections and review notes point at events by id
+            raise ValueError(f"event id {event.id} is already in the log")
+        if any(p not in self._people for p in event.people()):
+            raise ValueError(f"event {event.id} names someone not on the session's roster")
+        if self.signed_off and not getattr(event, "addendum", False):
+            raise SignedOffError(
+                f"session {self.session.number} is signed off: its record is locked, "
+                "only addenda can follow"
+            )
+        self._journal.append(event)
+        self.events.append(event)
+        self._ids.add(event.id)
+        self._next_seq += 1
+
+    def close(self) -> None:
+        """Checkpoint the TinyDB file and let another process record the session."""
+        if not self._lock.held:
+            return
+        try:
+            self._journal.close()
+            write_checkpoint(self._paths, self._codec, self.events)
+        except OSError:
+            pass  # a full disk: the journal holds every event; the next open checkpoints
+        finally:
+            self._lock.release()
+
+    def __enter__(self) -> SessionLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

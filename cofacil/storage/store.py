@@ -1,0 +1,319 @@
+"""The store: pydantic models to the rest of the code, files on disk. Layout of a data folder
+(0700, every file 0600):
+
+    cofacil.folder          the marker: this folder is cofacil's (folder.py)
+    cofacil.json            the index, TinyDB: groups, sessions' set-up, member notes (index.py)
+    cofacil.json.bak        its previous version, kept by every atomic write
+    cofacil.lock            taken for the few milliseconds of a read-modify-write
+    sessions/<id>.*         a session's own files (session_files.py)
+    cofacil.vault           only in an encrypted folder: key parameters and check (vault.py)
+
+Promises: an acknowledged event is fsynced; a crash at any instant leaves files that load with
+every acknowledged event; one writer per session; a damaged file is kept as a copy before
+anything replaces it, and what can be recovered is; a session whose files exist is always
+listed. In an encrypted folder every stored file is sealed with the folder's key (`codec`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from cofacil.clock import Clock, SystemClock
+from cofacil.models import FACILITATORS, EventBase, Group, MemberNote, Session, SessionHeader
+from cofacil.storage import index
+from cofacil.storage.encryption import SEALING_FILE, is_encrypted, seal_plain_files
+from cofacil.storage.errors import (
+    DamagedFile,
+    NotFound,
+    ReadOnlyFolder,
+    StoreError,
+)
+from cofacil.storage.folder import check_folder, claim_folder, writable
+from cofacil.storage.index import MAIN_DB, IndexContent
+from cofacil.storage.recovery import read_events
+from cofacil.storage.safefile import (
+    FileLock,
+    UnconfirmedWrite,
+    atomic_write,
+    ensure_private_dir,
+    fsync_dir,
+)
+from cofacil.storage.session_files import SessionPaths, read_header, write_header
+from cofacil.storage.session_log import SessionLog
+from cofacil.storage.vault import PLAIN, Codec
+
+DEBRIS_AGE = 600  # seconds: a temp file this old belongs to no save still running
+
+
+class Store:
+    def __init__(
+        self,
+        data_dir: Path,
+        clock: Clock | None = None,
+        codec: Codec = PLAIN,
+        create: bool = True,
+    ) -> None:
+        """Open (with `create`, make) a data folder. One that cannot be written (a read-only
+        copy or medium) opens for reading: review and export work, changes are refused."""
+        self.data_dir = Path(data_dir)
+        self.clock = clock or SystemClock()
+        self.codec = codec
+        self.notices: list[str] = []  # recoveries the user should hear about, once
+        self._headers: dict[str, SessionHeader] = {}
+        check_folder(self.data_dir, create)
+        self.read_only = self.data_dir.exists() and not writable(self.data_dir)
+        self._refuse_a_wrong_key()
+        self.db_path = self.data_dir / MAIN_DB
+        self._lock = FileLock(self.data_dir / "cofacil.lock")
+        self._memory: IndexContent | None = None  # the index, when the folder is read-only
+        if self.read_only:
+            self._memory = index.mend(self.data_dir, codec, self.notices, write=False)
+            return
+        try:
+            claim_folder(self.data_dir, self.notices)
+            with self._lock:
+                self._refuse_a_wrong_key()  # again: an `--encrypt` may have come in between
+                if codec.encrypted and (self.data_dir / SEALING_FILE).exists():
+                    seal_plain_files(
+                        self.data_dir,
+                        codec,
+                        self._debris(),
+                        self.notices,
+                        self.db_path,  # type: ignore[arg-type]
+                    )
+                    (self.data_dir / SEALING_FILE).unlink()
+                    fsync_dir(self.data_dir)
+                self._sweep_debris()
+                index.mend(self.data_dir, codec, self.notices, write=True)
+        except OSError as error:
+            raise StoreError(
+                f"cannot open the data folder {self.data_dir} ({error.strerror or error}); "
+                "nothing was lost — free some space or check the disk, then try again"
+            ) from None
+
+    def _refuse_a_wrong_key(self) -> None:
+        if is_encrypted(self.data_dir) != self.codec.encrypted:
+            raise StoreError(
+                f"{self.data_dir} is not an encrypted folder"
+                if self.codec.encrypted
+                else f"{self.data_dir} is encrypted: open it with its passphrase"
+            )
+
+    def refuse_if_read_only(self, what: str) -> None:
+        if self.read_only:
+            raise ReadOnlyFolder(
+                f"{what}: the data folder {self.data_dir} is read-only (it can be reviewed and "
+                "exported, not changed)"
+            )
+
+    def _debris(self) -> list[Path]:
+        """Temp files a crash left mid-save, each a copy of what was being saved."""
+        return [
+            path
+            for folder in (self.data_dir, self.sessions_dir)
+            for pattern in (".*.tmp", ".*.baktmp")
+            for path in folder.glob(pattern)
+        ]
+
+    def _sweep_debris(self) -> None:
+        """Crash debris goes once it is older than any save in progress could be."""
+        cutoff = time.time() - DEBRIS_AGE
+        for debris in self._debris():
+            with contextlib.suppress(OSError):  # another process may sweep it first
+                if debris.lstat().st_mtime < cutoff:
+                    debris.unlink()
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.data_dir / "sessions"
+
+    def session_paths(self, session_id: str) -> SessionPaths:
+        return SessionPaths(self.sessions_dir, session_id)
+
+    # the index ----------------------------------------------------------------------------
+
+    def _index(self) -> IndexContent:
+        if self._memory is not None:
+            return self._memory
+        try:
+            content = index.read_index(self.db_path, self.codec)
+        except DamagedFile:
+            content = None  # damaged since this store opened: mend it, as an open would
+        if content is None:
+            with self._lock:
+                content = index.mend(self.data_dir, self.codec, self.notices, write=True)
+        return content
+
+    @contextmanager
+    def _changing(self, what: str) -> Iterator[IndexContent]:
+        """Read-modify-write of the index under the folder's lock: the file on disk is the old
+        version or the new one, never a mix."""
+        self.refuse_if_read_only(what)
+        try:
+            with self._lock:
+                content = index.mend(self.data_dir, self.codec, self.notices, write=True)
+                yield content
+                index.write_index(self.db_path, content, self.codec, keep_backup=True)
+        except UnconfirmedWrite as error:
+            raise StoreError(
+                f"saved, but the disk did not confirm it ({error.strerror}) — "
+                "check the disk, then save again"
+            ) from None
+        except OSError as error:
+            raise StoreError(
+                f"could not save ({error.strerror or error}); nothing was changed — "
+                "free some space or check the data folder, then try again"
+            ) from None
+
+    # groups -------------------------------------------------------------------------------
+
+    def groups(self, include_archived: bool = False) -> list[Group]:
+        return [g for g in self._index().groups.values() if include_archived or not g.archived]
+
+    def group(self, group_id: str) -> Group:
+        found = self._index().groups.get(group_id)
+        if found is None:
+            raise NotFound(f"no group with id {group_id}")
+        return found
+
+    def save_group(self, group: Group) -> None:
+        with self._changing(f"group {group.name} cannot be saved") as content:
+            old = content.groups.get(group.id)
+            if old is not None and {m.id for m in old.members} - {m.id for m in group.members}:
+                raise StoreError("a member cannot be removed from a group (they are kept)")
+            content.groups[group.id] = group
+
+    # sessions -----------------------------------------------------------------------------
+
+    def sessions(self, group_id: str | None = None) -> list[Session]:
+        found = [s for s in self._index().sessions.values() if group_id in (None, s.group_id)]
+        return sorted(found, key=lambda s: (s.date, s.number, s.created_at))
+
+    def session(self, session_id: str) -> Session:
+        found = self._index().sessions.get(session_id)
+        if found is None:
+            raise NotFound(f"no session with id {session_id}")
+        return found
+
+    def latest_session(self, group_id: str | None = None) -> Session:
+        found = self.sessions(group_id)
+        if not found:
+            raise NotFound("there are no sessions yet")
+        return max(found, key=lambda s: s.created_at)
+
+    def save_session(self, session: Session) -> None:
+        """File a session: its own header first (so its files describe it even if the index
+        is lost), then the index. A number its group has already used is refused."""
+        with self._changing(f"session {session.number} cannot be saved") as content:
+            group = content.groups.get(session.group_id)
+            if group is None:
+                raise NotFound(f"no group with id {session.group_id}")
+            twin = next(
+                (
+                    s
+                    for s in content.sessions.values()
+                    if s.group_id == session.group_id
+                    and s.number == session.number
+                    and s.id != session.id
+                ),
+                None,
+            )
+            if twin is not None:
+                raise StoreError(
+                    f"{group.name} already has a session {session.number}; nothing was saved"
+                )
+            paths = self.session_paths(session.id)
+            header = self._header(session.id)
+            roster = header.group if header is not None else group
+            if header is None or header.session != session:
+                new = SessionHeader(session=session, group=roster)
+                write_header(paths, new, self.codec)
+                self._headers[session.id] = new
+            content.sessions[session.id] = session
+
+    def _header(self, session_id: str) -> SessionHeader | None:
+        if session_id not in self._headers:
+            try:
+                found = read_header(self.session_paths(session_id), self.codec)
+            except DamagedFile:
+                return None
+            if found is None:
+                return None
+            self._headers[session_id] = found
+        return self._headers[session_id]
+
+    def people_of(self, session: Session) -> set[str]:
+        """Who the session's events may name: its roster as recorded, and the facilitators."""
+        header = self._header(session.id)
+        if header is not None:
+            return header.people()
+        group = self._index().groups.get(session.group_id)
+        return {m.id for m in group.members} | set(FACILITATORS) if group else set(FACILITATORS)
+
+    # member notes -------------------------------------------------------------------------
+
+    def member_note(self, session_id: str, member_id: str) -> MemberNote | None:
+        return self._index().member_notes.get(f"{session_id}:{member_id}")
+
+    def save_member_note(self, note: MemberNote) -> None:
+        with self._changing("the member note cannot be saved") as content:
+            if note.session_id not in content.sessions:
+                raise NotFound(f"no session with id {note.session_id}")
+            content.member_notes[note.id] = note
+
+    # a therapist's own content ----------------------------------------------------------
+
+    def read_user_file(self, name: str) -> str | None:
+        """A file the therapist put in the data folder (own deck or codes), or None."""
+        path = self.data_dir / name
+        try:
+            return path.read_text("utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as error:
+            raise StoreError(f"cannot read {path}: {error}") from None
+
+    # exports ------------------------------------------------------------------------------
+
+    def make_export_dir(self, path: Path) -> None:
+        try:
+            ensure_private_dir(Path(path))
+        except OSError as error:
+            raise StoreError(f"cannot use folder {path}: {error.strerror}") from None
+
+    def write_export(self, path: Path, text: str) -> None:
+        """An export file, 0600 like everything cofacil writes, replaced atomically. Never over
+        cofacil's own files: inside the data folder only under `exports/`."""
+        target, home = Path(path).resolve(), self.data_dir.resolve()
+        if target.is_relative_to(home) and not target.is_relative_to(home / "exports"):
+            raise StoreError(
+                f"will not write {path}: it is inside the data folder (use {home / 'exports'})"
+            )
+        try:
+            atomic_write(Path(path), text.encode(), keep_backup=False)
+        except OSError as error:
+            raise StoreError(f"cannot write {path}: {error.strerror}") from None
+
+    # event logs ---------------------------------------------------------------------------
+
+    def open_log(self, session_id: str) -> SessionLog:
+        """Open a session's log for recording. Refused while another process records it."""
+        return SessionLog(self, self.session(session_id))
+
+    def log_version(self, session_id: str) -> tuple[int, int]:
+        """Size and change time of a session's journal: a cheap "has anything been added?"
+        for a window following the session, instead of re-reading the whole log."""
+        try:
+            info = self.session_paths(session_id).journal.stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (info.st_size, info.st_mtime_ns)
+
+    def read_events(self, session_id: str) -> list[EventBase]:
+        """Every event of a session, for review: works while another process records it."""
+        session = self.session(session_id)
+        return read_events(self.session_paths(session_id), self.codec, self.people_of(session))

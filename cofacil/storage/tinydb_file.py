@@ -1,0 +1,134 @@
+"""TinyDB files that never lose or misread a byte: the index and the session checkpoints.
+
+Writes are atomic and fsynced (`safefile.atomic_write`). An empty or garbled file is an error,
+never an empty database. Every file carries a SHA-256 of its tables in a table of its own
+(`_integrity`), so a flipped bit that still parses as JSON is found as damage instead of being
+read as another valid value. Files written before the checksum existed have no such table;
+they are read as they are and get one with their next write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from cofacil.storage import vault
+from cofacil.storage.errors import DamagedFile, StoreError
+from cofacil.storage.safefile import atomic_write
+from cofacil.storage.vault import PLAIN, VAULT_FILE, Codec, Undecryptable
+
+INTEGRITY = "_integrity"  # the checksum's table: never shown to TinyDB
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # cheap: only then the costly check
+
+
+def sealed_without_vault(path: Path) -> str:
+    return (
+        f"{path} is encrypted, but its folder has no {VAULT_FILE}: put that file back (from a "
+        "backup of the folder) to open it; nothing was changed"
+    )
+
+
+def _is_table(table: object) -> bool:
+    """A TinyDB table: documents (objects) under integer ids; anything else crashes TinyDB."""
+    if not isinstance(table, dict):
+        return False
+    for doc_id, doc in table.items():
+        if not isinstance(doc, dict):
+            return False
+        try:
+            int(doc_id)
+        except ValueError:
+            return False
+    return True
+
+
+def _has_lone_surrogate(data: object) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _dump(tables: dict[str, Any]) -> bytes:
+    return json.dumps(tables, ensure_ascii=False).encode()
+
+
+def _digest(tables: dict[str, Any]) -> str:
+    return hashlib.sha256(_dump(tables)).hexdigest()
+
+
+def encode_tables(tables: dict[str, Any]) -> bytes:
+    """The file's JSON: its tables, then their checksum."""
+    return _dump({**tables, INTEGRITY: {"1": {"sha256": _digest(tables)}}})
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage: atomic, fsynced, checksummed writes. `tables` names the tables the file
+    may hold (another name is damage: a flipped bit in a table's name). `label` says what the
+    file is, so that in an encrypted folder its box opens only as that."""
+
+    def __init__(
+        self,
+        path: Path,
+        codec: Codec = PLAIN,
+        label: str = "main",
+        tables: frozenset[str] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.codec, self.label, self.tables = codec, label, tables
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        return self.decode(raw)
+
+    def decode(self, raw: bytes) -> dict[str, dict[str, Any]]:
+        if not raw:
+            raise DamagedFile(f"{self.path}: the file is empty (0 bytes)")
+        if not self.codec.encrypted and raw.startswith(vault.MAGIC + b" "):
+            raise StoreError(sealed_without_vault(self.path))
+        try:
+            raw = self.codec.open_file(raw, self.label)
+        except Undecryptable as error:
+            raise DamagedFile(f"{self.path}: {error}") from None
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise DamagedFile(f"{self.path}: not valid JSON ({error})") from None
+        except RecursionError:
+            raise DamagedFile(f"{self.path}: not valid JSON (nested too deeply)") from None
+        if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(data):
+            # Text that can never be written back: every later save of this file would fail.
+            raise DamagedFile(f"{self.path}: a lone surrogate escape (\\udXXX) in the text")
+        if not isinstance(data, dict) or not all(_is_table(t) for t in data.values()):
+            raise DamagedFile(f"{self.path}: not a TinyDB database (expected tables of documents)")
+        integrity = data.pop(INTEGRITY, None)
+        if integrity is not None:
+            expected = integrity.get("1", {}).get("sha256")
+            if expected != _digest(data):
+                raise DamagedFile(f"{self.path}: the checksum does not match (a changed byte)")
+        if self.tables is not None and (unknown := sorted(set(data) - self.tables)):
+            raise DamagedFile(f"{self.path}: an unknown table {unknown[0]!r}")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]], keep_backup: bool = True) -> None:
+        atomic_write(self.path, self.codec.seal_file(encode_tables(data), self.label), keep_backup)
+
+    def close(self) -> None:
+        pass
+
+
+def open_db(
+    path: Path, codec: Codec = PLAIN, label: str = "main", tables: frozenset[str] | None = None
+) -> TinyDB:
+    return TinyDB(path, codec, label, tables, storage=AtomicJSONStorage)  # type: ignore[arg-type]
