@@ -45,6 +45,7 @@ from cofacil.storage import (
     StoreError,
     journal,
 )
+from cofacil.storage.tinydb_file import INTEGRITY, encode_tables
 
 MakeSession = Callable[[Store], Session]
 START = datetime(2025, 3, 14, 18, 30, tzinfo=UTC)
@@ -332,22 +333,31 @@ def test_second_writer_is_refused_until_the_first_closes(store: Store, session: 
 # --- the main database, damaged ----------------------------------------------------------------
 
 
-def _invalid_member(raw: bytes) -> bytes:
+def rewritten(raw: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
+    """`raw` (a plain TinyDB file) changed by `change` and written back with a checksum that
+    matches: what a faulty writer, not a flipped bit, would leave."""
     doc = json.loads(raw)
-    doc["groups"]["1"]["members"][0]["seat"] = "1"
-    return json.dumps(doc).encode()
+    doc.pop(INTEGRITY, None)
+    change(doc)
+    return encode_tables(doc)
+
+
+def _invalid_member(raw: bytes) -> bytes:
+    return rewritten(raw, lambda doc: doc["groups"]["1"]["members"][0].update(seat="1"))
 
 
 def _not_a_document(raw: bytes) -> bytes:
-    doc = json.loads(raw)
-    doc["groups"]["1"] = ["not", "a", "document"]
-    return json.dumps(doc).encode()
+    return rewritten(raw, lambda doc: doc["groups"].update({"1": ["not", "a", "document"]}))
 
 
 def _unknown_version(raw: bytes) -> bytes:
-    doc = json.loads(raw)
-    doc["groups"]["1"]["v"] = -1
-    return json.dumps(doc).encode()
+    return rewritten(raw, lambda doc: doc["groups"]["1"].update(v=-1))
+
+
+def _one_changed_byte(raw: bytes) -> bytes:
+    """A bit flipped inside a name: still valid JSON, and a valid group."""
+    at = raw.index(b'"Tuesday group"') + 1
+    return raw[:at] + bytes([raw[at] ^ 0x01]) + raw[at + 1 :]
 
 
 DAMAGE: dict[str, Callable[[bytes], bytes]] = {
@@ -359,6 +369,7 @@ DAMAGE: dict[str, Callable[[bytes], bytes]] = {
     "invalid member": _invalid_member,
     "not a document": _not_a_document,
     "unknown schema version": _unknown_version,
+    "one changed byte": _one_changed_byte,
 }
 EXPECTED = {
     "zero bytes": ["empty (0 bytes)"],
@@ -369,6 +380,7 @@ EXPECTED = {
     "invalid member": ["groups document 1", "field 'members.0.seat'"],
     "not a document": ["not a TinyDB database"],
     "unknown schema version": ["groups document 1", "field 'v'"],
+    "one changed byte": ["the checksum does not match"],
 }
 
 
@@ -401,11 +413,12 @@ def test_damaged_main_db_is_moved_aside_and_last_good_copy_restored(
     assert reopen(again).notices == []  # mended for good
 
 
-@pytest.mark.parametrize("kind", ["zero bytes", "invalid member"])
-def test_damaged_main_db_without_a_good_copy_starts_empty(
+@pytest.mark.parametrize("kind", ["zero bytes", "invalid member", "one changed byte"])
+def test_damaged_main_db_without_a_good_copy_is_rebuilt_from_the_sessions(
     store: Store, make_session: MakeSession, kind: str
 ) -> None:
     session = make_session(store)
+    group = store.group(session.group_id)
     events = record_some(store, session, 2)
     store.db_path.with_name(store.db_path.name + ".bak").unlink()
     original = store.db_path.read_bytes()
@@ -414,15 +427,19 @@ def test_damaged_main_db_without_a_good_copy_starts_empty(
     again = reopen(store)
 
     assert [p.read_bytes() for p in damaged_copies(store.db_path)] == [DAMAGE[kind](original)]
-    assert "started an empty index" in " ".join(again.notices)
-    assert again.groups() == []
-    assert again.read_events(session.id) == events  # the session's own files are kept
+    notice = " ".join(again.notices)
+    assert "rebuilt cofacil.json from the sessions' own files" in notice
+    assert "session 1 of 'Tuesday group'" in notice
+    assert again.groups() == [group]
+    assert again.session(session.id) == session
+    assert again.read_events(session.id) == events
+    assert reopen(again).notices == []  # mended for good
 
 
 def test_damaged_main_db_with_a_damaged_good_copy_keeps_both(
     store: Store, make_session: MakeSession
 ) -> None:
-    _two_saves(store, make_session)
+    session = _two_saves(store, make_session)
     bak = store.db_path.with_name(store.db_path.name + ".bak")
     store.db_path.write_bytes(b"{")
     bak.write_bytes(b"")
@@ -432,7 +449,8 @@ def test_damaged_main_db_with_a_damaged_good_copy_keeps_both(
     copies = [*damaged_copies(store.db_path), *damaged_copies(bak)]
     assert sorted(p.read_bytes() for p in copies) == [b"", b"{"]
     assert "the last good copy is damaged too" in " ".join(again.notices)
-    assert again.groups() == []
+    assert [g.name for g in again.groups()] == ["Tuesday group"]  # from its session's roster
+    assert again.session(session.id) == session
 
 
 def test_damage_found_after_opening_is_a_clear_error(store: Store, session: Session) -> None:
@@ -451,9 +469,7 @@ def test_damage_found_after_opening_is_a_clear_error(store: Store, session: Sess
 
 
 def _invalid_event(raw: bytes) -> bytes:
-    doc = json.loads(raw)
-    doc["events"]["2"]["seq"] = "1"
-    return json.dumps(doc).encode()
+    return rewritten(raw, lambda doc: doc["events"]["2"].update(seq="1"))
 
 
 CHECKPOINT_DAMAGE = {
@@ -550,9 +566,8 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 def test_newer_main_db_is_refused_untouched(store: Store, make_session: MakeSession) -> None:
     _two_saves(store, make_session)
-    doc = json.loads(store.db_path.read_bytes())
-    doc["groups"]["1"]["v"] = 99
-    store.db_path.write_bytes(json.dumps(doc).encode())
+    newer = rewritten(store.db_path.read_bytes(), lambda doc: doc["groups"]["1"].update(v=99))
+    store.db_path.write_bytes(newer)
     before = _files(store.data_dir)
 
     with pytest.raises(NewerSchema) as excinfo:
@@ -568,9 +583,7 @@ def test_newer_main_db_is_refused_untouched(store: Store, make_session: MakeSess
 def test_newer_checkpoint_is_refused_untouched(store: Store, session: Session) -> None:
     record_some(store, session, 3)
     path = checkpoint_path(store, session)
-    doc = json.loads(path.read_bytes())
-    doc["events"]["2"]["v"] = 99
-    path.write_bytes(json.dumps(doc).encode())
+    path.write_bytes(rewritten(path.read_bytes(), lambda doc: doc["events"]["2"].update(v=99)))
     before = _files(store.data_dir)
 
     for _ in range(2):  # refused again: the failed attempt leaves no lock behind
@@ -628,6 +641,8 @@ def test_documents_from_before_versioning_are_migrated(data_dir: Path, clock: Fa
     (data_dir / "cofacil.json").write_text(json.dumps(db))
     event = {"id": "e1", "seq": 0, "at": stamp, "mono": 5.0, "epoch": "x", "type": "paused"}
     (data_dir / "sessions" / "s1.json").write_text(json.dumps({"events": {"1": event}}))
+    for path in (data_dir / "cofacil.json", data_dir / "sessions" / "s1.json"):
+        path.chmod(0o600)  # private, as cofacil always kept them: no notice about modes
 
     store = Store(data_dir, clock)
 

@@ -31,7 +31,7 @@ def main() -> None:
     while True:
         kind = n % 4
         if kind == 0:
-            event = log.record(TurnStarted, speaker=f"m{n % 7}")
+            event = log.record(TurnStarted, speaker=f"m{n % 3 + 1}")
         elif kind == 1:
             # Lines of very different lengths, so a kill can land anywhere in a write.
             text = f"[bold]note {n}[/] é\x07 " + "x" * (n * 37 % 1500)

@@ -17,6 +17,8 @@ MARKER = "cofacil.folder"  # says "this folder is a cofacil data folder"
 MARKER_TEXT = b"cofacil data folder: every file here belongs to cofacil (see its README)\n"
 # What a folder written by an older cofacil, from before the marker, always holds.
 _EARLIER_SIGNS = ("cofacil.json", "cofacil.vault")
+# A therapist's own content, which may be put in a new folder before cofacil first opens it.
+_OWN_CONTENT = frozenset({"deck.toml", "coding_schemes.toml", "nudges.toml"})
 
 
 def default_data_dir() -> Path:
@@ -57,7 +59,7 @@ def check_folder(data_dir: Path, create: bool) -> bool:
             f"{data_dir} is a shared folder, not a cofacil data folder: give a folder of its "
             "own (e.g. a new one inside it); nothing was changed"
         )
-    if any(data_dir.iterdir()):
+    if any(entry.name not in _OWN_CONTENT for entry in data_dir.iterdir()):
         raise NotCofacilFolder(
             f"{data_dir} holds other files and is not a cofacil data folder: give a new or "
             "empty folder; nothing was changed"

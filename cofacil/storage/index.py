@@ -187,12 +187,11 @@ def mend(data_dir: Path, codec: Codec, notices: list[str], write: bool) -> Index
             content = read_index(bak, codec)
             sources.append(f"its last good copy ({bak.name})")
         except DamagedFile as damage:
-            set_aside(damage, bak)
+            set_aside(DamagedFile(f"the last good copy is damaged too ({damage})"), bak)
     content = content or IndexContent()
 
-    came_back: list[str] = []
-    on_disk = listed_session_ids(sessions_dir)
-    for session_id in on_disk:
+    headers: list[SessionHeader] = []
+    for session_id in listed_session_ids(sessions_dir):
         if session_id in content.sessions:
             continue
         paths = SessionPaths(sessions_dir, session_id)
@@ -202,7 +201,11 @@ def mend(data_dir: Path, codec: Codec, notices: list[str], write: bool) -> Index
             set_aside(damage, paths.header, move=True)
             continue
         if header is not None:
-            came_back += add_session(content, header)
+            headers.append(header)
+    came_back: list[str] = []
+    # Newest first: a group that only the sessions know takes its latest roster and name.
+    for header in sorted(headers, key=lambda h: h.session.created_at, reverse=True):
+        came_back += add_session(content, header)
     if came_back:
         sources.append("the sessions' own files")
 

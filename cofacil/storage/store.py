@@ -42,7 +42,12 @@ from cofacil.storage.safefile import (
     ensure_private_dir,
     fsync_dir,
 )
-from cofacil.storage.session_files import SessionPaths, read_header, write_header
+from cofacil.storage.session_files import (
+    SessionPaths,
+    listed_session_ids,
+    read_header,
+    write_header,
+)
 from cofacil.storage.session_log import SessionLog
 from cofacil.storage.vault import PLAIN, Codec
 
@@ -137,25 +142,26 @@ class Store:
     # the index ----------------------------------------------------------------------------
 
     def _index(self) -> IndexContent:
+        """The index as saved. Damage found after opening is an error naming the file (the
+        next open mends it); opening is where damage is repaired and the user told."""
         if self._memory is not None:
             return self._memory
-        try:
-            content = index.read_index(self.db_path, self.codec)
-        except DamagedFile:
-            content = None  # damaged since this store opened: mend it, as an open would
+        content = index.read_index(self.db_path, self.codec)
         if content is None:
-            with self._lock:
-                content = index.mend(self.data_dir, self.codec, self.notices, write=True)
+            raise DamagedFile(f"{self.db_path} is missing: open cofacil again to rebuild it")
         return content
 
     @contextmanager
     def _changing(self, what: str) -> Iterator[IndexContent]:
         """Read-modify-write of the index under the folder's lock: the file on disk is the old
-        version or the new one, never a mix."""
+        version or the new one, never a mix. A session filed by another cofacil that did not
+        reach the index (it was killed in between) is filed first, so no number is reused."""
         self.refuse_if_read_only(what)
         try:
             with self._lock:
-                content = index.mend(self.data_dir, self.codec, self.notices, write=True)
+                content = self._index()
+                if any(i not in content.sessions for i in listed_session_ids(self.sessions_dir)):
+                    content = index.mend(self.data_dir, self.codec, self.notices, write=True)
                 yield content
                 index.write_index(self.db_path, content, self.codec, keep_backup=True)
         except UnconfirmedWrite as error:
@@ -239,7 +245,8 @@ class Store:
         if session_id not in self._headers:
             try:
                 found = read_header(self.session_paths(session_id), self.codec)
-            except DamagedFile:
+            except DamagedFile as damage:
+                self.notices.append(f"{damage}; the index's copy of the session is used")
                 return None
             if found is None:
                 return None
@@ -247,12 +254,15 @@ class Store:
         return self._headers[session_id]
 
     def people_of(self, session: Session) -> set[str]:
-        """Who the session's events may name: its roster as recorded, and the facilitators."""
+        """Who the session's events may name: its roster as recorded, and the facilitators.
+        A header that disagrees with the index is not trusted over it: the index's group is
+        what the screens name people by, so an id only the header knows must never reach them."""
         header = self._header(session.id)
-        if header is not None:
-            return header.people()
         group = self._index().groups.get(session.group_id)
-        return {m.id for m in group.members} | set(FACILITATORS) if group else set(FACILITATORS)
+        indexed = {m.id for m in group.members} if group else set()
+        if header is not None and header.session == session:
+            return header.people() & (indexed | set(FACILITATORS))
+        return indexed | set(FACILITATORS)
 
     # member notes -------------------------------------------------------------------------
 
