@@ -60,18 +60,22 @@ def demo_content() -> dict[str, Any]:
 
 
 def ensure_demo_group(store: Store) -> Group:
-    """The demo group with its past sessions, created on first use. A past session enters the
-    index only once its log is whole: a first start killed half-way is finished by the next,
-    each past session's log carried on from where it stops."""
+    """The demo group with its past sessions, created on first use. A past session is filed
+    first, then its log written; its checkpoint, written when the log closes after the last
+    event, says it is whole: a first start killed half-way is finished by the next, each past
+    session's log carried on from where it stops."""
     group = next((g for g in store.groups(include_archived=True) if g.id == DEMO_GROUP_ID), None)
     if group is None:
         group = _make_demo_group(store)
     content = demo_content()
-    indexed = {s.number for s in store.sessions(group.id)}
     for number, past in enumerate(content["sessions"], start=1):
-        if number not in indexed:
+        if not store.session_paths(_past_id(number)).checkpoint.exists():
             _past_session(store, group, content, number, past)
     return group
+
+
+def _past_id(number: int) -> str:
+    return f"{DEMO_GROUP_ID}-past-{number}"  # the same on a second try
 
 
 def _make_demo_group(store: Store) -> Group:
@@ -154,7 +158,7 @@ def _past_session(
         for m in group.members
     }
     session = Session(
-        id=f"{DEMO_GROUP_ID}-past-{number}",  # the same on a second try
+        id=_past_id(number),
         group_id=group.id,
         number=number,
         date=day,
@@ -218,10 +222,10 @@ def _past_session(
     script.wait(90)
     script.add(TechniqueUsed, card="summarizing", by="lead")
     script.add(SessionEnded)
+    store.save_session(session)
     with SessionLog(store, session) as log:
         for event in script.events[log.next_seq :]:  # the script is the same every time
             log.append(event)
-    store.save_session(session)
 
 
 def _next_speaker(

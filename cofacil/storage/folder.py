@@ -72,20 +72,26 @@ def check_folder(data_dir: Path, create: bool) -> bool:
 def claim_folder(data_dir: Path, notices: list[str]) -> None:
     """Make (or adopt, after `check_folder`) the data folder: 0700, its marker, `sessions/`,
     and files that others could read made private, said once."""
+    # A folder being adopted (new or empty) is simply made private; one already cofacil's
+    # whose files others could read is worth a word.
+    ours = is_cofacil_folder(data_dir)
+    loose = tighten(data_dir) if data_dir.exists() else []
     ensure_private_dir(data_dir)
     if not (data_dir / MARKER).exists():
         atomic_write(data_dir / MARKER, MARKER_TEXT, keep_backup=False)
     ensure_private_dir(data_dir / "sessions")
-    loose = tighten(data_dir)
-    if loose:
+    if loose and ours:
         shown = ", ".join(loose[:3]) + (f" and {len(loose) - 3} more" if len(loose) > 3 else "")
         notices.append(f"made {len(loose)} file(s) private that others could read: {shown}")
 
 
 def tighten(data_dir: Path) -> list[str]:
     """Files and folders of cofacil's with a looser mode than 0600 / 0700, made private; their
-    names relative to the folder. Links are left alone (never followed)."""
+    names relative to the folder ("." for itself). Links are left alone (never followed)."""
     loose: list[str] = []
+    if stat.S_IMODE(data_dir.lstat().st_mode) != DIR_MODE:
+        os.chmod(data_dir, DIR_MODE)
+        loose.append(".")
     for folder in (data_dir, data_dir / "sessions", data_dir / "exports"):
         try:
             entries = list(os.scandir(folder))

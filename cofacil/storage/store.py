@@ -212,8 +212,10 @@ class Store:
         return max(found, key=lambda s: s.created_at)
 
     def save_session(self, session: Session) -> None:
-        """File a session: its own header first (so its files describe it even if the index
-        is lost), then the index. A number its group has already used is refused."""
+        """File a session: the index, then its own header (a kill in between leaves a session
+        the index knows, whose header the next open writes; its log comes only after both, so
+        a session's files never exist without something that describes them). A number its
+        group has already used is refused."""
         with self._changing(f"session {session.number} cannot be saved") as content:
             group = content.groups.get(session.group_id)
             if group is None:
@@ -232,14 +234,18 @@ class Store:
                 raise StoreError(
                     f"{group.name} already has a session {session.number}; nothing was saved"
                 )
-            paths = self.session_paths(session.id)
-            header = self._header(session.id)
-            roster = header.group if header is not None else group
-            if header is None or header.session != session:
-                new = SessionHeader(session=session, group=roster)
-                write_header(paths, new, self.codec)
-                self._headers[session.id] = new
             content.sessions[session.id] = session
+        header = self._header(session.id)
+        if header is None or header.session != session:
+            new = SessionHeader(session=session, group=header.group if header else group)
+            try:
+                write_header(self.session_paths(session.id), new, self.codec)
+            except OSError as error:
+                raise StoreError(
+                    f"session {session.number} was saved, but its own description could not be "
+                    f"({error.strerror or error}); it is written the next time cofacil opens"
+                ) from None
+            self._headers[session.id] = new
 
     def _header(self, session_id: str) -> SessionHeader | None:
         if session_id not in self._headers:

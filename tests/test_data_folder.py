@@ -1,0 +1,213 @@
+"""The data folder is cofacil's alone: made or adopted only when new, empty or already
+cofacil's; anything else is refused in one line with nothing changed; loose modes are
+tightened once, and said; a read-only copy or medium can still be reviewed and exported."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import _add_session
+
+from cofacil.live import LiveSession
+from cofacil.storage import NotCofacilFolder, ReadOnlyFolder, Store
+from cofacil.storage.folder import MARKER
+
+COFACIL = str(Path(sys.executable).with_name("cofacil"))
+
+
+def state(path: Path) -> dict[str, tuple[int, bytes | None]]:
+    """Every entry under `path` (itself included): its mode and, for files, its bytes."""
+    found = {}
+    for p in [path, *sorted(path.rglob("*"))] if path.is_dir() else [path]:
+        info = p.lstat()
+        found[str(p)] = (info.st_mode, p.read_bytes() if p.is_file() else None)
+    return found
+
+
+def foreign_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "photos"
+    folder.mkdir(mode=0o755)
+    (folder / "holiday.jpg").write_bytes(b"\xff\xd8 not ours")
+    return folder
+
+
+def a_plain_file(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.txt"
+    path.write_text("someone's notes")
+    return path
+
+
+def a_shared_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o1777)
+    return folder
+
+
+@pytest.mark.parametrize("make", [foreign_folder, a_plain_file, a_shared_folder])
+def test_a_folder_that_is_not_cofacils_is_refused_and_left_as_it_was(
+    tmp_path: Path, make: object
+) -> None:
+    target = make(tmp_path)  # type: ignore[operator]
+    before = state(target)
+    with pytest.raises(NotCofacilFolder) as refused:
+        Store(target)
+    assert "\n" not in str(refused.value) and "nothing was changed" in str(refused.value)
+    assert state(target) == before
+
+
+@pytest.mark.parametrize("command", [["demo"], ["export", "--format", "md"], ["review"]])
+@pytest.mark.parametrize("make", [foreign_folder, a_plain_file, a_shared_folder])
+def test_the_command_line_refuses_a_folder_that_is_not_cofacils(
+    tmp_path: Path, make: object, command: list[str]
+) -> None:
+    target = make(tmp_path)  # type: ignore[operator]
+    before = state(target)
+    result = subprocess.run(
+        [COFACIL, *command, "--data-dir", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "not a cofacil data folder" in result.stderr
+    assert state(target) == before
+
+
+def test_an_empty_data_dir_argument_is_the_current_folder_and_refused_when_not_ours(
+    tmp_path: Path,
+) -> None:
+    folder = foreign_folder(tmp_path)
+    before = state(folder)
+    result = subprocess.run(
+        [COFACIL, "demo", "--data-dir", ""],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=folder,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode != 0 and result.stderr.count("\n") == 1
+    assert state(folder) == before
+
+
+def test_a_new_or_empty_folder_is_made_cofacils(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir(mode=0o755)
+    for folder in (empty, tmp_path / "new" / "deeper"):
+        store = Store(folder)
+        assert (folder / MARKER).exists()
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert store.notices == []
+
+
+def test_a_folder_holding_only_a_therapists_own_deck_is_adopted(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "deck.toml").write_text("")  # 0644, as an editor leaves it
+    assert Store(folder).notices == []
+    assert (folder / MARKER).exists()
+    assert stat.S_IMODE((folder / "deck.toml").stat().st_mode) == 0o600
+
+
+def test_a_folder_from_before_the_marker_is_recognised(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    session = _add_session(Store(folder))
+    (folder / MARKER).unlink()
+    store = Store(folder)
+    assert store.session(session.id) == session
+    assert (folder / MARKER).exists()
+
+
+def test_loose_modes_are_tightened_once_and_said(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    session = _add_session(Store(folder))
+    (folder / "cofacil.json").chmod(0o644)
+    (folder / "sessions" / f"{session.id}.session").chmod(0o666)
+    (folder / "sessions").chmod(0o755)
+
+    store = Store(folder)
+
+    (notice,) = store.notices
+    assert notice.startswith("made 3 file(s) private that others could read")
+    assert "cofacil.json" in notice and "sessions" in notice
+    for path in [folder, *folder.rglob("*")]:
+        wanted = 0o700 if path.is_dir() else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == wanted, path
+    assert Store(folder).notices == []  # said once
+
+
+@contextlib.contextmanager
+def read_only_copy(source: Path, tmp_path: Path) -> Iterator[Path]:
+    """`source` seen through a read-only bind mount (a read-only medium: root cannot write it
+    either). Skips where mounting is not allowed."""
+    target = tmp_path / "readonly"
+    target.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(source), str(target)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount here: {mounted.stderr.decode().strip()}")
+    try:
+        subprocess.run(
+            ["mount", "-o", "remount,ro,bind", str(target)], check=True, capture_output=True
+        )
+        yield target
+    finally:
+        subprocess.run(["umount", str(target)], check=True)
+
+
+def test_a_read_only_folder_can_be_reviewed_and_exported(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    store = Store(folder)
+    session = _add_session(store)
+    live = LiveSession(store, session.id)
+    live.speak("m1")
+    live.observe("a note to export", about=["m1"], tags=[])
+    live.close()
+    events = store.read_events(session.id)
+    (folder / "cofacil.json").write_bytes(b"{")  # damaged: rebuilt in memory, not on disk
+    before = state(folder)
+
+    with read_only_copy(folder, tmp_path) as readonly:
+        reader = Store(readonly)
+        assert reader.read_only
+        assert reader.read_events(session.id) == events
+        assert any("in memory only" in n for n in reader.notices)
+        with pytest.raises(ReadOnlyFolder):
+            reader.open_log(session.id)
+        with pytest.raises(ReadOnlyFolder):
+            reader.save_group(reader.group(session.group_id))
+        result = subprocess.run(
+            [COFACIL, "export", "--data-dir", str(readonly), "--format", "md"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "a note to export" in result.stdout
+    assert state(folder) == before
+
+
+def test_recording_in_a_read_only_folder_is_one_clear_line(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    Store(folder)
+    with read_only_copy(folder, tmp_path) as readonly:
+        result = subprocess.run(
+            [COFACIL, "demo", "--data-dir", str(readonly)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "TERM": "dumb"},
+        )
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and "read-only" in result.stderr
