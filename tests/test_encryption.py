@@ -371,6 +371,28 @@ def test_a_folder_whose_vault_went_missing_is_refused_not_overwritten(
     assert fingerprint(data_dir) == before
 
 
+def test_encrypting_a_folder_whose_vault_went_missing_is_refused_with_nothing_changed(
+    estore: Store, data_dir: Path
+) -> None:
+    """A new key would never open the sealed files: `--encrypt` says to put the vault back."""
+    record_canary(estore, _add_session(estore))
+    (data_dir / vault.VAULT_FILE).unlink()
+    before = fingerprint(data_dir)
+    with pytest.raises(StoreError, match=r"holds encrypted files .* but no cofacil\.vault"):
+        enable_encryption(data_dir, "a brand new passphrase", log2n=FAST)
+    assert fingerprint(data_dir) == before
+    result = subprocess.run(
+        [COFACIL, "--encrypt", "export", "--format", "md", "--data-dir", str(data_dir)],
+        input="a brand new passphrase\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "put that file back" in result.stderr and result.stderr.count("\n") == 1
+    assert fingerprint(data_dir) == before
+
+
 def test_encrypting_is_refused_while_a_session_is_recorded(
     data_dir: Path, clock: FakeClock
 ) -> None:

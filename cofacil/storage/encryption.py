@@ -81,6 +81,11 @@ def enable_encryption(data_dir: Path, passphrase: str, log2n: int = vault.DEFAUL
     vault (a new key would never open them)."""
     data_dir = Path(data_dir)
     check_folder(data_dir, create=True)
+    if not is_encrypted(data_dir) and (sealed := sealed_files(data_dir)):
+        raise StoreError(
+            f"{data_dir} holds encrypted files ({sealed[0].name}) but no {VAULT_FILE}: "
+            f"put that file back from a backup of the folder; nothing was changed"
+        )
     try:
         key = vault.new_vault(passphrase, log2n)
     except vault.VaultError as error:
@@ -91,11 +96,6 @@ def enable_encryption(data_dir: Path, passphrase: str, log2n: int = vault.DEFAUL
         with FileLock(data_dir / "cofacil.lock"):  # one `--encrypt` at a time, no save between
             if is_encrypted(data_dir):
                 raise StoreError(f"{data_dir} is encrypted already; nothing was changed")
-            if sealed := sealed_files(data_dir):
-                raise StoreError(
-                    f"{data_dir} holds encrypted files ({sealed[0].name}) but no {VAULT_FILE}: "
-                    f"put that file back from a backup of the folder; nothing was changed"
-                )
             for lock_path in sorted((data_dir / "sessions").glob("*.lock")):
                 lock = FileLock(lock_path)
                 try:
