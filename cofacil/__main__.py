@@ -1,4 +1,5 @@
-"""The `cofacil` command: the app, the demo, exports. Errors are one line on stderr."""
+"""The `cofacil` command: the app, the demo, exports. Errors are one line on stderr, and every
+line written there goes through `_say`, so what it quotes cannot steer the terminal."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import NoReturn
 
 from cofacil import __version__
 from cofacil.clock import Clock
+from cofacil.display import visible
 from cofacil.models import (
     EventBase,
     Paused,
@@ -24,6 +26,7 @@ from cofacil.storage import (
     NotFound,
     Store,
     StoreError,
+    check_folder,
     default_data_dir,
     enable_encryption,
     is_encrypted,
@@ -35,16 +38,32 @@ from cofacil.storage.vault import MIN_PASSPHRASE, PLAIN, Codec
 EXPORT_FORMATS = ("json", "csv", "md")
 
 
+def _say(line: str, end: str = "\n") -> None:
+    """One line on stderr. It may quote an id or path that was typed, or text from a damaged
+    file: its control characters are shown (an escape as ␛), never sent to the terminal."""
+    print(visible(line), end=end, file=sys.stderr, flush=True)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        # argparse quotes the arguments it could not take, raw: shown like every other line.
+        _say(f"{self.prog}: {message} (see {self.prog} --help)")
+        self.exit(2)
+
+
+def _folder(text: str) -> Path:
+    """`--data-dir`: an empty one is refused, not taken as the current folder (it is most often
+    a shell variable that was never set)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty folder name; give the data folder's path")
+    return Path(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir",
-        type=Path,
+        type=_folder,
         default=argparse.SUPPRESS,
         metavar="DIR",
         help="data folder (default: $COFACIL_DATA_DIR, else the user data folder)",
@@ -106,8 +125,10 @@ def make_app(
     demo: bool = False,
     review: str | None = None,
     codec: Codec = PLAIN,
+    create: bool = True,
 ):
-    """The app on a data folder; tests reuse this with a fake clock."""
+    """The app on a data folder; tests reuse this with a fake clock. Without `create` (review),
+    a folder that is missing or not cofacil's is a one-line error and is left as it is."""
     # Starting up allocates tens of thousands of objects and frees almost none, so the
     # collector's passes over them only delay the first frame (`make bench` measures it). The
     # app pauses it too, from when it starts running until its first frame is drawn.
@@ -118,7 +139,7 @@ def make_app(
         from cofacil.demo import start_demo_session
         from cofacil.live import LiveSession
 
-        store = Store(data_dir, clock=clock, codec=codec)
+        store = Store(data_dir, clock=clock, codec=codec, create=create)
         # Opened before the app runs, so a session held by another cofacil is a one-line error.
         live = LiveSession(store, start_demo_session(store).id) if demo else None
         if review is not None:  # "latest" or an id; an unknown one is a one-line error here
@@ -182,19 +203,25 @@ def _tell_if_newer_still_open(store: Store, chosen: Session) -> None:
             continue
         events = store.read_events(session.id)
         if _held(events) and not _ended(events):
-            print(
+            _say(
                 f"cofacil: session {session.number} has not been ended; this is session "
-                f"{chosen.number} (--session {session.number} for the other)",
-                file=sys.stderr,
+                f"{chosen.number} (--session {session.number} for the other)"
             )
 
 
 def _read_passphrase(prompt: str) -> str:
     """A line from the terminal, not echoed; from stdin when that is not a terminal (scripts)."""
     try:
-        return _read_line(prompt)
-    except UnicodeDecodeError:
-        raise StoreError("the passphrase could not be read as text (UTF-8)") from None
+        passphrase = _read_line(prompt)
+        # Bytes that are not UTF-8 fail to decode (strict stdin) or come back as lone
+        # surrogates (surrogateescape) that fail here, before they reach the key derivation.
+        passphrase.encode("utf-8")
+    except UnicodeError:
+        raise StoreError(
+            "the passphrase is not valid UTF-8 text (check the terminal's encoding); "
+            "nothing was changed"
+        ) from None
+    return passphrase
 
 
 def _read_line(prompt: str) -> str:
@@ -204,20 +231,20 @@ def _read_line(prompt: str) -> str:
     fd = stdin.fileno()
     before = termios.tcgetattr(fd)
     quiet = [*before[:3], before[3] & ~termios.ECHO, *before[4:]]
-    print(prompt, end="", file=sys.stderr, flush=True)
+    _say(prompt, end="")
     try:
         termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
         return stdin.readline().rstrip("\r\n")
     finally:
         termios.tcsetattr(fd, termios.TCSAFLUSH, before)
-        print(file=sys.stderr)
+        _say("")
 
 
 def _unlock(data_dir: Path, encrypt: bool) -> Codec:
     """The folder's key, asked for when the folder is encrypted (or is to be from now on)."""
     if is_encrypted(data_dir):
         if encrypt:
-            print(f"cofacil: {data_dir} is encrypted already", file=sys.stderr)
+            _say(f"cofacil: {data_dir} is encrypted already")
         passphrase = _read_passphrase(f"Passphrase for {data_dir}: ")
         if not passphrase:
             raise StoreError("no passphrase given; nothing was opened")
@@ -230,18 +257,18 @@ def _unlock(data_dir: Path, encrypt: bool) -> Codec:
     if sys.stdin.isatty() and _read_passphrase("The same passphrase again: ") != passphrase:
         raise StoreError("the two passphrases differ; nothing was changed")
     vault = enable_encryption(data_dir, passphrase)
-    print(
+    _say(
         f"cofacil: {data_dir} is encrypted from now on; without the passphrase "
-        "nobody can read it, and nobody can recover it if it is lost",
-        file=sys.stderr,
+        "nobody can read it, and nobody can recover it if it is lost"
     )
     return vault
 
 
 def _open_store(data_dir: Path, codec: Codec) -> Store:
-    store = Store(data_dir, codec=codec)
+    """The folder for reading (export): one that is missing or not cofacil's is refused."""
+    store = Store(data_dir, codec=codec, create=False)
     for notice in store.notices:
-        print(f"cofacil: recovered: {notice}", file=sys.stderr)
+        _say(f"cofacil: recovered: {notice}")
     store.notices.clear()
     return store
 
@@ -267,7 +294,7 @@ def _export_all(args: argparse.Namespace, store: Store) -> None:
     for done, session in enumerate(sessions, start=1):
         name = f"session-{session.number:03d}-{session.date.isoformat()}.{args.format}"
         store.write_export(args.output / name, _render(store, session.id, args.format, args.redact))
-        print(f"[{done}/{len(sessions)}] {name}", file=sys.stderr, flush=True)
+        _say(f"[{done}/{len(sessions)}] {name}")
 
 
 def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
@@ -283,30 +310,37 @@ def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
         sys.stdout.write(text)
     else:
         store.write_export(args.output, text)
-        print(f"wrote {args.output}", file=sys.stderr)
+        _say(f"wrote {args.output}")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     data_dir = getattr(args, "data_dir", None) or default_data_dir()
+    # Reading commands never make a data folder; demo and the home screen may.
+    create = args.command not in ("export", "review")
     try:
+        # A folder that is not cofacil's (a file, someone else's files, a shared folder) is
+        # refused before a passphrase is asked for or anything is written, `--encrypt` included.
+        check_folder(data_dir, create)
         codec = _unlock(data_dir, getattr(args, "encrypt", False))
         if args.command == "export":
             _export(args, data_dir, codec)
             return 0
         review = args.session if args.command == "review" else None
-        app = make_app(data_dir, demo=args.command == "demo", review=review, codec=codec)
+        app = make_app(
+            data_dir, demo=args.command == "demo", review=review, codec=codec, create=create
+        )
         app.run()
         return app.return_code or 0
     except NotFound as error:
-        print(f"cofacil: {error}", file=sys.stderr)
+        _say(f"cofacil: {error}")
         return 3
     except StoreError as error:
-        print(f"cofacil: {error}", file=sys.stderr)
+        _say(f"cofacil: {error}")
         return 1
     except OSError as error:
         where = f" ({error.filename})" if error.filename else ""
-        print(f"cofacil: {error.strerror or error}{where}", file=sys.stderr)
+        _say(f"cofacil: {error.strerror or error}{where}")
         return 1
     except KeyboardInterrupt:
         return 130

@@ -72,9 +72,17 @@ def test_bad_arguments_are_one_line(args: tuple[str, ...], tmp_path: Path) -> No
 
 
 def test_export_with_no_sessions(tmp_path: Path) -> None:
+    Store(tmp_path / "d")  # a cofacil folder, nothing in it yet
     result = run("export", "--format", "md", "--data-dir", str(tmp_path / "d"))
     assert_one_line_error(result)
     assert "no sessions" in result.stderr
+
+
+def test_export_makes_no_data_folder(tmp_path: Path) -> None:
+    result = run("export", "--format", "md", "--data-dir", str(tmp_path / "d"))
+    assert_one_line_error(result)
+    assert result.stderr == f"cofacil: there is no cofacil data folder at {tmp_path / 'd'}\n"
+    assert not (tmp_path / "d").exists()
 
 
 def test_unknown_session(demo_dir: Path) -> None:

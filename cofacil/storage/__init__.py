@@ -30,7 +30,7 @@ from cofacil.storage.errors import (
     SignedOffError,
     StoreError,
 )
-from cofacil.storage.folder import default_data_dir
+from cofacil.storage.folder import check_folder, default_data_dir
 from cofacil.storage.session_log import SessionLog
 from cofacil.storage.store import Store
 
@@ -45,6 +45,7 @@ __all__ = [
     "SignedOffError",
     "Store",
     "StoreError",
+    "check_folder",
     "default_data_dir",
     "enable_encryption",
     "is_encrypted",
