@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 
 from cofacil.commands import screen_commands
 from cofacil.live import LiveSession
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.storage import Store
+from cofacil.widgets.plain_text import PlainInput
 
 # Textual's own commands that have no place here: a screenshot writes the screen (notes,
 # names) to an unprotected file in the working folder; a bell must never ring in the room.
@@ -59,6 +62,21 @@ class CofacilApp(App[None]):
         if may_leave is not None and not may_leave():
             return
         await super().action_quit()
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if sys.platform == "win32":  # Textual reads a Windows console with its own driver
+            return driver
+        from textual.drivers.linux_driver import LinuxDriver
+
+        from cofacil.terminal import PasteSafeDriver
+
+        # Textual's driver for Linux and macOS, reading a paste that holds an ESC in order.
+        return PasteSafeDriver if driver is LinuxDriver else driver
+
+    def on_plain_input_refused(self, message: PlainInput.Refused) -> None:
+        # A field's limit, when the screen holding the field does not show it in place.
+        self.notify(message.reason, severity="warning", markup=False)
 
     def on_unmount(self) -> None:
         self._resume_collecting()  # in case the app ends before its first frame

@@ -72,6 +72,23 @@ def pictured(text: str, keep_lines: bool = False) -> str:
     return "".join(out)
 
 
+def without_controls(text: str, keep_lines: bool = False) -> str:
+    """What a paste puts in a field: control characters (an escape sequence's ESC, C1, DEL)
+    and direction overrides dropped, everything else kept in order. Line breaks become one
+    space each (a one-line field), or with `keep_lines` stay, as `\\n`, with tabs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not keep_lines:
+        text = text.replace("\n", " ").replace("\t", " ")
+    if text.isprintable():  # the common case: nothing to drop
+        return text
+    return "".join(
+        ch
+        for ch in text
+        if ch in "\n\t"
+        or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in BIDI_CONTROLS)
+    )
+
+
 def graphemes(text: str) -> list[tuple[str, int]]:
     """The text as (character cluster, terminal cells) pairs: a CJK character or an emoji
     takes two cells, an accent or a joiner joins the character before it."""

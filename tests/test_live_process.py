@@ -133,3 +133,27 @@ def test_a_burst_of_keys_is_saved_as_typed(tmp_path: Path) -> None:
         ("observation", "quiet, then left"),
         ("turn_started", None),
     ]
+
+
+@pytest.mark.skipif(not hasattr(pty, "openpty"), reason="needs a pseudo-terminal")
+def test_a_pasted_note_holding_an_escape_is_saved_in_order(tmp_path: Path) -> None:
+    """The terminal's own bytes for a bracketed paste: an ESC in the pasted text (a colour
+    copied from a terminal) is dropped and the words stay in order; a paste past the note's
+    limit is not taken, and what was typed is saved as typed."""
+    data = tmp_path / "data"
+    term = Terminal(data)
+    try:
+        term.wait_for(b"Silence")
+        time.sleep(0.3)
+        os.write(term.master, b"o\x1b[200~one \x1b[31mtwo\x1b[0m three\x1b[201~\r")
+        term.type("okept")
+        os.write(term.master, b"\x1b[200~" + b"x" * 4000 + b"\x1b[201~")
+        term.wait_for(b"the paste was not taken")
+        term.type("\r")
+        store = Store(data)
+        session = store.sessions()[-1]
+        events = wait_for_events(store, session.id, 3)
+    finally:
+        term.kill()
+    notes = [e.text for e in effective(events) if isinstance(e, Observation)]
+    assert notes == ["one [31mtwo[0m three", "kept"]

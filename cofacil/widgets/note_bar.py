@@ -3,8 +3,8 @@
 `@name` and `#tag` complete as you type (→ accepts). Enter saves; Escape, or Backspace on a
 line nothing was typed in, cancels (a tablet keyboard may have no Escape). Typed letters never
 reach the screen's keys while this has focus. A note holds `TEXT_MAX` (4,000) characters: a
-longer paste is cut there and the line says so; a pasted control character shows as its picture
-(␛).
+paste that would pass that is not taken (the line says so and keeps what it held), never cut;
+a paste's control characters are dropped, the rest kept in order.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class NoteBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static(id="note-label")
         yield NoteInput(
-            max_length=TEXT_MAX,
+            max_length=TEXT_MAX,  # a paste or key past it is refused (PlainInput), not cut
             # Keys typed before the line has focus are already in it: selecting them all on
             # focus would let the next key replace them ("oshares about work" saved as "rk").
             select_on_focus=False,
@@ -164,6 +164,9 @@ class NoteBar(Horizontal):
         if event.key == "right" and field.cursor_at_end:
             # → takes the completion now; the field's own suggestion may not have arrived yet.
             completed = self._complete(field.value)
+            if completed and len(completed) > TEXT_MAX:
+                field.refuse(f"{TEXT_MAX:,} characters at most: the name does not fit")
+                return None
             if completed:
                 field.value = pictured(completed)
                 field.cursor_position = len(field.value)
@@ -180,8 +183,15 @@ class NoteBar(Horizontal):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         full = len(event.value) >= TEXT_MAX
-        limit = f"{TEXT_MAX:,} characters at most" if full else ""
-        self.query_one("#note-limit", Static).update(Text(limit))
-        # Full (a long paste is cut there), the name gives way, so the message has room.
-        label = self._label if full else self._label + self._about
+        self._show_limit(f"{TEXT_MAX:,} characters at most" if full else "")
+
+    def on_plain_input_refused(self, event: PlainInput.Refused) -> None:
+        # Shown in the line itself, not as a toast over the room; it goes with the next edit.
+        event.stop()
+        self._show_limit(event.reason)
+
+    def _show_limit(self, message: str) -> None:
+        self.query_one("#note-limit", Static).update(Text(message))
+        # With a message, the name gives way, so the message has room.
+        label = self._label if message else self._label + self._about
         self.query_one("#note-label", Static).update(Text(label))

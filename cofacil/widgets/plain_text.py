@@ -1,23 +1,39 @@
 """Text fields that never echo a control character to the terminal.
 
 Textual draws a field's text as it is, so an escape sequence pasted into one (a colour, a
-screen clear, an OSC 52 clipboard write) would reach the terminal on every redraw. These
-fields hold a control character as its picture instead (`␛`, `␀`, `␡`; a C1 control or a
-text-direction override as `�`), one character for one, so the cursor stays where it was.
+screen clear, an OSC 52 clipboard write) would reach the terminal on every redraw. A paste
+here loses its control characters (the rest stays in order); a value set by the app holds
+a control character as its picture instead (`␛`, `␀`, `␡`; a C1 control or a text-direction
+override as `�`), one character for one, so the cursor stays where it was.
 
-A paste longer than the field's limit is cut at the limit (Textual's own field drops the
-whole paste, silently).
+A field's limit is never met by cutting: a paste (or a key) that would pass it is not taken,
+the text stays as it was, and the field says why with `PlainInput.Refused`.
 """
 
 from __future__ import annotations
 
+from textual import events
+from textual.message import Message
 from textual.widgets import Input
 
-from cofacil.display import pictured
+from cofacil.display import pictured, without_controls
 
 
 class PlainInput(Input):
     """A one-line field: its value never holds a control character."""
+
+    class Refused(Message):
+        """Text that would pass the field's limit was not taken; `reason` says so, the limit
+        first. Whoever holds the field shows it (the app shows it otherwise)."""
+
+        def __init__(self, field: PlainInput, reason: str) -> None:
+            super().__init__()
+            self.field = field
+            self.reason = reason
+
+        @property
+        def control(self) -> PlainInput:
+            return self.field
 
     def validate_value(self, value: str) -> str:
         return pictured(value)
@@ -26,12 +42,33 @@ class PlainInput(Input):
         """A completion is drawn after the cursor: a name's direction override too."""
         return pictured(value)
 
-    def replace(self, text: str, start: int, end: int) -> None:
+    def _on_paste(self, event: events.Paste) -> None:
+        # Textual's own field keeps a paste's first line only: here its lines join with spaces.
+        # Its handler, next in line, must not take the paste again.
+        event.stop()
+        event.prevent_default()
+        self.take_paste(event.text)
+
+    def action_paste(self) -> None:
+        self.take_paste(self.app.clipboard)
+
+    def take_paste(self, text: str) -> None:
+        """The pasted text, without its control characters, in place of the selection; or,
+        if the field cannot hold it all, none of it."""
+        text = without_controls(text)
+        if not text:
+            return
+        start, end = sorted(self.selection)
+        if self.max_length and len(self.value) - (end - start) + len(text) > self.max_length:
+            self.refuse(f"{self.max_length:,} characters at most: the paste was not taken")
+            return
+        self.replace(text, start, end)
+
+    def restricted(self) -> None:
+        # Textual calls this for a key past `max_length`, and rings the terminal bell: never
+        # in the room. The field says instead what it holds.
         if self.max_length:
-            start, end = sorted((max(0, start), min(len(self.value), end)))
-            room = self.max_length - (len(self.value) - (end - start))
-            if text and room <= 0:
-                self.restricted()
-                return
-            text = text[:room]
-        super().replace(text, start, end)
+            self.refuse(f"{self.max_length:,} characters at most")
+
+    def refuse(self, reason: str) -> None:
+        self.post_message(self.Refused(self, reason))

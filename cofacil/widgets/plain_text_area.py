@@ -7,14 +7,15 @@ screen needs it, not the start of a session.
 from __future__ import annotations
 
 from textual.widgets import TextArea
-from textual.widgets.text_area import Edit, EditResult
+from textual.widgets.text_area import Edit, EditResult, Location
 
-from cofacil.display import pictured
+from cofacil.display import pictured, without_controls
 
 
 class PlainTextArea(TextArea):
-    """A multi-line field: tabs and line breaks kept, every other control pictured; at most
-    `max_length` characters (0: no limit), a paste cut there with a message."""
+    """A multi-line field: tabs and line breaks kept, every other control dropped from what is
+    typed or pasted (pictured in text the app loads); at most `max_length` characters (0: no
+    limit): a paste or key past it is not taken, with a message, never cut."""
 
     def __init__(self, text: str = "", *, max_length: int = 0, **kwargs: object) -> None:
         self.max_length = max_length
@@ -29,14 +30,25 @@ class PlainTextArea(TextArea):
 
     def edit(self, edit: Edit) -> EditResult:
         edit.text = pictured(edit.text, keep_lines=True)
-        if self.max_length and edit.text:
-            removed = len(self.get_text_range(edit.from_location, edit.to_location))
-            room = max(0, self.max_length - (len(self.text) - removed))
-            if len(edit.text) > room:
-                edit.text = edit.text[:room]
+        return super().edit(edit)
+
+    def _replace_via_keyboard(
+        self, insert: str, start: Location, end: Location
+    ) -> EditResult | None:
+        """Every key and paste (the terminal's, or ctrl+v) comes this way."""
+        if self.read_only:
+            return None
+        insert = without_controls(insert, keep_lines=True)
+        if not insert:  # a paste of control characters only: the selection stays
+            return None
+        if self.max_length:
+            replaced = len(self.get_text_range(start, end))
+            if len(self.text) - replaced + len(insert) > self.max_length:
+                what = "the paste was not taken" if len(insert) > 1 else "nothing more fits"
                 self.notify(
-                    f"A note holds {self.max_length:,} characters at most: the rest was left out",
+                    f"{self.max_length:,} characters at most: {what}",
                     severity="warning",
                     markup=False,
                 )
-        return super().edit(edit)
+                return None
+        return super()._replace_via_keyboard(insert, start, end)
