@@ -284,3 +284,15 @@ def test_a_changed_member_id_in_the_index_is_damage_not_a_new_member(
     for session in again.sessions():
         roster_ids = {m.id for m in again.group(session.group_id).members}
         assert set(session.seats) <= roster_ids
+
+
+def test_a_save_after_the_index_was_damaged_behind_the_apps_back_is_kept(
+    tmp_path: Path,
+) -> None:
+    tpl = build(tmp_path / "data", PLAIN)
+    store = Store(tpl.path)
+    group = store.groups()[0]
+    (tpl.path / "cofacil.json").write_bytes(b"{")
+    roster.add_member(store, group, "Fay")
+    assert "Fay" in {m.name for m in Store(tpl.path).group(group.id).members}
+    assert set(tpl.sessions) <= {s.id for s in Store(tpl.path).sessions()}

@@ -154,13 +154,18 @@ class Store:
     @contextmanager
     def _changing(self, what: str) -> Iterator[IndexContent]:
         """Read-modify-write of the index under the folder's lock: the file on disk is the old
-        version or the new one, never a mix. A session filed by another cofacil that did not
-        reach the index (it was killed in between) is filed first, so no number is reused."""
+        version or the new one, never a mix. An index damaged since opening is mended first (a
+        save is never refused for it), and a session filed by another cofacil that did not reach
+        the index (it was killed in between) is filed first, so no number is reused."""
         self.refuse_if_read_only(what)
         try:
             with self._lock:
-                content = self._index()
-                if any(i not in content.sessions for i in listed_session_ids(self.sessions_dir)):
+                try:
+                    content: IndexContent | None = self._index()
+                except DamagedFile:
+                    content = None  # damaged since opening: mended first, so the save is kept
+                on_disk = listed_session_ids(self.sessions_dir)
+                if content is None or any(i not in content.sessions for i in on_disk):
                     content = index.mend(self.data_dir, self.codec, self.notices, write=True)
                 yield content
                 index.write_index(self.db_path, content, self.codec, keep_backup=True)
