@@ -61,15 +61,15 @@ def demo_content() -> dict[str, Any]:
 
 def ensure_demo_group(store: Store) -> Group:
     """The demo group with its past sessions, created on first use. A past session is filed
-    first, then its log written; its checkpoint, written when the log closes after the last
-    event, says it is whole: a first start killed half-way is finished by the next, each past
-    session's log carried on from where it stops."""
+    first, then its log written; it is whole once its last event is the end of the session: a
+    first start killed half-way is finished by the next, each past session's log carried on
+    from where it stops."""
     group = next((g for g in store.groups(include_archived=True) if g.id == DEMO_GROUP_ID), None)
     if group is None:
         group = _make_demo_group(store)
     content = demo_content()
     for number, past in enumerate(content["sessions"], start=1):
-        if not store.session_paths(_past_id(number)).checkpoint.exists():
+        if not isinstance(store.last_event(_past_id(number)), SessionEnded):
             _past_session(store, group, content, number, past)
     return group
 

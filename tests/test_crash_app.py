@@ -26,6 +26,7 @@ import os
 import pty
 import random
 import stat
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import test_live_process
 from test_live_process import Terminal
 
 from cofacil import dynamics
@@ -373,26 +375,92 @@ def test_kill_9_while_starting(tmp_path: Path) -> None:
     typing_round(history, rng, f"after the resumes (seed {seed})")
 
 
-def test_kill_9_while_making_the_demo_group(tmp_path: Path) -> None:
+# --- killed while the first start makes the demo group -------------------------------------
+
+PAUSED = b"stopped here for the kill"
+
+# `cofacil demo`, except that making the demo group stops for good at one moment, says so on
+# the terminal and waits there to be killed. argv 1 and 2: the past session's number, and how
+# many of its events are on disk at that moment, or "all" (every one, its log not yet closed).
+# The test then kills it there, however fast or slow the machine.
+STOPPING_COFACIL = f"""
+import sys
+import time
+
+from cofacil.__main__ import main
+from cofacil.demo import DEMO_GROUP_ID
+from cofacil.storage import SessionLog
+
+number, at = int(sys.argv.pop(1)), sys.argv.pop(1)
+
+
+def stop():
+    sys.stdout.write({PAUSED.decode()!r} + "\\n")
+    sys.stdout.flush()
+    while True:
+        time.sleep(60)
+
+
+def its(session):
+    return session.group_id == DEMO_GROUP_ID and session.number == number
+
+
+append, close = SessionLog.append, SessionLog.close
+
+
+def stopping_append(log, event):
+    if its(log.session) and str(log.next_seq) == at:
+        stop()
+    return append(log, event)
+
+
+def stopping_close(log):
+    if its(log.session) and at == "all":
+        stop()
+    return close(log)
+
+
+SessionLog.append, SessionLog.close = stopping_append, stopping_close
+sys.exit(main())
+"""
+
+DEMO_MOMENTS = {  # the past session, and how many of its events are on disk when killed
+    "past session 1 part-written": (1, "some"),  # its journal just made, up to 150 events
+    "past session 2 all written, its log not yet closed": (2, "all"),  # session 1 done
+}
+
+
+@pytest.mark.parametrize("moment", list(DEMO_MOMENTS))
+def test_kill_9_while_making_the_demo_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moment: str
+) -> None:
     """The first start saves the group, then writes its two past sessions event by event (one
-    fsync each, tens of milliseconds). Killed in between, the next start must still end up with
-    the whole demo: two ended past sessions, and today's as number 3."""
+    fsync each). Killed in between, the next start must still end up with the whole demo: two
+    ended past sessions, and today's as number 3. The start is stopped at the moment (it waits
+    there, so the kill is never late)."""
+    seed = random.randrange(2**32)
+    number, at = DEMO_MOMENTS[moment]
+    if at == "some":  # (each past session has about 200 events)
+        at = str(random.Random(seed).randint(0, 150))
+    context = f"killed at {moment} (at {at!r}, seed {seed})"
     data = tmp_path / "data"
-    app = App(data)
-    try:  # the moment the first past session's journal appears: its events are being written
+    with monkeypatch.context() as patch:  # this one start runs STOPPING_COFACIL
+        patch.setattr(test_live_process, "COFACIL", sys.executable)
+        # -P: cofacil is imported from where the `cofacil` command finds it, not from the cwd
+        app = App(data, ("-P", "-c", STOPPING_COFACIL, str(number), at, "demo"))
+    try:
         deadline = time.monotonic() + 20
-        while not any(data.glob("sessions/*.journal")):
-            assert app.alive() and time.monotonic() < deadline, app.screen_tail()
-            time.sleep(0.001)
+        while PAUSED not in app.output:
+            assert app.alive() and READY not in app.output and time.monotonic() < deadline, (
+                f"{context}: the start never stopped there:\n{app.screen_tail()}"
+            )
+            time.sleep(0.005)
     finally:
         app.kill()
-    history = History(data, seed=0)
-    check_files(history, {}, "killed while making the demo group")  # the invariants hold
-    written = {s.number: len(history.known[s.id]) for s in Store(data).sessions()}
-    if written.get(2, 0) >= 190:  # (each past session has about 200 events)
-        pytest.skip(f"the kill came after the demo group was made: {written}")
+    history = History(data, seed)
+    check_files(history, {}, context)  # the invariants hold
 
-    typing_round(history, random.Random(0), "the next start")
+    typing_round(history, random.Random(0), f"{context}, then the next start")
     store = Store(data)
     sessions = store.sessions(DEMO_GROUP_ID)
     past = [s for s in sessions if s.id != history.session_id]

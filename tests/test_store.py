@@ -709,3 +709,14 @@ def test_unusable_data_folder_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(StoreError, match="cannot use data folder"):
         Store(blocker / "data")
+
+
+def test_the_last_event_is_read_from_the_journals_last_whole_line(
+    store: Store, session: Session
+) -> None:
+    assert store.last_event(session.id) is None
+    events = record_some(store, session, 3)
+    assert store.last_event(session.id) == events[-1]
+    with journal_path(store, session).open("ab") as f:
+        f.write(b"0000 {torn")  # a crash mid-append: never acknowledged
+    assert store.last_event(session.id) == events[-1]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from cofacil.clock import Clock, SystemClock
 from cofacil.models import FACILITATORS, EventBase, Group, MemberNote, Session, SessionHeader
-from cofacil.storage import index
+from cofacil.storage import index, journal
 from cofacil.storage.encryption import SEALING_FILE, is_encrypted, seal_plain_files
 from cofacil.storage.errors import (
     DamagedFile,
@@ -44,6 +44,7 @@ from cofacil.storage.safefile import (
 )
 from cofacil.storage.session_files import (
     SessionPaths,
+    journal_label,
     listed_session_ids,
     read_header,
     write_header,
@@ -333,6 +334,11 @@ class Store:
         except FileNotFoundError:
             return (0, 0)
         return (info.st_size, info.st_mtime_ns)
+
+    def last_event(self, session_id: str) -> EventBase | None:
+        """The last event recorded in a session, read cheaply (its journal's last line)."""
+        paths = self.session_paths(session_id)
+        return journal.read_last(paths.journal, self.codec, journal_label(session_id))
 
     def read_events(self, session_id: str) -> list[EventBase]:
         """Every event of a session, for review: works while another process records it."""
