@@ -12,6 +12,7 @@ from textual.driver import Driver
 from textual.screen import Screen
 
 from cofacil.commands import screen_commands
+from cofacil.display import visible
 from cofacil.live import LiveSession
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.storage import Store
@@ -111,5 +112,8 @@ class CofacilApp(App[None]):
 
                 self.push_screen(ReviewScreen(SessionView(self.store, self._review)))
         for notice in self.store.notices:
-            self.notify(notice, title="Recovered", severity="warning", timeout=30, markup=False)
+            # A notice may quote a damaged file's content: shown, never sent to the terminal.
+            self.notify(
+                visible(notice), title="Recovered", severity="warning", timeout=30, markup=False
+            )
         self.store.notices.clear()

@@ -347,7 +347,7 @@ def test_the_live_app_in_an_encrypted_folder_killed_and_reopened(tmp_path: Path)
         term.wait_for(b"Silence")
         term.type("1o")
         term.type(CANARY + "\r", pause=0.02)
-        term.wait_for(b"CANARY")
+        term.wait_for(b"Saved")  # the note line says so once the note is on disk
     finally:
         term.kill()
     assert PASSPHRASE.encode() not in term.output  # never echoed

@@ -260,10 +260,17 @@ def test_the_rebuild_names_what_came_back(template: Folder, tmp_path: Path) -> N
     store = Store(folder, codec=template.codec)
     (notice,) = store.notices
     assert notice.startswith("rebuilt cofacil.json from the sessions' own files: ")
-    for number in (1, 2, 3):
-        assert f"session {number} of 'Tuesday group'" in notice
+    older = copy_of(template, tmp_path)
+    (older / "cofacil.json").write_bytes(template.older_index)
+    (put_back,) = Store(older, codec=template.codec).notices
+    assert put_back == (
+        "rebuilt cofacil.json from the sessions' own files: session 3 of 'Tuesday group'; "
+        "'Eve' on the roster of 'Tuesday group'"
+    )
+    assert "sessions 1, 2 and 3 of 'Tuesday group'" in notice
+    assert "the group itself, as its session 3 knew it" in notice
     assert "session 1 of 'Friday group'" in notice
-    assert "'Eve' on the roster of 'Tuesday group'" not in notice  # Eve is on session 3's roster
+    assert "'Eve' on the roster" not in notice  # Eve is on session 3's roster already
 
 
 def test_a_changed_member_id_in_the_index_is_damage_not_a_new_member(

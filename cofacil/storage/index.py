@@ -105,21 +105,46 @@ def write_index(path: Path, content: IndexContent, codec: Codec, keep_backup: bo
     index_storage(path, codec).write(content.tables(), keep_backup)
 
 
-def add_session(content: IndexContent, header: SessionHeader) -> list[str]:
-    """File a session from its own header; what came back is returned in words."""
-    told: list[str] = []
+@dataclass
+class CameBack:
+    """What a rebuild brought back from the sessions' own files, to be told in one line."""
+
+    sessions: dict[str, list[int]] = field(default_factory=dict)  # group id -> numbers
+    groups: dict[str, int] = field(default_factory=dict)  # group id -> the session it is from
+    members: list[tuple[str, str]] = field(default_factory=list)  # (name, group id)
+
+    def __bool__(self) -> bool:
+        return bool(self.sessions)
+
+    def words(self, content: IndexContent) -> str:
+        def name(group_id: str) -> str:
+            return repr(content.groups[group_id].name)
+
+        told = []
+        for group_id, numbers in self.sessions.items():
+            shown = [str(n) for n in sorted(numbers)]
+            listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+            plural = "s" if len(shown) > 1 else ""
+            told.append(f"session{plural} {listed} of {name(group_id)}")
+            if group_id in self.groups:
+                told.append(f"the group itself, as its session {self.groups[group_id]} knew it")
+        told += [f"{member!r} on the roster of {name(g)}" for member, g in self.members]
+        return "; ".join(told)
+
+
+def add_session(content: IndexContent, header: SessionHeader, came_back: CameBack) -> None:
+    """File a session from its own header, noting in `came_back` what it brought back."""
     session, snapshot = header.session, header.group
     group = content.groups.get(session.group_id)
     if group is None:
         content.groups[snapshot.id] = snapshot
-        told.append(f"group {snapshot.name!r} (as its session {session.number} knew it)")
+        came_back.groups[snapshot.id] = session.number
     else:
         merged, added = merge_roster(group, snapshot)
         content.groups[group.id] = merged
-        told += [f"{name!r} on the roster of {group.name!r}" for name in added]
+        came_back.members += [(name, group.id) for name in added]
     content.sessions[session.id] = session
-    told.insert(0, f"session {session.number} of {content.groups[session.group_id].name!r}")
-    return told
+    came_back.sessions.setdefault(session.group_id, []).append(session.number)
 
 
 def merge_roster(group: Group, snapshot: Group) -> tuple[Group, list[str]]:
@@ -202,10 +227,10 @@ def mend(data_dir: Path, codec: Codec, notices: list[str], write: bool) -> Index
             continue
         if header is not None:
             headers.append(header)
-    came_back: list[str] = []
+    came_back = CameBack()
     # Newest first: a group that only the sessions know takes its latest roster and name.
     for header in sorted(headers, key=lambda h: h.session.created_at, reverse=True):
-        came_back += add_session(content, header)
+        add_session(content, header, came_back)
     if came_back:
         sources.append("the sessions' own files")
 
@@ -232,7 +257,7 @@ def mend(data_dir: Path, codec: Codec, notices: list[str], write: bool) -> Index
     if not came_back and sources:
         notices.append(f"restored the last good copy from {bak.name}{saved}")
     elif not new_folder:
-        what = "; ".join(came_back) or "there was no session to bring back"
+        what = came_back.words(content) or "there was no session to bring back"
         where = " and ".join(sources) or "nothing (no last good copy, no session files)"
         notices.append(f"rebuilt {path.name} from {where}{saved}: {what}")
     if write:
