@@ -18,10 +18,10 @@ run: $(STAMP)
 	$(BIN)/cofacil demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -q -m slow --run-slow
+	$(BIN)/python -m pytest -q -n 2 -m slow --run-slow
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

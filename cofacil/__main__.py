@@ -267,10 +267,15 @@ def _unlock(data_dir: Path, encrypt: bool) -> Codec:
 def _open_store(data_dir: Path, codec: Codec) -> Store:
     """The folder for reading (export): one that is missing or not cofacil's is refused."""
     store = Store(data_dir, codec=codec, create=False)
+    _tell_notices(store)
+    return store
+
+
+def _tell_notices(store: Store) -> None:
+    """What the store found and mended (or found while reading) since it was last asked."""
     for notice in store.notices:
         _say(f"cofacil: recovered: {notice}")
     store.notices.clear()
-    return store
 
 
 def _render(store: Store, session_id: str, fmt: str, redacted: bool) -> str:
@@ -294,6 +299,7 @@ def _export_all(args: argparse.Namespace, store: Store) -> None:
     for done, session in enumerate(sessions, start=1):
         name = f"session-{session.number:03d}-{session.date.isoformat()}.{args.format}"
         store.write_export(args.output / name, _render(store, session.id, args.format, args.redact))
+        _tell_notices(store)
         _say(f"[{done}/{len(sessions)}] {name}")
 
 
@@ -306,6 +312,7 @@ def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
     if args.session == "latest":
         _tell_if_newer_still_open(store, session)
     text = _render(store, session.id, args.format, args.redact)
+    _tell_notices(store)  # a line of the journal that did not read is said, not skipped
     if args.output is None:
         sys.stdout.write(text)
     else:

@@ -211,3 +211,60 @@ def test_recording_in_a_read_only_folder_is_one_clear_line(tmp_path: Path) -> No
         )
     assert result.returncode != 0
     assert result.stderr.count("\n") == 1 and "read-only" in result.stderr
+
+
+def test_a_folder_owned_by_another_user_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "planted"
+    folder.mkdir()
+    (folder / MARKER).write_text("")
+    os.chown(folder, 65534, 65534)  # root in the tests: nobody's folder
+    if folder.stat().st_uid == os.geteuid():
+        pytest.skip("cannot give a folder away here")
+    before = state(folder)
+    with pytest.raises(NotCofacilFolder, match="belongs to another user"):
+        Store(folder)
+    assert state(folder) == before
+
+
+def test_a_link_planted_in_place_of_the_index_is_never_followed(tmp_path: Path) -> None:
+    """Neither read as ours nor chmod-ed through: the link is moved aside as damage, and the
+    file it points at keeps its bytes and its mode."""
+    folder = tmp_path / "data"
+    session = _add_session(Store(folder))
+    outside = tmp_path / "outside.json"
+    outside.write_bytes((folder / "cofacil.json").read_bytes())
+    outside.chmod(0o644)
+    (folder / "cofacil.json").unlink()
+    (folder / "cofacil.json").symlink_to(outside)
+    before = state(outside)
+
+    store = Store(folder)
+    store.save_group(store.group(session.group_id).model_copy(update={"name": "Renamed"}))
+
+    assert state(outside) == before
+    assert not (folder / "cofacil.json").is_symlink()
+    assert any("a link in the file's place" in n for n in store.notices)
+    assert store.session(session.id) == session
+
+
+def test_a_link_planted_in_place_of_one_journal_costs_that_journal_only(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    store = Store(folder)
+    first, second = _add_session(store), _add_session(store)
+    for session in (first, second):
+        live = LiveSession(store, session.id)
+        live.observe(f"a note in {session.id}", about=[], tags=[])
+        live.close()
+    journal = folder / "sessions" / f"{first.id}.journal"
+    outside = tmp_path / "outside.journal"
+    outside.write_bytes(journal.read_bytes())
+    journal.unlink()
+    journal.symlink_to(outside)
+    before = state(outside)
+
+    again = Store(folder)
+    assert "a note in" in str(again.read_events(second.id))
+    with again.open_log(first.id) as log:  # its checkpoint still holds the note
+        assert f"a note in {first.id}" in str(log.events)
+    assert state(outside) == before
+    assert not journal.is_symlink()

@@ -303,3 +303,38 @@ def test_a_save_after_the_index_was_damaged_behind_the_apps_back_is_kept(
     roster.add_member(store, group, "Fay")
     assert "Fay" in {m.name for m in Store(tpl.path).group(group.id).members}
     assert set(tpl.sessions) <= {s.id for s in Store(tpl.path).sessions()}
+
+
+def test_a_damaged_header_is_mended_while_the_index_is_sound(tmp_path: Path) -> None:
+    """Found when the session is next read, kept aside and written again from the index: the
+    session still describes itself when the index is lost afterwards."""
+    tpl = build(tmp_path / "data", PLAIN)
+    session_id = next(iter(tpl.sessions))
+    header = tpl.path / "sessions" / f"{session_id}.session"
+    raw = header.read_bytes()
+    at = raw.index(b'"theme"') + 2
+    damaged = raw[:at] + bytes([raw[at] ^ 0x01]) + raw[at + 1 :]
+    header.write_bytes(damaged)
+
+    store = Store(tpl.path)
+    assert store.read_events(session_id) == tpl.sessions[session_id]
+    assert any("checksum" in n and "written again" in n for n in store.notices)
+    assert damaged in kept_copies(tpl.path / "sessions").values()
+
+    (tpl.path / "cofacil.json").unlink()
+    (tpl.path / "cofacil.json.bak").unlink()
+    assert session_id in {s.id for s in Store(tpl.path).sessions()}
+
+
+def test_a_journal_line_that_does_not_read_is_said_by_review_and_export(tmp_path: Path) -> None:
+    tpl = build(tmp_path / "data", PLAIN)
+    session_id = max(tpl.sessions, key=lambda i: Store(tpl.path).session(i).created_at)
+    checkpoint = tpl.path / "sessions" / f"{session_id}.json"
+    checkpoint.unlink()  # as if killed before closing: the journal is all there is
+    journal = tpl.path / "sessions" / f"{session_id}.journal"
+    journal.write_bytes(journal.read_bytes().replace(b"note 0 of", b"note 5 of"))
+    store = Store(tpl.path)
+    store.read_events(session_id)
+    store.read_events(session_id)  # read again (a follower): said once
+    (notice,) = store.notices
+    assert "checksum mismatch" in notice and "1 event(s) cannot be shown" in notice

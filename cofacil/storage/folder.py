@@ -52,6 +52,13 @@ def check_folder(data_dir: Path, create: bool) -> bool:
         raise NotCofacilFolder(
             f"{data_dir} is a file, not a cofacil data folder; nothing was changed"
         )
+    if info.st_uid != os.geteuid() and writable(data_dir):
+        # Its owner could swap, link or forge the files in it: clinical notes are kept only in
+        # a folder of one's own. (A read-only copy owned by someone else can still be read.)
+        raise NotCofacilFolder(
+            f"{data_dir} belongs to another user (uid {info.st_uid}): cofacil keeps its data "
+            "only in a folder of your own; nothing was changed"
+        )
     if is_cofacil_folder(data_dir):
         return True
     if info.st_mode & stat.S_ISVTX:

@@ -24,8 +24,10 @@ def checked_id(value: str, what: str = "id") -> str:
 
 
 def path_inside(folder: Path, name: str) -> Path:
-    """`folder / name`, refused unless it resolves to a direct child of `folder`."""
+    """`folder / name`, refused unless `name` is one plain name in `folder` (no separator, no
+    `.` or `..`). The file itself is never followed here: a link planted in its place is found
+    where the file is read (safefile.read_file), and costs that file only."""
     path = folder / name
-    if path.resolve().parent != folder.resolve() or path.name != name:
+    if path.name != name or name in (".", "..") or path.parent.resolve() != folder.resolve():
         raise DamagedFile(f"{name!r} would be stored outside {folder}")
     return path

@@ -196,8 +196,8 @@ def mend(data_dir: Path, codec: Codec, notices: list[str], write: bool) -> Index
             notices.append(f"{damage} (left as it is: the folder is read-only)")
             return
         kept = quarantine_copy(damaged)
-        if move:  # nothing replaces it: the copy is the one kept
-            damaged.unlink()
+        if move:  # nothing replaces it: the copy is the one kept (a link was moved already)
+            damaged.unlink(missing_ok=True)
         notices.append(f"{damage}; a copy is kept as {kept.name}")
 
     content: IndexContent | None = None

@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from cofacil.models import SCHEMA_VERSION, EventBase, parse_event_json
-from cofacil.storage.safefile import fsync_dir, open_private, write_all
+from cofacil.storage.safefile import fsync_dir, open_private, read_file, write_all
 from cofacil.storage.vault import MAGIC, PLAIN, Codec, Undecryptable
 
 
@@ -124,8 +124,8 @@ def read_last(path: Path, codec: Codec = PLAIN, label: str = "") -> EventBase | 
     """The last whole event of a journal, or None (empty, missing, or that line does not read):
     how a log ends, at the cost of one line rather than the whole log."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+        data = read_file(path)
+    except OSError:  # missing, or a link in its place
         return None
     whole = data[: data.rfind(b"\n") + 1]  # a torn last line was never acknowledged
     line = whole[:-1].rpartition(b"\n")[2]
@@ -141,9 +141,13 @@ def read(
     path: Path, codec: Codec = PLAIN, label: str = "", people: set[str] | None = None
 ) -> JournalRead:
     try:
-        return decode(path.read_bytes(), codec, label, people)
+        return decode(read_file(path), codec, label, people)
     except FileNotFoundError:
         return JournalRead()
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise
+        return JournalRead(bad_lines=["a link in the journal's place"])
 
 
 class JournalWriter:

@@ -75,14 +75,28 @@ def merge(*sources: list[EventBase]) -> list[EventBase]:
     return [by_seq[seq] for seq in sorted(by_seq)]
 
 
-def read_events(paths: SessionPaths, codec: Codec, people: set[str] | None) -> list[EventBase]:
-    """Every event of a session without changing a file (review, export, a follower)."""
+def read_events(
+    paths: SessionPaths, codec: Codec, people: set[str] | None, notices: list[str]
+) -> list[EventBase]:
+    """Every event of a session without changing a file (review, export, a follower). Lines
+    of the journal that do not read are said in `notices` (the events they held are shown
+    from the checkpoint where it has them); they are mended when the session is next opened
+    for recording."""
     # Journal first: a checkpoint that lands in between is then still seen in the file.
     from_journal = read_journal(paths, codec, people)
     from_file = read_checkpoint(
         paths.checkpoint, codec, paths.session_id, people, tolerate_damage=True
     )
-    return merge(from_file, from_journal.events)
+    events = merge(from_file, from_journal.events)
+    if from_journal.bad_lines:
+        have = {e.seq for e in from_file}
+        unseen = len(from_journal.bad_lines) - len(have - {e.seq for e in from_journal.events})
+        lost = f"; {unseen} event(s) cannot be shown" if unseen > 0 else ""
+        notices.append(
+            f"{paths.journal.name}: {'; '.join(from_journal.bad_lines)}{lost}; it is mended "
+            "(a copy kept) when the session is next opened for recording"
+        )
+    return events
 
 
 def write_checkpoint(

@@ -53,6 +53,19 @@ def open_private(path: Path, flags: int) -> int:
     return fd
 
 
+def read_file(path: Path) -> bytes:
+    """A stored file's bytes, never through a link planted in its place (`OSError` ELOOP): a
+    link could show another file's content as ours, or lead a repair out of the folder."""
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -82,11 +95,12 @@ def atomic_write(path: Path, data: bytes, keep_backup: bool = True) -> None:
         raise
     os.close(fd)
     try:
-        if keep_backup and path.exists():
-            # The last good version, for recovery if the new one is ever found damaged.
+        if keep_backup and path.exists() and not path.is_symlink():
+            # The last good version, for recovery if the new one is ever found damaged. (A
+            # link planted in the file's place is never kept, nor chmod-ed through.)
             bak_tmp = tmp.with_suffix(".baktmp")
             os.chmod(path, FILE_MODE)  # the link shares its mode, even if left by a crash
-            os.link(path, bak_tmp)
+            os.link(path, bak_tmp, follow_symlinks=False)
             os.replace(bak_tmp, backup_path(path))
         os.replace(tmp, path)
     except BaseException:
@@ -112,9 +126,13 @@ def quarantine_name(path: Path, now: datetime | None = None) -> Path:
 
 
 def quarantine_copy(path: Path, now: datetime | None = None) -> Path:
-    """Keep a copy of a file about to be repaired (e.g. a journal with a torn tail)."""
+    """Keep a copy of a file about to be repaired (e.g. a journal with a torn tail). A link
+    planted in a file's place is moved aside as the link it is, never followed."""
     target = quarantine_name(path, now)
-    atomic_write(target, path.read_bytes(), keep_backup=False)
+    if path.is_symlink():
+        os.rename(path, target)
+        return target
+    atomic_write(target, read_file(path), keep_backup=False)
     return target
 
 

@@ -41,6 +41,7 @@ from cofacil.storage.safefile import (
     atomic_write,
     ensure_private_dir,
     fsync_dir,
+    quarantine_copy,
 )
 from cofacil.storage.session_files import (
     SessionPaths,
@@ -70,6 +71,7 @@ class Store:
         self.codec = codec
         self.notices: list[str] = []  # recoveries the user should hear about, once
         self._headers: dict[str, SessionHeader] = {}
+        self._told: set[str] = set()
         check_folder(self.data_dir, create)
         self.read_only = self.data_dir.exists() and not writable(self.data_dir)
         self._refuse_a_wrong_key()
@@ -255,15 +257,35 @@ class Store:
 
     def _header(self, session_id: str) -> SessionHeader | None:
         if session_id not in self._headers:
+            paths = self.session_paths(session_id)
             try:
-                found = read_header(self.session_paths(session_id), self.codec)
+                found = read_header(paths, self.codec)
             except DamagedFile as damage:
-                self.notices.append(f"{damage}; the index's copy of the session is used")
+                self._mend_header(paths, damage)
                 return None
             if found is None:
                 return None
             self._headers[session_id] = found
         return self._headers[session_id]
+
+    def _mend_header(self, paths: SessionPaths, damage: DamagedFile) -> None:
+        """A session's header that does not read back while the index is sound: kept aside
+        and written again from the index, so the session still describes itself should the
+        index be lost later."""
+        if self.read_only:
+            self._tell([f"{damage} (left as it is: the folder is read-only)"])
+            return
+        try:
+            session = self._index().sessions.get(paths.session_id)
+            with self._lock:
+                kept = quarantine_copy(paths.header)
+                if session is not None:
+                    group = self._index().groups[session.group_id]
+                    write_header(paths, SessionHeader(session=session, group=group), self.codec)
+        except (OSError, StoreError):
+            self._tell([f"{damage}; it could not be mended now (the index's copy is used)"])
+            return
+        self._tell([f"{damage}; a copy is kept as {kept.name}, and it was written again"])
 
     def people_of(self, session: Session) -> set[str]:
         """Who the session's events may name: its roster as recorded, and the facilitators.
@@ -343,4 +365,17 @@ class Store:
     def read_events(self, session_id: str) -> list[EventBase]:
         """Every event of a session, for review: works while another process records it."""
         session = self.session(session_id)
-        return read_events(self.session_paths(session_id), self.codec, self.people_of(session))
+        said: list[str] = []
+        events = read_events(
+            self.session_paths(session_id), self.codec, self.people_of(session), said
+        )
+        self._tell(said)
+        return events
+
+    def _tell(self, notices: list[str]) -> None:
+        """Notices found while reading, each said once however often it is read again (a
+        window following a session reads its log every second)."""
+        for notice in notices:
+            if notice not in self._told:
+                self._told.add(notice)
+                self.notices.append(notice)

@@ -9,6 +9,7 @@ they are read as they are and get one with their next write.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import re
@@ -20,7 +21,7 @@ from tinydb.storages import Storage
 
 from cofacil.storage import vault
 from cofacil.storage.errors import DamagedFile, StoreError
-from cofacil.storage.safefile import atomic_write
+from cofacil.storage.safefile import atomic_write, read_file
 from cofacil.storage.vault import PLAIN, VAULT_FILE, Codec, Undecryptable
 
 INTEGRITY = "_integrity"  # the checksum's table: never shown to TinyDB
@@ -87,9 +88,13 @@ class AtomicJSONStorage(Storage):
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         try:
-            raw = self.path.read_bytes()
+            raw = read_file(self.path)
         except FileNotFoundError:
             return None
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise DamagedFile(f"{self.path}: a link in the file's place") from None
+            raise
         return self.decode(raw)
 
     def decode(self, raw: bytes) -> dict[str, dict[str, Any]]:
