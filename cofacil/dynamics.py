@@ -250,7 +250,9 @@ def presence(session: Session, tl: Timeline) -> dict[str, Presence]:
                 event.member, []
             ).append(t)
     result: dict[str, Presence] = {}
-    members = set(session.attendance) | set(arrivals)
+    # In today's seat order (then anyone else the log names): every list built from this,
+    # down to "Not heard" in a report, reads the same on every run.
+    members = dict.fromkeys([*session.seats, *session.attendance, *arrivals])
     for member in members:
         record = session.attendance.get(member)
         marks: list[tuple[float, bool]] = []  # (time, True: in / False: out)

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cofacil.demo import ensure_demo_group
+from cofacil.demo import ensure_demo_group, start_demo_session
 from cofacil.export import CSV_COLUMNS, from_json
+from cofacil.live import LiveSession
 from cofacil.storage import Store
 
 COFACIL = str(Path(sys.executable).with_name("cofacil"))
@@ -218,3 +219,27 @@ def test_latest_is_the_newest_session_held_not_one_just_opened(demo_dir: Path) -
         f"cofacil: session {opened.number} has not been ended; this is session {held.number} "
         f"(--session {opened.number} for the other)\n"
     )
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "json"])
+def test_an_export_reads_the_same_on_every_run(demo_dir: Path, fmt: str) -> None:
+    """Two runs of the same export give the same bytes (the order of members who did not
+    speak once followed Python's hash seed)."""
+    store = Store(demo_dir)
+    live = LiveSession(store, start_demo_session(store).id)
+    live.speak(live.keys["1"])  # the seven others are not heard
+    live.end()
+    live.close()
+    outputs = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "COFACIL_DATA_DIR": str(demo_dir), "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [COFACIL, "export", "--session", "3", "--format", fmt],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            check=True,
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
