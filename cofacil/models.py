@@ -11,6 +11,9 @@ reading stored beside them (`mono`, comparable only within one `epoch`, i.e. one
 from __future__ import annotations
 
 import operator
+import re
+import types
+import typing
 import unicodedata
 import uuid
 from datetime import date as Date
@@ -91,7 +94,76 @@ Day = Annotated[Date, Field(strict=False)]
 # at most 64, starting with a letter or digit (no separators, no dots, no `..`). New ids are
 # uuid4 hex; the demo's are readable words.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-Id = Annotated[str, Field(pattern=ID_PATTERN)]
+_ID = re.compile(ID_PATTERN)
+
+
+class _IdMark:
+    """Marks a field (or list item, or dict key) that holds an id."""
+
+
+ID_MARK = _IdMark()
+# An id. Checked where stored data is read (`ill_formed_ids`), once per document, rather than
+# by pydantic per field: a validator on every id field costs tens of milliseconds of every
+# start to build, for a rule that only data from disk can break (new ids are `new_id`).
+Id = Annotated[str, Field(min_length=1), ID_MARK]
+
+
+def well_formed_id(value: object) -> bool:
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
+def _id_paths(annotation: Any) -> list[str]:
+    """Where in a value of type `annotation` ids sit: "" (the value), "[]" (list items),
+    "{}" (dict keys), "." (inside a nested document)."""
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is Annotated:
+        return [""] if any(a is ID_MARK for a in args[1:]) else _id_paths(args[0])
+    if typing.get_origin(annotation) is list:
+        return ["[]" + p for p in _id_paths(args[0])]
+    if typing.get_origin(annotation) is dict:
+        keys = ["{}"] if _id_paths(args[0]) == [""] else []
+        return keys + ["{}." + p for p in _id_paths(args[1]) if p.startswith(".")]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [p for a in args for p in _id_paths(a)]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return ["."]
+    return []
+
+
+_ID_FIELDS: dict[type[BaseModel], list[tuple[str, list[str]]]] = {}
+
+
+def ill_formed_ids(doc: BaseModel) -> list[str]:
+    """Every id in `doc` (nested documents included) that is not well formed."""
+    cls = type(doc)
+    if cls not in _ID_FIELDS:
+        _ID_FIELDS[cls] = [
+            (name, paths)
+            for name, info in cls.model_fields.items()
+            if (paths := [""] if ID_MARK in info.metadata else _id_paths(info.annotation))
+        ]
+    bad: list[str] = []
+    for name, paths in _ID_FIELDS[cls]:
+        value = getattr(doc, name)
+        for path in paths:
+            bad += _ill_formed_at(value, path)
+    return bad
+
+
+def _ill_formed_at(value: Any, path: str) -> list[str]:
+    if value is None:
+        return []
+    if path == "":
+        return [] if well_formed_id(value) else [repr(value)]
+    if path == ".":
+        return ill_formed_ids(value)
+    if path.startswith("[]"):
+        return [b for item in value for b in _ill_formed_at(item, path[2:])]
+    if path == "{}":
+        return [repr(k) for k in value if not well_formed_id(k)]
+    if path.startswith("{}"):
+        return [b for item in value.values() for b in _ill_formed_at(item, path[2:])]
+    return []
 
 
 def new_id() -> str:

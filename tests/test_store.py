@@ -27,6 +27,7 @@ from pydantic import AwareDatetime, ValidationError
 from cofacil.clock import FakeClock
 from cofacil.models import (
     EVENT_TYPES,
+    ID_MARK,
     SCHEMA_VERSION,
     EventBase,
     Group,
@@ -98,7 +99,7 @@ def strategy_for(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]
         return st.lists(strategy_for(inner, []), max_size=4)
     lows = [m.min_length for m in metadata if isinstance(m, MinLen)]
     highs = [m.max_length for m in metadata if isinstance(m, MaxLen)]
-    if annotation is str and any(getattr(m, "pattern", None) for m in metadata):
+    if annotation is str and ID_MARK in metadata:
         return st.sampled_from(PEOPLE)  # an id: someone on the test session's roster
     if annotation is str:
         low = max(lows, default=0)

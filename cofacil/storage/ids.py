@@ -3,17 +3,10 @@ again wherever a path is built from one, which must also resolve inside its fold
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from cofacil.models import ID_PATTERN
+from cofacil.models import well_formed_id as is_safe_id
 from cofacil.storage.errors import DamagedFile
-
-_ID = re.compile(ID_PATTERN)
-
-
-def is_safe_id(value: object) -> bool:
-    return isinstance(value, str) and _ID.fullmatch(value) is not None
 
 
 def checked_id(value: str, what: str = "id") -> str:
@@ -28,6 +21,6 @@ def path_inside(folder: Path, name: str) -> Path:
     `.` or `..`). The file itself is never followed here: a link planted in its place is found
     where the file is read (safefile.read_file), and costs that file only."""
     path = folder / name
-    if path.name != name or name in (".", "..") or path.parent.resolve() != folder.resolve():
+    if path.name != name or name in (".", "..") or "\0" in name:
         raise DamagedFile(f"{name!r} would be stored outside {folder}")
     return path

@@ -58,6 +58,10 @@ class IndexContent:
     sessions: dict[str, Session] = field(default_factory=dict)
     member_notes: dict[str, MemberNote] = field(default_factory=dict)
 
+    def copy(self) -> IndexContent:
+        """One to change without changing this one (the documents themselves are frozen)."""
+        return IndexContent(dict(self.groups), dict(self.sessions), dict(self.member_notes))
+
     def tables(self) -> dict[str, dict[str, Any]]:
         """As TinyDB tables (documents under 1, 2, …), for writing."""
         return {

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from cofacil.models import SCHEMA_VERSION, EventBase, event_adapter
+from cofacil.models import SCHEMA_VERSION, EventBase, event_adapter, ill_formed_ids
 from cofacil.storage.errors import DamagedFile, NewerSchema
 
 M = TypeVar("M", bound=BaseModel)
@@ -57,15 +57,23 @@ def describe(error: ValidationError) -> str:
     return f"field '{location}': {first['msg']}{more}"
 
 
+def checked_ids(doc: M, where: str) -> M:
+    """`doc`, if every id in it is well formed (ids become file names: never a path)."""
+    if bad := ill_formed_ids(doc):
+        raise DamagedFile(f"{where}: {bad[0]} is not a well-formed id")
+    return doc
+
+
 def validate(model: type[M], doc: dict[str, Any], where: str) -> M:
     try:
-        return model.model_validate(migrate(dict(doc), where))
+        return checked_ids(model.model_validate(migrate(dict(doc), where)), where)
     except ValidationError as error:
         raise DamagedFile(f"{where}: {describe(error)}") from None
 
 
 def validate_event(doc: dict[str, Any], where: str) -> EventBase:
     try:
-        return event_adapter.validate_python(migrate(dict(doc), where))  # type: ignore[return-value]
+        event = event_adapter.validate_python(migrate(dict(doc), where))
     except ValidationError as error:
         raise DamagedFile(f"{where}: {describe(error)}") from None
+    return checked_ids(event, where)  # type: ignore[return-value]

@@ -78,6 +78,7 @@ class Store:
         self.db_path = self.data_dir / MAIN_DB
         self._lock = FileLock(self.data_dir / "cofacil.lock")
         self._memory: IndexContent | None = None  # the index, when the folder is read-only
+        self._cached: tuple[tuple[int, int, int], IndexContent] | None = None
         if self.read_only:
             self._memory = index.mend(self.data_dir, codec, self.notices, write=False)
             return
@@ -149,10 +150,21 @@ class Store:
         next open mends it); opening is where damage is repaired and the user told."""
         if self._memory is not None:
             return self._memory
-        content = index.read_index(self.db_path, self.codec)
-        if content is None:
-            raise DamagedFile(f"{self.db_path} is missing: open cofacil again to rebuild it")
-        return content
+        try:
+            info = self.db_path.stat()
+        except FileNotFoundError:
+            raise DamagedFile(
+                f"{self.db_path} is missing: open cofacil again to rebuild it"
+            ) from None
+        # Read and checked again only when the file changed (another window may save): a
+        # screen asks for groups and sessions many times between two saves.
+        version = (info.st_ino, info.st_size, info.st_mtime_ns)
+        if self._cached is None or self._cached[0] != version:
+            content = index.read_index(self.db_path, self.codec)
+            if content is None:
+                raise DamagedFile(f"{self.db_path} is missing: open cofacil again to rebuild it")
+            self._cached = (version, content)
+        return self._cached[1].copy()
 
     @contextmanager
     def _changing(self, what: str) -> Iterator[IndexContent]:
