@@ -87,3 +87,41 @@ def crash(live: LiveSession) -> None:
     checkpoint is left behind (no close), and the OS lets go of the lock."""
     live.log._journal.close()
     live.log._lock.release()
+
+
+# --- places that are not a cofacil data folder (refused untouched) ------------------------------
+
+
+def _plain_file(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.txt"
+    path.write_text("someone's notes\n")
+    return path
+
+
+def _foreign_folder(tmp_path: Path) -> Path:
+    path = tmp_path / "photos"
+    path.mkdir()
+    (path / "holiday.jpg").write_bytes(b"\xff\xd8 not cofacil's")
+    os.chmod(path, 0o755)
+    return path
+
+
+def _shared_folder(tmp_path: Path) -> Path:
+    path = tmp_path / "shared"
+    path.mkdir()
+    os.chmod(path, 0o1777)  # like /tmp: everyone writes, sticky
+    return path
+
+
+def _shared_folder_in_use(tmp_path: Path) -> Path:
+    path = _shared_folder(tmp_path)
+    (path / "someone-else.sock").write_text("")
+    return path
+
+
+NOT_COFACILS: dict[str, Callable[[Path], Path]] = {
+    "a plain file": _plain_file,
+    "a folder of other files": _foreign_folder,
+    "an empty shared sticky folder": _shared_folder,
+    "a shared sticky folder in use": _shared_folder_in_use,
+}

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import _add_session
+from conftest import NOT_COFACILS, _add_session
 
 from cofacil.live import LiveSession
 from cofacil.storage import NotCofacilFolder, ReadOnlyFolder, Store
@@ -31,73 +31,17 @@ def state(path: Path) -> dict[str, tuple[int, bytes | None]]:
     return found
 
 
-def foreign_folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "photos"
-    folder.mkdir(mode=0o755)
-    (folder / "holiday.jpg").write_bytes(b"\xff\xd8 not ours")
-    return folder
-
-
-def a_plain_file(tmp_path: Path) -> Path:
-    path = tmp_path / "notes.txt"
-    path.write_text("someone's notes")
-    return path
-
-
-def a_shared_folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "shared"
-    folder.mkdir()
-    folder.chmod(0o1777)
-    return folder
-
-
-@pytest.mark.parametrize("make", [foreign_folder, a_plain_file, a_shared_folder])
+@pytest.mark.parametrize("kind", NOT_COFACILS)
 def test_a_folder_that_is_not_cofacils_is_refused_and_left_as_it_was(
-    tmp_path: Path, make: object
+    tmp_path: Path, kind: str
 ) -> None:
-    target = make(tmp_path)  # type: ignore[operator]
+    """The command line's side of this is in test_cli_messages.py."""
+    target = NOT_COFACILS[kind](tmp_path)
     before = state(target)
     with pytest.raises(NotCofacilFolder) as refused:
         Store(target)
     assert "\n" not in str(refused.value) and "nothing was changed" in str(refused.value)
     assert state(target) == before
-
-
-@pytest.mark.parametrize("command", [["demo"], ["export", "--format", "md"], ["review"]])
-@pytest.mark.parametrize("make", [foreign_folder, a_plain_file, a_shared_folder])
-def test_the_command_line_refuses_a_folder_that_is_not_cofacils(
-    tmp_path: Path, make: object, command: list[str]
-) -> None:
-    target = make(tmp_path)  # type: ignore[operator]
-    before = state(target)
-    result = subprocess.run(
-        [COFACIL, *command, "--data-dir", str(target)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode != 0
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert "not a cofacil data folder" in result.stderr
-    assert state(target) == before
-
-
-def test_an_empty_data_dir_argument_is_the_current_folder_and_refused_when_not_ours(
-    tmp_path: Path,
-) -> None:
-    folder = foreign_folder(tmp_path)
-    before = state(folder)
-    result = subprocess.run(
-        [COFACIL, "demo", "--data-dir", ""],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=folder,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode != 0 and result.stderr.count("\n") == 1
-    assert state(folder) == before
 
 
 def test_a_new_or_empty_folder_is_made_cofacils(tmp_path: Path) -> None:
