@@ -57,14 +57,16 @@ def timeline_rows(
     label = min(12, max((text_width(visible(names.get(w, w))) for w in order), default=4))
     cells = max(10, width - label - 1)
     per_cell = end / cells
-    breaks = {min(cells - 1, int(t / per_cell)) for t, _ in figures.timeline.breaks}
+    breaks = {max(0, min(cells - 1, int(t / per_cell))) for t, _ in figures.timeline.breaks}
     lines = []
     for who in order:
         row = ["·"] * cells
         for turn in figures.turns:
             if turn.speaker != who:
                 continue
-            first = int(turn.start / per_cell)
+            # A turn that starts at the very end (the newest event of a session followed, or
+            # left mid-turn) still falls in the last cell, never one past it.
+            first = max(0, min(cells - 1, int(turn.start / per_cell)))
             last = max(first, min(cells - 1, int(max(turn.start, turn.end - 1e-9) / per_cell)))
             for i in range(first, last + 1):
                 row[i] = "█"

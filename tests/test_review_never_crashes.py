@@ -1,0 +1,136 @@
+"""Review and report never crash: random valid logs — turns, interruptions, undos, pauses,
+reopenings after a crash, go-rounds, arrivals and departures, notes — are recorded through the
+live session, and the figures, every chart, every export and every member's draft note are
+built for every prefix of each log, as a window following the session sees it grow."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import _add_session
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cofacil import charts, export
+from cofacil.clock import FakeClock
+from cofacil.dynamics import session_figures
+from cofacil.library import load_library
+from cofacil.live import LiveSession
+from cofacil.member_notes import draft
+from cofacil.models import COFAC, LEAD
+from cofacil.storage import Store
+
+START = datetime(2025, 3, 14, 18, 30, tzinfo=UTC)
+PEOPLE = ["m1", "m2", "m3", LEAD, COFAC]
+
+actions = st.one_of(
+    st.tuples(st.just("speak"), st.sampled_from(PEOPLE)),
+    st.tuples(st.just("interrupt"), st.sampled_from(PEOPLE)),
+    st.tuples(st.just("silence"), st.none()),
+    st.tuples(st.just("observe"), st.sampled_from(PEOPLE)),
+    st.tuples(st.just("flag"), st.sampled_from(PEOPLE)),
+    st.tuples(st.just("pause"), st.none()),
+    st.tuples(st.just("undo"), st.none()),
+    st.tuples(st.just("presence"), st.sampled_from(["m1", "m2", "m3"])),
+    st.tuples(st.just("round"), st.sampled_from(["check-in", "round"])),
+    st.tuples(st.just("next"), st.none()),
+    st.tuples(st.just("crash"), st.none()),  # killed, reopened later in a new run
+    st.tuples(st.just("wait"), st.floats(0, 400)),
+)
+
+
+def record(data: Path, steps: list[tuple[str, object]], end: bool) -> tuple[Store, str]:
+    clock = FakeClock(START)
+    store = Store(data, clock=clock)
+    session = _add_session(store)
+    live = LiveSession(store, session.id)
+    for kind, arg in steps:
+        clock.advance(1.5)
+        if kind == "speak":
+            live.speak(str(arg))
+        elif kind == "interrupt":
+            live.interrupt(str(arg))
+        elif kind == "silence":
+            live.silence()
+        elif kind == "observe":
+            live.observe("a note", about=[str(arg)], tags=["t"])
+        elif kind == "flag":
+            live.flag("a concern", about=[str(arg)])
+        elif kind == "pause":
+            live.toggle_pause()
+        elif kind == "undo":
+            live.undo()
+        elif kind == "presence":
+            live.toggle_presence(str(arg))
+        elif kind == "round":
+            live.start_round(str(arg), 60)
+        elif kind == "next":
+            live.next_in_round()
+        elif kind == "crash":
+            live.close()
+            clock.advance(90)
+            clock.epoch += "+"  # a new run of the app: its monotonic readings start anew
+            live = LiveSession(store, session.id)
+        elif kind == "wait":
+            clock.advance(float(arg))  # type: ignore[arg-type]
+    if end:
+        live.end()
+    live.close()
+    return store, session.id
+
+
+def render_every_prefix(store: Store, session_id: str) -> None:
+    session = store.session(session_id)
+    group = store.group(session.group_id)
+    names = group.names()
+    schemes = load_library(store).schemes
+    events = store.read_events(session_id)
+    order = [*session.seats, LEAD, COFAC]
+    for n in range(1, len(events) + 1):
+        prefix = events[:n]
+        figures = session_figures(session, prefix)
+        for width in (40, 60, 100):
+            charts.talk_bars(figures, names, width)
+            charts.timeline_rows(figures, order, names, width, mark=figures.active)
+            charts.timeline_rows(figures, order, names, width, mark=0.0)
+            charts.interaction_circle(figures, session.seats, names, cols=min(60, width))
+        for member in group.members:
+            draft(group, member, figures, schemes)
+        if n == len(events) or n % 7 == 0:  # the reports read the whole log: sampled
+            for fmt in ("md", "csv", "json"):
+                export.render(fmt, group, session, prefix)
+
+
+def _check(steps: list[tuple[str, object]], end: bool) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        store, session_id = record(Path(tmp) / "data", steps, end)
+        render_every_prefix(store, session_id)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(steps=st.lists(actions, max_size=25), end=st.booleans())
+def test_the_review_of_any_log_at_any_moment_renders(steps: list, end: bool) -> None:
+    _check(steps, end)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(actions, max_size=40), end=st.booleans())
+def test_the_review_of_any_log_at_any_moment_renders_long(steps: list, end: bool) -> None:
+    _check(steps, end)
+
+
+@pytest.mark.parametrize("left", ["with q", "killed"])
+def test_a_session_left_mid_turn_can_be_reviewed(left: str) -> None:
+    """The newest event a turn that starts at the very end of the log: its first cell on the
+    timeline is the last one, not one past it."""
+    _check([("speak", "m1"), ("wait", 30.0), ("speak", "m2")], end=False)
+    _check([("speak", "m1"), ("crash", None), ("speak", "m3")], end=False)
