@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--session",
         default="latest",
         metavar="ID|N|latest",
-        help="session id or number (default: latest, the newest that has ended)",
+        help="session id or number (default: the one being recorded now, followed; "
+        "else the newest that has ended)",
     )
     ex = commands.add_parser("export", parents=[common], help="export a session")
     ex.add_argument(
@@ -142,7 +143,9 @@ def make_app(
         store = Store(data_dir, clock=clock, codec=codec, create=create)
         # Opened before the app runs, so a session held by another cofacil is a one-line error.
         live = LiveSession(store, start_demo_session(store).id) if demo else None
-        if review is not None:  # "latest" or an id; an unknown one is a one-line error here
+        if review == "latest" and (recorded := session_being_recorded(store)) is not None:
+            review = recorded.id  # the group in the room now: followed, read-only
+        elif review is not None:  # "latest" or an id; an unknown one is a one-line error here
             review = pick_session(store, review).id
         return CofacilApp(store, live=live, review=review)
     finally:
@@ -165,6 +168,12 @@ def pick_session(store: Store, wanted: str) -> Session:
                 "(cofacil export --format json shows ids)"
             )
     return store.session(wanted)
+
+
+def session_being_recorded(store: Store) -> Session | None:
+    """The newest session another cofacil is recording now, if any."""
+    newest_first = sorted(store.sessions(), key=lambda s: s.created_at, reverse=True)
+    return next((s for s in newest_first if store.being_recorded(s.id)), None)
 
 
 # Events every session has, whether or not anything was recorded in it.

@@ -379,3 +379,34 @@ def test_left_undone_counts_open_items_and_missing_member_notes(tmp_path: Path, 
             )
         )
     assert left_undone(store, session, store.read_events(session.id)) == []
+
+
+async def test_review_without_a_session_follows_the_one_being_recorded(
+    tmp_path: Path, demo
+) -> None:
+    """`cofacil review` beside the room: the session being recorded, not the last ended one;
+    a write key says why it does nothing."""
+    from cofacil.demo import start_demo_session
+    from cofacil.live import LiveSession
+
+    store = Store(tmp_path, clock=demo)
+    writer = LiveSession(store, start_demo_session(store).id)
+    writer.speak(writer.keys["1"])
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen.view.session.id == writer.session.id
+        assert "following" in app.screen.sub_title
+        notices = [n.message for n in app._notifications]
+        assert any("Following session 3 as it is recorded" in n for n in notices)
+        writer.speak(writer.keys["2"])  # a turn starting at the very end: drawn, no crash
+        app.screen.follow()
+        await pilot.press("n")
+        await pilot.pause()
+        assert any("Read-only: following" in n.message for n in app._notifications)
+        assert not app.screen.query_one("#review-comment").display
+    writer.close()
+    app = make_app(tmp_path, clock=demo, review="latest")  # nobody records it now
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen.view.session.number == 2  # the last one that ended

@@ -7,6 +7,7 @@ A session still in progress is reviewed read-only and followed (re-read every tw
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -125,7 +126,14 @@ class ReviewScreen(Screen[None]):
         table.add_column("Text")
         self.redraw()
         if not self.view.ended:
-            self.set_interval(2.0, self.follow)
+            self.sub_title = "following · read-only"
+            if self.view.store.being_recorded(session.id):
+                self.notify(
+                    f"Following session {session.number} as it is recorded (read-only)",
+                    markup=False,
+                    timeout=6,
+                )
+            self.set_interval(1.0, self.follow)
 
     def follow(self) -> None:
         if self.view.refresh():
@@ -387,7 +395,9 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-items", DataTable).focus()
         self._refilter()
 
-    def on_key(self, event) -> None:
+    def on_key(self, event: events.Key) -> None:
+        if not self.choosing_member and self._refuse_while_following(event):
+            return
         if event.key == "escape":
             field = self.query_one("#review-comment", Input)
             if field.display:
@@ -409,6 +419,21 @@ class ReviewScreen(Screen[None]):
                 self._refilter()
 
     # --- the lead therapist's layer --------------------------------------------------------
+
+    def _refuse_while_following(self, event: events.Key) -> bool:
+        """A comment, a reviewed mark or a sign-off while following: said, not silently lost."""
+        if self.review is not None or self.view.ended or isinstance(self.focused, Input):
+            return False
+        if event.key not in ("n", "r", "S"):
+            return False
+        event.stop()
+        self.notify(
+            "Read-only: following. Comments, reviewed marks and sign-off come once the "
+            "session has ended.",
+            markup=False,
+            timeout=5,
+        )
+        return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("comment", "mark_reviewed", "sign_off"):

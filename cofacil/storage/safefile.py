@@ -136,6 +136,22 @@ def quarantine_copy(path: Path, now: datetime | None = None) -> Path:
     return target
 
 
+def lock_is_held(path: Path) -> bool:
+    """Whether another process holds the lock at `path` now (a session being recorded). Only
+    reads: works in a read-only folder, and leaves no lock file behind."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except OSError:
+        return False  # no lock file: nobody has ever recorded it here
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing lets go of the shared lock taken just above
+    return False
+
+
 class LockHeld(Exception):
     def __init__(self, path: Path, holder: str) -> None:
         super().__init__(f"{path} is held by {holder}")

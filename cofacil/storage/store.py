@@ -41,6 +41,7 @@ from cofacil.storage.safefile import (
     atomic_write,
     ensure_private_dir,
     fsync_dir,
+    lock_is_held,
     quarantine_copy,
 )
 from cofacil.storage.session_files import (
@@ -359,6 +360,10 @@ class Store:
     def open_log(self, session_id: str) -> SessionLog:
         """Open a session's log for recording. Refused while another process records it."""
         return SessionLog(self, self.session(session_id))
+
+    def being_recorded(self, session_id: str) -> bool:
+        """Another cofacil is recording the session now (its lock is held)."""
+        return lock_is_held(self.session_paths(session_id).lock)
 
     def log_version(self, session_id: str) -> tuple[int, int]:
         """Size and change time of a session's journal: a cheap "has anything been added?"
