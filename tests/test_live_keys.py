@@ -116,6 +116,11 @@ async def test_note_completion_and_cancel_keys(app) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("o", *"with @Th", "right", "enter")
         assert recorded(app)[-1].text == "with @Theo"
+        await pilot.press("o", *"and @Pr", "tab", "enter")  # Tab takes it as → does
+        assert recorded(app)[-1].text == "and @Priya"
+        assert recorded(app)[-1].about[-1] == member(app, 3)
+        await pilot.press("o", *"calm", "tab", *" today", "enter")  # nothing to complete
+        assert recorded(app)[-1].text == "calm today"
         before = len(app.screen.live.events)
         await pilot.press("o", *"abc", "escape")
         await pilot.press("o", "backspace")  # Backspace on an empty line: the tablet's Escape

@@ -161,8 +161,11 @@ class NoteBar(Horizontal):
             self.close()
             empty = not text and self.kind != "flag"  # an empty flag still marks the moment
             return self.Done(self.kind, None if empty else text)
-        if event.key == "right" and field.cursor_at_end:
-            # → takes the completion now; the field's own suggestion may not have arrived yet.
+        if event.key == "tab" and not field.cursor_at_end:
+            return None  # Tab never leaves the line (nor types a tab into a note)
+        if event.key in ("right", "tab") and field.cursor_at_end:
+            # → or Tab takes the completion now; the field's own suggestion may not have
+            # arrived yet. A Tab with nothing to complete does nothing.
             completed = self._complete(field.value)
             if completed and len(completed) > TEXT_MAX:
                 field.refuse(f"{TEXT_MAX:,} characters at most: the name does not fit")
@@ -170,6 +173,8 @@ class NoteBar(Horizontal):
             if completed:
                 field.value = pictured(completed)
                 field.cursor_position = len(field.value)
+                return None
+            if event.key == "tab":
                 return None
         await field.type_key(event)
         return None
