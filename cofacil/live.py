@@ -126,11 +126,12 @@ class SessionView:
 
     def round_state(self, figures: dynamics.SessionFigures) -> RoundState | None:
         log = figures.timeline.events
+        # The end of the session ends a go-round still going: its line goes with it.
         started = next(
             (
                 i
                 for i in range(len(log) - 1, -1, -1)
-                if isinstance(log[i], (RoundStarted, RoundEnded))
+                if isinstance(log[i], (RoundStarted, RoundEnded, SessionEnded))
             ),
             None,
         )

@@ -112,3 +112,16 @@ def test_unfinished_and_new_sessions(store: Store, session, clock) -> None:
     assert nxt.number == session.number + 1
     assert nxt.date == clock.now().date()
     assert set(nxt.attendance) == {m.id for m in group.members}
+
+
+def test_the_end_of_the_session_ends_a_go_round_still_going(
+    store: Store, session, clock: FakeClock
+) -> None:
+    live = LiveSession(store, session.id)
+    live.start_round("check-out", 60)
+    live.next_in_round()
+    clock.advance(20)
+    assert live.round_state(live.figures()) is not None
+    live.end()
+    assert live.round_state(live.figures()) is None  # the go-round line goes with the end
+    live.close()
