@@ -119,7 +119,6 @@ def test_the_end_of_the_session_ends_a_go_round_still_going(
 ) -> None:
     live = LiveSession(store, session.id)
     live.start_round("check-out", 60)
-    live.next_in_round()
     clock.advance(20)
     assert live.round_state(live.figures()) is not None
     live.end()
