@@ -183,10 +183,17 @@ class LiveSession(SessionView):
     def refresh(self) -> bool:
         return False  # this process writes the log: it is always current
 
-    def _record(self, event_type: type[EventBase], **fields: Any) -> EventBase:
-        """Record an event; if the disk refuses it (full, failing), keep it in memory, in
-        order, shown as unsaved, and retry on every `flush` until the disk takes it."""
-        event = self.log.stamp(event_type, self.log.next_seq + len(self.unsaved), **fields)
+    def _record(
+        self, event_type: type[EventBase], at: dynamics.Instant | None = None, **fields: Any
+    ) -> EventBase:
+        """Record an event (stamped now, or at `at`); if the disk refuses it (full, failing),
+        keep it in memory, in order, shown as unsaved, and retry on every `flush` until the
+        disk takes it."""
+        seq = self.log.next_seq + len(self.unsaved)
+        if at is None:
+            event = self.log.stamp(event_type, seq, **fields)
+        else:
+            event = event_type(seq=seq, at=at.at, mono=at.mono, epoch=at.epoch, **fields)
         self.unsaved.append(event)
         self.flush()
         return event
@@ -235,8 +242,10 @@ class LiveSession(SessionView):
     def toggle_pause(self) -> None:
         self._record(Resumed if self.paused else Paused)
 
-    def end(self) -> None:
-        self._record(SessionEnded)
+    def end(self, at: dynamics.Instant | None = None) -> None:
+        """End the session now, or at `at` (when the co-facilitator asked to end it: nothing
+        can be recorded in between, the end dialog is open)."""
+        self._record(SessionEnded, at=at)
 
     def toggle_presence(self, member: str) -> str:
         """A late arrival comes in, or someone leaves early; returns which."""

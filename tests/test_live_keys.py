@@ -209,6 +209,22 @@ async def test_end_asks_with_the_figures_first(app) -> None:
         assert isinstance(app.screen.live.events[-1], SessionEnded)
 
 
+async def test_the_end_dialog_shows_the_figures_the_session_is_saved_with(app, clock) -> None:
+    """The end is the moment `e` was pressed: a dialog left open a while changes nothing."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("1")
+        clock.advance(611)
+        await pilot.press("e")
+        await pilot.pause()
+        shown = str(app.screen.query_one(".form Static:last-of-type").render())
+        clock.advance(5)  # the dialog stays open while the room settles
+        await pilot.press("y")
+        await pilot.pause()
+        saved = app.screen.live.figures()
+    assert "Active time   10:11" in shown
+    assert saved.active == 611  # 10:11, as shown, not 10:16
+
+
 async def test_help_shows_the_keys(app) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("question_mark")

@@ -680,12 +680,15 @@ class SessionScreen(Screen[None]):
         self._record()
 
     def action_end(self) -> None:
-        figures = self.live.figures()
+        # One rule for when the end is: the moment `e` was pressed. The dialog's figures are
+        # the ones the session is saved with, however long it stays open.
+        moment = self.live.now()
+        figures = self.live.figures(moment)
         flags = sum(isinstance(e, Flag) for e in figures.timeline.events)
 
         def confirmed(end: bool | None) -> None:
             if end:
-                self.writer.end()
+                self.writer.end(at=moment)
                 self._record()
 
         self.app.push_screen(EndScreen(figures, self.names, flags), confirmed)
