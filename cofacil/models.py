@@ -135,6 +135,12 @@ _ID_FIELDS: dict[type[BaseModel], list[tuple[str, list[str]]]] = {}
 
 def ill_formed_ids(doc: BaseModel) -> list[str]:
     """Every id in `doc` (nested documents included) that is not well formed."""
+    if isinstance(doc, EventBase):  # the many: thousands a session, read on every review
+        values = doc.__dict__
+        ids = [values["id"], *doc.people()]
+        if (target := values.get("target")) is not None:
+            ids.append(target)
+        return [repr(i) for i in ids if not _ID.fullmatch(i)]
     cls = type(doc)
     if cls not in _ID_FIELDS:
         _ID_FIELDS[cls] = [
@@ -143,8 +149,9 @@ def ill_formed_ids(doc: BaseModel) -> list[str]:
             if (paths := [""] if ID_MARK in info.metadata else _id_paths(info.annotation))
         ]
     bad: list[str] = []
+    values = doc.__dict__
     for name, paths in _ID_FIELDS[cls]:
-        value = getattr(doc, name)
+        value = values[name]
         for path in paths:
             bad += _ill_formed_at(value, path)
     return bad
@@ -359,9 +366,14 @@ class EventBase(Doc):
 
     def people(self) -> list[str]:
         """Every member (or facilitator) this event names: each must be on its roster."""
+        cls = type(self)
+        fields = _PEOPLE_FIELDS_OF.get(cls)
+        if fields is None:  # once per event type: a missing attribute is slow to ask for
+            fields = _PEOPLE_FIELDS_OF[cls] = [f for f in PEOPLE_FIELDS if f in cls.model_fields]
         named: list[str] = []
-        for field in PEOPLE_FIELDS:
-            value = getattr(self, field, None)
+        values = self.__dict__
+        for field in fields:
+            value = values[field]
             if isinstance(value, str):
                 named.append(value)
             elif isinstance(value, list):
@@ -371,6 +383,7 @@ class EventBase(Doc):
 
 # The fields through which an event names people (a member id, LEAD or COFAC).
 PEOPLE_FIELDS = ("speaker", "by", "of", "member", "about", "towards")
+_PEOPLE_FIELDS_OF: dict[type, list[str]] = {}
 
 
 class SessionStarted(EventBase):

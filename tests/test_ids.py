@@ -235,3 +235,17 @@ def test_the_id_pattern_allows_what_cofacil_makes() -> None:
 
     for made in (uuid.uuid4().hex, "demo-theo", "demo-group-past-3", "lead", "cofac", "m1"):
         assert re.fullmatch(ID_PATTERN, made)
+
+
+def test_every_id_field_of_every_event_type_is_checked() -> None:
+    """Events are checked by a quick path (their id, target and the people they name): a new
+    id field on an event type must be one of those, or the quick path would miss it."""
+    from cofacil.models import EVENT_TYPES, ID_MARK, PEOPLE_FIELDS, _id_paths
+
+    for cls in EVENT_TYPES:
+        fields = {
+            name
+            for name, info in cls.model_fields.items()
+            if ID_MARK in info.metadata or _id_paths(info.annotation)
+        }
+        assert fields <= {"id", "target", *PEOPLE_FIELDS}, cls

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from cofacil.models import SCHEMA_VERSION, EventBase, ill_formed_ids, parse_event_json
+from cofacil.models import SCHEMA_VERSION, EventBase, parse_event_json
 from cofacil.storage.safefile import fsync_dir, open_private, read_file, write_all
+from cofacil.storage.schema import event_problem
 from cofacil.storage.vault import MAGIC, PLAIN, Codec, Undecryptable
 
 
@@ -105,10 +106,8 @@ def decode(
                 continue
             if event.v not in (0, SCHEMA_VERSION):  # 0: written before versions were kept
                 raise ValueError(f"unknown schema version {event.v}")
-            if bad := ill_formed_ids(event):
-                raise ValueError(f"{bad[0]} is not a well-formed id")
-            if people is not None and any(p not in people for p in event.people()):
-                raise ValueError("it names someone who is not on the session's roster")
+            if problem := event_problem(event, people):
+                raise ValueError(problem)
             if event.seq in seen:
                 if seen[event.seq] != event:
                     # Two events at one place: keep the first, the other goes to the copy.

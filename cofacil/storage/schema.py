@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from cofacil.models import SCHEMA_VERSION, EventBase, event_adapter, ill_formed_ids
+from cofacil.models import (
+    SCHEMA_VERSION,
+    EventBase,
+    event_adapter,
+    ill_formed_ids,
+    well_formed_id,
+)
 from cofacil.storage.errors import DamagedFile, NewerSchema
 
 M = TypeVar("M", bound=BaseModel)
@@ -71,9 +77,25 @@ def validate(model: type[M], doc: dict[str, Any], where: str) -> M:
         raise DamagedFile(f"{where}: {describe(error)}") from None
 
 
-def validate_event(doc: dict[str, Any], where: str) -> EventBase:
+def event_problem(event: EventBase, people: set[str] | None) -> str | None:
+    """Why a stored event cannot be taken, or None: an id that is not well formed, or (given
+    the session's roster and the facilitators) someone it names who is not on it. One pass:
+    a session's log holds thousands of events and is read on every review."""
+    named = event.people()
+    if people is not None and any(p not in people for p in named):
+        return "it names someone who is not on the session's roster"
+    target = event.__dict__.get("target")
+    # Names on the roster were checked when the roster was read: only the rest here.
+    ids = [event.id, *(named if people is None else ()), *([target] if target else ())]
+    bad = next((i for i in ids if not well_formed_id(i)), None)
+    return None if bad is None else f"{bad!r} is not a well-formed id"
+
+
+def validate_event(doc: dict[str, Any], where: str, people: set[str] | None = None) -> EventBase:
     try:
-        event = event_adapter.validate_python(migrate(dict(doc), where))
+        event: EventBase = event_adapter.validate_python(migrate(dict(doc), where))  # type: ignore[assignment]
     except ValidationError as error:
         raise DamagedFile(f"{where}: {describe(error)}") from None
-    return checked_ids(event, where)  # type: ignore[return-value]
+    if problem := event_problem(event, people):
+        raise DamagedFile(f"{where}: {problem}")
+    return event
