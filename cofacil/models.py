@@ -102,9 +102,10 @@ class _IdMark:
 
 
 ID_MARK = _IdMark()
-# An id. Checked where stored data is read (`ill_formed_ids`), once per document, rather than
-# by pydantic per field: a validator on every id field costs tens of milliseconds of every
-# start to build, for a rule that only data from disk can break (new ids are `new_id`).
+# An id. Checked where stored data is read (`ill_formed_ids`; for events `event_problem`), once
+# per document, rather than by pydantic per field: a validator on every id field costs tens of
+# milliseconds of every start to build, for a rule that only data from disk can break (new ids
+# are `new_id`).
 Id = Annotated[str, Field(min_length=1), ID_MARK]
 
 
@@ -134,13 +135,8 @@ _ID_FIELDS: dict[type[BaseModel], list[tuple[str, list[str]]]] = {}
 
 
 def ill_formed_ids(doc: BaseModel) -> list[str]:
-    """Every id in `doc` (nested documents included) that is not well formed."""
-    if isinstance(doc, EventBase):  # the many: thousands a session, read on every review
-        values = doc.__dict__
-        ids = [values["id"], *doc.people()]
-        if (target := values.get("target")) is not None:
-            ids.append(target)
-        return [repr(i) for i in ids if not _ID.fullmatch(i)]
+    """Every id in `doc` (nested documents included) that is not well formed. Events, the many,
+    take a quicker path beside their roster check (storage.schema.event_problem)."""
     cls = type(doc)
     if cls not in _ID_FIELDS:
         _ID_FIELDS[cls] = [

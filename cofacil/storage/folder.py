@@ -37,14 +37,14 @@ def writable(data_dir: Path) -> bool:
     return os.access(data_dir, os.W_OK | os.X_OK)
 
 
-def check_folder(data_dir: Path, create: bool) -> bool:
-    """Refuse what is not a cofacil data folder, before anything is changed. True if the folder
-    is there to be used, False if it does not exist (and is not to be made)."""
+def check_folder(data_dir: Path, create: bool) -> None:
+    """Refuse what is not a cofacil data folder, before anything is changed: a missing one
+    unless it is to be made (`create`), a file, another user's, a shared or foreign folder."""
     try:
         info = data_dir.stat()
     except FileNotFoundError:
         if create:
-            return True
+            return
         raise NotCofacilFolder(f"there is no cofacil data folder at {data_dir}") from None
     except OSError as error:
         raise StoreError(f"cannot use data folder {data_dir}: {error.strerror}") from None
@@ -60,7 +60,7 @@ def check_folder(data_dir: Path, create: bool) -> bool:
             "only in a folder of your own; nothing was changed"
         )
     if is_cofacil_folder(data_dir):
-        return True
+        return
     if info.st_mode & stat.S_ISVTX:
         raise NotCofacilFolder(
             f"{data_dir} is a shared folder, not a cofacil data folder: give a folder of its "
@@ -73,7 +73,6 @@ def check_folder(data_dir: Path, create: bool) -> bool:
         )
     if not create:
         raise NotCofacilFolder(f"{data_dir} is empty: there is no cofacil data in it")
-    return True
 
 
 def claim_folder(data_dir: Path, notices: list[str]) -> None:
