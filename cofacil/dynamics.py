@@ -6,9 +6,9 @@ The rules that make a messy real-life log give right figures:
 - **Corrections** are applied first (`effective`): undone events drop out, amendments replace
   text, subjects or tags; an undo of an undo restores the original.
 - **The active clock.** Figures are in seconds of *active* session time: from the first event,
-  less breaks (pause to resume) and less crash gaps (from the last event an earlier run of the
-  app recorded to the `reopened` event of the next run; monotonic readings of different runs
-  are never compared). The session's end stops the clock.
+  less breaks (pause to resume) and less crash gaps (from the last sign of life an earlier run
+  of the app left — or its last event — to the `reopened` event of the next run; monotonic
+  readings of different runs are never compared). The session's end stops the clock.
 - **Turns.** A turn starts with `turn_started` (or the interrupter's `interruption`) and ends at
   the next speaker's start, its own `turn_ended`, a break, or the session's end (after a break
   nobody is speaking until someone starts). A crash gap freezes a turn instead: the app comes
@@ -125,6 +125,8 @@ class Timeline:
     breaks: list[tuple[float, float]]  # (active time, wall seconds) of each pause
     gaps: list[tuple[float, float]]  # (active time, wall seconds) of each crash gap
     paused: bool  # a break is under way at the end
+    # The moment each event is about: when a note was begun (`o` or `f` pressed), else `t`.
+    when: list[float] = field(default_factory=list)
 
 
 def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline:
@@ -139,7 +141,15 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
     for event in log:
         if prev is not None and not ended:
             if event.epoch != prev.epoch:
-                gaps.append((active, seconds_between(prev, event)))
+                # A crash gap. The earlier run went on until its last sign of life (a turn in
+                # progress too); from there to this run's first event nothing is counted.
+                alive = getattr(event, "alive", None)
+                if alive is not None and alive.epoch == prev.epoch and alive.mono > prev.mono:
+                    if paused_at is None:
+                        active += alive.mono - prev.mono
+                    gaps.append((active, seconds_between(alive, event)))
+                else:
+                    gaps.append((active, seconds_between(prev, event)))
             elif paused_at is None:
                 active += max(0.0, event.mono - prev.mono)
         times.append(active)
@@ -157,9 +167,13 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
         # Another process's clock (a window following the session read-only) compares by the
         # wall clock; this run's own clock by the monotonic one.
         end += seconds_between(prev, now)
+    when = times
+    if any(getattr(e, "begun", None) is not None for e in log):
+        when = [_moment_on(log, times, end, i) for i in range(len(log))]
     return Timeline(
         events=log,
         t=times,
+        when=when,
         end=end,
         ended=ended,
         started_at=log[0].at if log else None,
@@ -167,6 +181,21 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
         gaps=gaps,
         paused=paused_at is not None,
     )
+
+
+def _moment_on(log: list[EventBase], times: list[float], end: float, index: int) -> float:
+    """Where the moment the event at `index` is about falls on the active clock: for a note,
+    when it was begun (found among the events before it, within its run); else its own time."""
+    moment = getattr(log[index], "begun", None)
+    if moment is None:
+        return times[index]
+    for j in range(index, -1, -1):
+        e = log[j]
+        if e.epoch == moment.epoch and e.mono <= moment.mono:
+            # Never past the next event's time: a break (or a crash) in between stops the clock.
+            following = times[j + 1] if j + 1 < len(times) else end
+            return min(times[j] + (moment.mono - e.mono), following)
+    return times[0]
 
 
 # --- turns ---------------------------------------------------------------------------------

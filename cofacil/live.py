@@ -6,6 +6,7 @@ from the log. Nothing here keeps state that the log does not hold.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,8 +16,10 @@ from cofacil.library import Library, load_library
 from cofacil.models import (
     SEAT_KEYS,
     AttendanceChanged,
+    ClockReading,
     CodedEvent,
     Correction,
+    Draft,
     EventBase,
     Flag,
     Group,
@@ -99,6 +102,11 @@ class SessionView:
         clock = self.store.clock
         return dynamics.Instant(clock.now(), clock.monotonic(), clock.epoch)
 
+    def reading(self) -> ClockReading:
+        """Now, as stored beside an event (when a note was begun, a sign of life)."""
+        clock = self.store.clock
+        return ClockReading(at=clock.now(), mono=clock.monotonic(), epoch=clock.epoch)
+
     def figures(self, now: dynamics.Moment | None = None) -> dynamics.SessionFigures:
         return dynamics.session_figures(self.session, self.events, now or self.now())
 
@@ -173,8 +181,31 @@ class LiveSession(SessionView):
         if not any(isinstance(e, SessionStarted) for e in events):
             self._record(SessionStarted)
         elif events[-1].epoch != store.clock.epoch and not self.ended:
-            # An earlier run left the session open: mark where the gap it left ends.
-            self._record(Reopened)
+            # An earlier run left the session open: mark where the gap it left ends, and where
+            # it began: that run's last sign of life, if it left one after its last event.
+            alive = self.log.last_alive
+            last = events[-1]
+            if alive is not None and (alive.epoch != last.epoch or alive.mono <= last.mono):
+                alive = None
+            self._record(Reopened, alive=alive)
+        self.beat()
+
+    def beat(self) -> None:
+        """A sign of life, at least every two seconds while the session is open: after a
+        crash, the session (and a turn in progress) went on until the last one."""
+        if not self.ended:
+            self.log.beat(self.reading())
+
+    @property
+    def draft(self) -> Draft | None:
+        """The note being written (or parked), as kept on disk."""
+        return self.log.draft
+
+    def keep_draft(self, draft: Draft | None) -> bool:
+        """Keep the note being written (None: saved or cleared); False if the disk refused."""
+        if draft == self.log.draft:
+            return True
+        return self.log.keep_draft(draft)
 
     @property
     def events(self) -> list[EventBase]:
@@ -230,11 +261,21 @@ class LiveSession(SessionView):
         elif current != by:
             self._record(Interruption, by=by, of=current)
 
-    def observe(self, text: str, about: list[str], tags: list[str]) -> EventBase:
-        return self._record(Observation, text=text, about=about, tags=tags)
+    def observe(
+        self, text: str, about: list[str], tags: list[str], begun: ClockReading | None = None
+    ) -> EventBase:
+        """An observation, stamped when saved; `begun`: when `o` was pressed."""
+        return self._record(Observation, text=text, about=about, tags=tags, begun=begun)
 
-    def flag(self, text: str, about: list[str]) -> EventBase:
-        return self._record(Flag, text=text, about=about)
+    def flag(
+        self,
+        text: str,
+        about: list[str],
+        tags: Sequence[str] = (),
+        begun: ClockReading | None = None,
+    ) -> EventBase:
+        """A flag, stamped when saved; `begun`: when `f` was pressed."""
+        return self._record(Flag, text=text, about=about, tags=list(tags), begun=begun)
 
     def code(self, scheme: str, code: str, about: list[str]) -> EventBase:
         return self._record(CodedEvent, scheme=scheme, code=code, about=about)

@@ -32,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a note's moment (`begun`), tags in flags, a gap's last sign of life
 
 # The two facilitators take part in turns like members do; they are named by role, not by id.
 LEAD = "lead"
@@ -127,7 +127,10 @@ def _id_paths(annotation: Any) -> list[str]:
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         return [p for a in args for p in _id_paths(a)]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return ["."]
+        fields = annotation.model_fields.values()  # a nested document holding ids
+        return (
+            ["."] if any(ID_MARK in f.metadata or _id_paths(f.annotation) for f in fields) else []
+        )
     return []
 
 
@@ -398,13 +401,27 @@ class SessionEnded(EventBase):
     type: Literal["session_ended"] = "session_ended"
 
 
+class ClockReading(BaseModel):
+    """A moment that is not an event of its own: wall time, monotonic reading and its epoch,
+    as events are stamped (when a note was begun; a run's last sign of life)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    at: Stamp
+    mono: float = Field(allow_inf_nan=False)
+    epoch: str = Field(min_length=1)
+
+
 class Reopened(EventBase):
     """The app opened a session that an earlier run left open (a quit or a crash).
 
-    Between the earlier run's last event and this one lies a gap: the app was down, so that
-    time counts neither as talk nor as silence."""
+    Between the earlier run's last sign of life (`alive`: the run wrote one every second; or
+    its last event, if none was left) and this one lies a gap: the app was down, so that time
+    counts neither as talk nor as silence. Up to the sign of life the session went on: a turn
+    in progress counts until then."""
 
     type: Literal["reopened"] = "reopened"
+    alive: ClockReading | None = None
 
 
 class TurnStarted(EventBase):
@@ -427,13 +444,29 @@ class Interruption(EventBase):
     of: Id
 
 
+Tags = list[Annotated[str, Field(min_length=1, max_length=TAG_MAX)]]
+
+
+class Draft(Doc):
+    """A note being written in the room, or parked with Escape: kept on disk as it is typed,
+    so that leaving the screen, quitting or a crash never loses it. `about`: whom it was
+    addressed to when begun; `begun`: when `o` or `f` was pressed, the moment it is about."""
+
+    kind: Literal["observation", "flag"]
+    text: str = Field(default="", max_length=TEXT_MAX)
+    about: list[Id] = Field(default_factory=list)
+    begun: ClockReading
+
+
 class Observation(EventBase):
+    """What the co-facilitator noticed. `begun`: when `o` was pressed (the moment it is about);
+    the event itself is stamped when it was saved."""
+
     type: Literal["observation"] = "observation"
     text: str = Field(min_length=1, max_length=TEXT_MAX)
     about: list[Id] = Field(default_factory=list)
-    tags: list[Annotated[str, Field(min_length=1, max_length=TAG_MAX)]] = Field(
-        default_factory=list
-    )
+    tags: Tags = Field(default_factory=list)
+    begun: ClockReading | None = None
 
 
 class CodedEvent(EventBase):
@@ -458,6 +491,8 @@ class Flag(EventBase):
     type: Literal["flag"] = "flag"
     text: str = Field(default="", max_length=TEXT_MAX)
     about: list[Id] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
+    begun: ClockReading | None = None  # when `f` was pressed
 
 
 class RoundStarted(EventBase):

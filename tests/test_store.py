@@ -22,7 +22,7 @@ import pytest
 from annotated_types import Ge, MaxLen, MinLen
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import AwareDatetime, ValidationError
+from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from cofacil.clock import FakeClock
 from cofacil.models import (
@@ -112,6 +112,11 @@ def strategy_for(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]
         return st.booleans()
     if annotation is AwareDatetime:
         return AWARE
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):  # a nested reading
+        fields = annotation.model_fields.items()
+        return st.builds(
+            annotation, **{name: strategy_for(f.annotation, f.metadata) for name, f in fields}
+        )
     raise TypeError(f"no strategy for a field of type {annotation!r}: add one")
 
 
@@ -648,7 +653,11 @@ def test_documents_from_before_versioning_are_migrated(data_dir: Path, clock: Fa
     store = Store(data_dir, clock)
 
     (loaded,) = store.groups()
-    assert (loaded.v, loaded.members[0].v, loaded.members[0].name) == (SCHEMA_VERSION, 1, "Ann")
+    assert (loaded.v, loaded.members[0].v, loaded.members[0].name) == (
+        SCHEMA_VERSION,
+        SCHEMA_VERSION,
+        "Ann",
+    )
     assert store.session("s1").attendance["m1"].status == "present"
     with store.open_log("s1") as log:
         assert [(e.v, e.id, type(e)) for e in log.events] == [(SCHEMA_VERSION, "e1", Paused)]

@@ -262,9 +262,9 @@ def _upgrade(doc: dict[str, Any]) -> dict[str, Any] | str:
         return "damaged"
     if version > SCHEMA_VERSION:
         return "newer"
-    if version == 0:
-        return {**doc, "v": 1}
-    return doc if version == SCHEMA_VERSION else "damaged"
+    if version < 0:
+        return "damaged"
+    return doc if version == SCHEMA_VERSION else {**doc, "v": SCHEMA_VERSION}  # migrated
 
 
 def _checksum_holds(data: dict[str, Any]) -> bool:

@@ -23,9 +23,13 @@ from cofacil.storage.safefile import (
 )
 from cofacil.storage.schema import newer_schema_message
 from cofacil.storage.session_files import (
+    ALIVE_SUFFIX,
+    DRAFT_SUFFIX,
     HEADER_SUFFIX,
     SessionPaths,
+    alive_label,
     checkpoint_label,
+    draft_label,
     header_label,
     journal_label,
 )
@@ -134,6 +138,10 @@ def seal_plain_files(
             jobs.append((path, checkpoint_label(session_id)))
         elif path.name.endswith(HEADER_SUFFIX):
             jobs.append((path, header_label(session_id)))
+        elif path.name.endswith(ALIVE_SUFFIX):
+            jobs.append((path, alive_label(session_id)))
+        elif path.name.endswith(DRAFT_SUFFIX):
+            jobs.append((path, draft_label(session_id)))
     jobs.append((backup_path(index), "main"))
     jobs += [(p, "kept") for p in data_dir.iterdir() if ".damaged-" in p.name]
     sealed = 0

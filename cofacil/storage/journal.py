@@ -104,7 +104,7 @@ def decode(
             if event.v > SCHEMA_VERSION:
                 result.newer.append((number, event.v))
                 continue
-            if event.v not in (0, SCHEMA_VERSION):  # 0: written before versions were kept
+            if event.v < 0:  # 0: written before versions were kept; 1 reads as it is
                 raise ValueError(f"unknown schema version {event.v}")
             if problem := event_problem(event, people):
                 raise ValueError(problem)

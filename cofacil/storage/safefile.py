@@ -3,6 +3,7 @@
 - Folders are 0700 and files 0600, whatever the umask (modes are given explicitly at creation).
 - `atomic_write`: temp file, fsync, keep the previous version as `.bak` (a hard link, no copy),
   `os.replace`, fsync of the folder. At every instant the path holds the old or the new bytes.
+  Without `durable`, the same minus the fsyncs (for files rewritten every second).
 - `quarantine_copy`: a damaged file is copied aside under a timestamped name before anything
   replaces it (copied, not moved: a kill in between still leaves it where it was).
 - `FileLock`: an advisory `flock` on a separate lock file; the OS drops it when the holder dies,
@@ -82,12 +83,16 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
-def atomic_write(path: Path, data: bytes, keep_backup: bool = True) -> None:
+def atomic_write(path: Path, data: bytes, keep_backup: bool = True, durable: bool = True) -> None:
+    """`path` holds `data`, or its old bytes if this is cut short. Not `durable`: no fsync, for
+    what is rewritten every second (a sign of life, a draft): the rename alone survives a
+    killed process, and a power cut at worst takes the file back to an older version."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE)
     try:
         write_all(fd, data)
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         with contextlib.suppress(OSError):
@@ -107,6 +112,8 @@ def atomic_write(path: Path, data: bytes, keep_backup: bool = True) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    if not durable:
+        return
     try:
         fsync_dir(path.parent)
     except OSError as error:

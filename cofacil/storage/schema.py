@@ -20,19 +20,32 @@ from cofacil.storage.errors import DamagedFile, NewerSchema
 M = TypeVar("M", bound=BaseModel)
 
 
-def _v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
-    """Documents from before versioning had no `v`; their members neither."""
-    doc = {**doc, "v": 1}
+def _versioned(doc: dict[str, Any], version: int) -> dict[str, Any]:
+    """`doc` marked as `version`, with the members and attendance records it holds."""
+    doc = {**doc, "v": version}
     if isinstance(doc.get("members"), list):
-        doc["members"] = [{**m, "v": 1} if isinstance(m, dict) else m for m in doc["members"]]
+        doc["members"] = [{**m, "v": version} if isinstance(m, dict) else m for m in doc["members"]]
     if isinstance(doc.get("attendance"), dict):
         doc["attendance"] = {
-            k: {**a, "v": 1} if isinstance(a, dict) else a for k, a in doc["attendance"].items()
+            k: {**a, "v": version} if isinstance(a, dict) else a
+            for k, a in doc["attendance"].items()
         }
     return doc
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1}
+def _v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
+    """Documents from before versioning had no `v`; their members neither."""
+    return _versioned(doc, 1)
+
+
+def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 only added fields with defaults (a note's `begun`, a flag's `tags`, a gap's
+    `alive`), so a version-1 document reads as it is. The number is there so that a cofacil
+    that reads only version 1 says "update cofacil" instead of taking new notes for damage."""
+    return _versioned(doc, 2)
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1, 1: _v1_to_v2}
 
 
 def newer_schema_message(where: str, version: int) -> str:
@@ -44,7 +57,7 @@ def newer_schema_message(where: str, version: int) -> str:
 
 def migrate(doc: dict[str, Any], where: str) -> dict[str, Any]:
     version = doc.get("v", 0)
-    if not isinstance(version, int):
+    if type(version) is not int:  # not `true` either (a bool is an int to isinstance)
         raise DamagedFile(f"{where}: field 'v': schema version is not a number")
     if version > SCHEMA_VERSION:
         raise NewerSchema(newer_schema_message(where, version))

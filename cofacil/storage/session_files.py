@@ -6,6 +6,8 @@
     <id>.journal   every event, appended and fsynced as it happens (journal.py)
     <id>.json      TinyDB: table `events`, a checkpoint of the log, written on open and close
     <id>.lock      held by the one process recording the session
+    <id>.alive     the recording's last sign of life, and
+    <id>.draft     the note being written: both rewritten as they change (live_files.py)
 
 In an encrypted folder each is sealed under a label naming the file's part and session, so a
 box moved from one session's file into another's does not open.
@@ -23,6 +25,8 @@ from cofacil.storage.tinydb_file import AtomicJSONStorage
 from cofacil.storage.vault import PLAIN, Codec
 
 HEADER_SUFFIX = ".session"
+ALIVE_SUFFIX = ".alive"
+DRAFT_SUFFIX = ".draft"
 HEADER_TABLES = frozenset({"header"})
 CHECKPOINT_TABLES = frozenset({"events"})
 
@@ -39,6 +43,14 @@ def header_label(session_id: str) -> str:
     return f"header:{session_id}"
 
 
+def alive_label(session_id: str) -> str:
+    return f"alive:{session_id}"
+
+
+def draft_label(session_id: str) -> str:
+    return f"draft:{session_id}"
+
+
 class SessionPaths:
     """The paths of one session's files; its id is checked before it becomes part of a path."""
 
@@ -49,6 +61,8 @@ class SessionPaths:
         self.checkpoint = path_inside(folder, f"{session_id}.json")
         self.journal = path_inside(folder, f"{session_id}.journal")
         self.lock = path_inside(folder, f"{session_id}.lock")
+        self.alive = path_inside(folder, f"{session_id}{ALIVE_SUFFIX}")
+        self.draft = path_inside(folder, f"{session_id}{DRAFT_SUFFIX}")
 
 
 def header_storage(paths: SessionPaths, codec: Codec = PLAIN) -> AtomicJSONStorage:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
-from cofacil.models import EventBase, Session
-from cofacil.storage import journal
-from cofacil.storage.errors import SessionLocked, SignedOffError, StoreError
+from cofacil.models import ClockReading, Draft, EventBase, Session
+from cofacil.storage import journal, live_files
+from cofacil.storage.errors import DamagedFile, SessionLocked, SignedOffError, StoreError
 from cofacil.storage.recovery import recover_log, write_checkpoint
-from cofacil.storage.safefile import FileLock, LockHeld
+from cofacil.storage.safefile import FileLock, LockHeld, quarantine_copy
 from cofacil.storage.session_files import journal_label
 
 if TYPE_CHECKING:
@@ -49,6 +50,47 @@ class SessionLog:
             raise
         self._next_seq = self.events[-1].seq + 1 if self.events else 0
         self._ids = {e.id for e in self.events}
+        self.last_alive = self._read_sign_of_life()
+        self.draft = self._read_draft()
+
+    def _read_sign_of_life(self) -> ClockReading | None:
+        """The earlier recording's last sign of life (None: none left, or unreadable, when the
+        gap is counted from its last event as before signs of life were kept)."""
+        try:
+            return live_files.read_sign_of_life(self._paths, self._codec)
+        except (DamagedFile, OSError):
+            return None
+
+    def _read_draft(self) -> Draft | None:
+        """The note an earlier run left being written. One that does not read back is copied
+        aside (it is someone's writing) and said; the session opens without it."""
+        try:
+            return live_files.read_draft(self._paths, self._codec, self._people)
+        except (DamagedFile, OSError) as error:
+            with contextlib.suppress(OSError):
+                kept = quarantine_copy(self._paths.draft)
+                self._paths.draft.unlink(missing_ok=True)
+                self.store.notices.append(
+                    f"{self._paths.draft.name}: the note left being written does not read back"
+                    f" ({error}); a copy is kept as {kept.name}"
+                )
+            return None
+
+    def beat(self, reading: ClockReading) -> None:
+        """A sign of life: recording goes on at `reading`. Cheap (no fsync), and best effort:
+        a disk that refuses it costs only the precision of a crash's gap."""
+        with contextlib.suppress(OSError):
+            live_files.write_sign_of_life(self._paths, self._codec, reading)
+
+    def keep_draft(self, draft: Draft | None) -> bool:
+        """Keep the note being written on disk (None: it was saved or cleared); False if the
+        disk refused (it stays on the screen meanwhile)."""
+        try:
+            live_files.write_draft(self._paths, self._codec, draft)
+        except OSError:
+            return False
+        self.draft = draft
+        return True
 
     def stamp(self, event_type: type[EventBase], seq: int, **fields: Any) -> EventBase:
         """An event of `event_type` stamped now by the store's clock, at position `seq`."""

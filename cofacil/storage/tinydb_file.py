@@ -126,8 +126,11 @@ class AtomicJSONStorage(Storage):
             raise DamagedFile(f"{self.path}: an unknown table {unknown[0]!r}")
         return data
 
-    def write(self, data: dict[str, dict[str, Any]], keep_backup: bool = True) -> None:
-        atomic_write(self.path, self.codec.seal_file(encode_tables(data), self.label), keep_backup)
+    def write(
+        self, data: dict[str, dict[str, Any]], keep_backup: bool = True, durable: bool = True
+    ) -> None:
+        sealed = self.codec.seal_file(encode_tables(data), self.label)
+        atomic_write(self.path, sealed, keep_backup, durable)
 
     def close(self) -> None:
         pass
