@@ -15,7 +15,7 @@ from conftest import _add_session, crash
 
 from cofacil.clock import FakeClock
 from cofacil.live import LiveSession
-from cofacil.models import Observation, Session
+from cofacil.models import Draft, Observation, Session
 from cofacil.storage import (
     Store,
     StoreError,
@@ -63,6 +63,9 @@ def record_canary(store: Store, session: Session) -> None:
     live.close()  # checkpoint written too
     live = LiveSession(store, session.id)  # and a journal that is appended to again
     live.flag(CANARY, about=[session.seats[1]])
+    # A note left being written, and the recording's sign of life, are kept beside the log.
+    live.keep_draft(Draft(kind="flag", text=CANARY, about=[], begun=live.reading()))
+    live.beat()
     live.close()
 
 
