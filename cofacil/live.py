@@ -197,15 +197,19 @@ class LiveSession(SessionView):
             self.log.beat(self.reading())
 
     @property
-    def draft(self) -> Draft | None:
-        """The note being written (or parked), as kept on disk."""
-        return self.log.draft
+    def drafts(self) -> dict[str, Draft]:
+        """The notes being written (or parked), by kind, as kept on disk."""
+        return self.log.drafts
 
-    def keep_draft(self, draft: Draft | None) -> bool:
-        """Keep the note being written (None: saved or cleared); False if the disk refused."""
-        if draft == self.log.draft:
+    def keep_draft(self, kind: str, draft: Draft | None) -> bool:
+        """Keep the note of `kind` being written (None: saved or cleared); False if the disk
+        refused it."""
+        drafts = {k: d for k, d in self.log.drafts.items() if k != kind}
+        if draft is not None:
+            drafts[kind] = draft
+        if drafts == self.log.drafts:
             return True
-        return self.log.keep_draft(draft)
+        return self.log.keep_drafts(drafts)
 
     @property
     def events(self) -> list[EventBase]:

@@ -64,7 +64,7 @@ def record_canary(store: Store, session: Session) -> None:
     live = LiveSession(store, session.id)  # and a journal that is appended to again
     live.flag(CANARY, about=[session.seats[1]])
     # A note left being written, and the recording's sign of life, are kept beside the log.
-    live.keep_draft(Draft(kind="flag", text=CANARY, about=[], begun=live.reading()))
+    live.keep_draft("flag", Draft(kind="flag", text=CANARY, about=[], begun=live.reading()))
     live.beat()
     live.close()
 

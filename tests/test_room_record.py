@@ -113,31 +113,37 @@ def test_a_note_being_written_survives_a_crash_and_comes_back(
     member = session.seats[1]
     begun = live.reading()
     draft = Draft(kind="flag", text="talks of not 👨‍👩‍👧 going home", about=[member], begun=begun)
-    assert live.keep_draft(draft)
+    assert live.keep_draft("flag", draft)
     path = store.session_paths(session.id).draft
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     crash(live)
 
     live = restart(store, session, after=30, epoch="run-2")
-    assert live.draft == draft  # the text as typed, whom it was about, when it was begun
-    live.keep_draft(None)  # saved (or cleared): nothing is offered again
+    assert live.drafts == {"flag": draft}  # as typed, whom it was about, when it was begun
+    note = Draft(kind="observation", text="second draft", begun=live.reading())
+    live.keep_draft("observation", note)  # a flag and an observation may both be parked
+    live.keep_draft("flag", None)  # saved (or cleared): not offered again
+    assert live.drafts == {"observation": note}
+    live.keep_draft("observation", None)
     assert not path.exists()
     live.close()
-    assert LiveSession(store, session.id).draft is None
+    assert LiveSession(store, session.id).drafts == {}
 
 
 def test_a_damaged_draft_is_kept_aside_and_said(store: Store, session: Session) -> None:
     live, _ = run(store, session)
-    live.keep_draft(Draft(kind="observation", text="half a thought", begun=live.reading()))
+    live.keep_draft(
+        "observation", Draft(kind="observation", text="half a thought", begun=live.reading())
+    )
     live.close()
     path = store.session_paths(session.id).draft
     path.write_bytes(path.read_bytes().replace(b"half", b"hale"))  # the checksum no longer holds
 
     live = LiveSession(store, session.id)
-    assert live.draft is None  # the session opens all the same
+    assert live.drafts == {}  # the session opens all the same
     kept = [p for p in path.parent.iterdir() if ".draft.damaged-" in p.name]
     assert len(kept) == 1 and b"hale a thought" in kept[0].read_bytes()
-    assert any("does not read back" in n and kept[0].name in n for n in store.notices)
+    assert any("do not read back" in n and kept[0].name in n for n in store.notices)
     live.close()
 
 

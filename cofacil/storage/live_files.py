@@ -3,7 +3,8 @@
     <id>.alive   its last sign of life: a clock reading, rewritten every second while the
                  session is recorded. After a crash the gap starts there, not at the last
                  event, so a crash costs a turn in progress at most the time since then.
-    <id>.draft   the note being written (or parked with Escape), rewritten as it is typed.
+    <id>.draft   the notes being written (or parked with Escape): an observation, a flag, or
+                 both; rewritten as they are typed.
 
 Both are checksummed and, in an encrypted folder, sealed like every other file. They are
 written without fsync: a killed process loses nothing (the rename is done when the write
@@ -14,8 +15,6 @@ returns); a power cut may take a file back to an earlier version. Only the recor
 from __future__ import annotations
 
 import contextlib
-from typing import Any
-
 from cofacil.models import ClockReading, Draft
 from cofacil.storage.errors import DamagedFile
 from cofacil.storage.schema import validate
@@ -24,7 +23,7 @@ from cofacil.storage.tinydb_file import AtomicJSONStorage
 from cofacil.storage.vault import Codec
 
 _ALIVE_TABLES = frozenset({"alive"})
-_DRAFT_TABLES = frozenset({"draft"})
+_DRAFT_TABLES = frozenset({"drafts"})
 
 
 def _alive_file(paths: SessionPaths, codec: Codec) -> AtomicJSONStorage:
@@ -35,20 +34,15 @@ def _draft_file(paths: SessionPaths, codec: Codec) -> AtomicJSONStorage:
     return AtomicJSONStorage(paths.draft, codec, draft_label(paths.session_id), _DRAFT_TABLES)
 
 
-def _one_document(data: dict[str, dict[str, Any]] | None, table: str, where: str) -> Any:
-    if data is None:
-        return None
-    docs = list(data.get(table, {}).values())
-    if len(docs) != 1:
-        raise DamagedFile(f"{where}: expected one document, found {len(docs)}")
-    return docs[0]
-
-
 def read_sign_of_life(paths: SessionPaths, codec: Codec) -> ClockReading | None:
     """The last sign of life of a recording of this session, None if none was left."""
-    doc = _one_document(_alive_file(paths, codec).read(), "alive", str(paths.alive))
-    if doc is None:
+    data = _alive_file(paths, codec).read()
+    if data is None:
         return None
+    docs = list(data.get("alive", {}).values())
+    if len(docs) != 1:
+        raise DamagedFile(f"{paths.alive}: expected one reading, found {len(docs)}")
+    doc = docs[0]
     try:
         return ClockReading.model_validate(doc)
     except ValueError as error:
@@ -60,23 +54,28 @@ def write_sign_of_life(paths: SessionPaths, codec: Codec, reading: ClockReading)
     _alive_file(paths, codec).write(data, keep_backup=False, durable=False)
 
 
-def read_draft(paths: SessionPaths, codec: Codec, people: set[str]) -> Draft | None:
-    """The note left being written, None if there is none. `DamagedFile` if it does not read
-    back, or names someone who is not on the session's roster."""
-    doc = _one_document(_draft_file(paths, codec).read(), "draft", str(paths.draft))
-    if doc is None:
-        return None
-    draft = validate(Draft, doc, f"{paths.draft}: draft")
-    if any(p not in people for p in draft.about):
-        raise DamagedFile(f"{paths.draft}: it names someone who is not on the session's roster")
-    return draft
+def read_drafts(paths: SessionPaths, codec: Codec, people: set[str]) -> dict[str, Draft]:
+    """The notes left being written, by kind (an observation and a flag may both be parked).
+    `DamagedFile` if they do not read back, or name someone not on the session's roster."""
+    data = _draft_file(paths, codec).read()
+    if data is None:
+        return {}
+    drafts: dict[str, Draft] = {}
+    for doc in data.get("drafts", {}).values():
+        draft = validate(Draft, doc, f"{paths.draft}: draft")
+        if any(p not in people for p in draft.about):
+            raise DamagedFile(f"{paths.draft}: a draft names someone not on the session's roster")
+        if draft.kind in drafts:
+            raise DamagedFile(f"{paths.draft}: two {draft.kind} drafts")
+        drafts[draft.kind] = draft
+    return drafts
 
 
-def write_draft(paths: SessionPaths, codec: Codec, draft: Draft | None) -> None:
-    """Keep `draft` (None: the note was saved or cleared, so the file goes)."""
-    if draft is None:
+def write_drafts(paths: SessionPaths, codec: Codec, drafts: dict[str, Draft]) -> None:
+    """Keep `drafts` (none left: every note was saved or cleared, so the file goes)."""
+    if not drafts:
         with contextlib.suppress(FileNotFoundError):
             paths.draft.unlink()
         return
-    data = {"draft": {"1": draft.model_dump(mode="json")}}
-    _draft_file(paths, codec).write(data, keep_backup=False, durable=False)
+    docs = {str(i): d.model_dump(mode="json") for i, d in enumerate(drafts.values(), start=1)}
+    _draft_file(paths, codec).write({"drafts": docs}, keep_backup=False, durable=False)

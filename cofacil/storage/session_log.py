@@ -51,7 +51,7 @@ class SessionLog:
         self._next_seq = self.events[-1].seq + 1 if self.events else 0
         self._ids = {e.id for e in self.events}
         self.last_alive = self._read_sign_of_life()
-        self.draft = self._read_draft()
+        self.drafts = self._read_drafts()
 
     def _read_sign_of_life(self) -> ClockReading | None:
         """The earlier recording's last sign of life (None: none left, or unreadable, when the
@@ -61,20 +61,20 @@ class SessionLog:
         except (DamagedFile, OSError):
             return None
 
-    def _read_draft(self) -> Draft | None:
-        """The note an earlier run left being written. One that does not read back is copied
-        aside (it is someone's writing) and said; the session opens without it."""
+    def _read_drafts(self) -> dict[str, Draft]:
+        """The notes an earlier run left being written. A file that does not read back is
+        copied aside (it is someone's writing) and said; the session opens without them."""
         try:
-            return live_files.read_draft(self._paths, self._codec, self._people)
+            return live_files.read_drafts(self._paths, self._codec, self._people)
         except (DamagedFile, OSError) as error:
             with contextlib.suppress(OSError):
                 kept = quarantine_copy(self._paths.draft)
                 self._paths.draft.unlink(missing_ok=True)
                 self.store.notices.append(
-                    f"{self._paths.draft.name}: the note left being written does not read back"
+                    f"{self._paths.draft.name}: the notes left being written do not read back"
                     f" ({error}); a copy is kept as {kept.name}"
                 )
-            return None
+            return {}
 
     def beat(self, reading: ClockReading) -> None:
         """A sign of life: recording goes on at `reading`. Cheap (no fsync), and best effort:
@@ -82,14 +82,14 @@ class SessionLog:
         with contextlib.suppress(OSError):
             live_files.write_sign_of_life(self._paths, self._codec, reading)
 
-    def keep_draft(self, draft: Draft | None) -> bool:
-        """Keep the note being written on disk (None: it was saved or cleared); False if the
-        disk refused (it stays on the screen meanwhile)."""
+    def keep_drafts(self, drafts: dict[str, Draft]) -> bool:
+        """Keep the notes being written on disk, by kind; False if the disk refused (they stay
+        on the screen meanwhile, and are tried again with the next change)."""
         try:
-            live_files.write_draft(self._paths, self._codec, draft)
+            live_files.write_drafts(self._paths, self._codec, drafts)
         except OSError:
             return False
-        self.draft = draft
+        self.drafts = dict(drafts)
         return True
 
     def stamp(self, event_type: type[EventBase], seq: int, **fields: Any) -> EventBase:
