@@ -7,11 +7,11 @@ A dismissed nudge stays quiet for a while (`snooze`), so the deck does not nag.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cofacil.dynamics import SessionFigures
-from cofacil.models import FACILITATORS, CodedEvent, Nudge, Session
+from cofacil.models import FACILITATORS, CodedEvent, EventBase, Nudge, Session
 from cofacil.schemes import Scheme, scheme_for
 
 
@@ -163,3 +163,17 @@ def _candidates(
             Suggestion("closing", ("summarizing",), (), f"{minutes} min of the planned time left")
         )
     return found
+
+
+def shown_in_log(events: Sequence[EventBase], suggestion: Suggestion) -> bool:
+    """Whether the log already says this suggestion is on show: its latest nudge event is
+    this one being shown. A break or a resume then records nothing new; the same suggestion
+    coming back after another one, or after it was acted on or waved off, is shown anew."""
+    for event in reversed(events):
+        if isinstance(event, Nudge):
+            return (
+                event.action == "shown"
+                and event.rule == suggestion.rule
+                and tuple(event.about) == suggestion.about
+            )
+    return False

@@ -122,10 +122,12 @@ async def test_note_completion_and_cancel_keys(app) -> None:
         await pilot.press("o", *"calm", "tab", *" today", "enter")  # nothing to complete
         assert recorded(app)[-1].text == "calm today"
         before = len(app.screen.live.events)
-        await pilot.press("o", *"abc", "escape")
+        await pilot.press("o", *"abc", "escape")  # parked, not saved
+        await pilot.press("o", *["backspace"] * 3, "escape")  # back, emptied: closed empty
         await pilot.press("o", "backspace")  # Backspace on an empty line: the tablet's Escape
         await pilot.press("1")  # keys work again once the note is closed
         assert len(app.screen.live.events) == before + 1
+        assert app.screen.live.drafts == {}
 
 
 async def test_flag_stands_out(app) -> None:
@@ -599,16 +601,6 @@ async def test_resuming_says_the_time_away_is_left_out(tmp_path: Path, clock) ->
         await pilot.pause()
         (notice,) = [n.message for n in again._notifications if n.title == "Resumed"]
         assert notice.startswith("Resumed after 0:26 away")
-
-
-async def test_quitting_while_a_note_is_written_asks_first(app) -> None:
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("o", *"half a thought", "ctrl+q")
-        assert isinstance(app.screen, SessionScreen) and app.is_running
-        (warning,) = [n.message for n in app._notifications]
-        assert "A note is being written: Enter saves it." in warning
-        await pilot.press("enter")  # saved, and nothing is in the way any more
-        assert recorded(app)[-1].text == "half a thought"
 
 
 @pytest.mark.parametrize("size", [(60, 30), (80, 24), (120, 40)])

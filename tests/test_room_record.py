@@ -109,7 +109,7 @@ def test_a_break_stays_a_break_across_a_crash(store: Store, session: Session) ->
 def test_a_note_being_written_survives_a_crash_and_comes_back(
     store: Store, session: Session
 ) -> None:
-    live, clock = run(store, session)
+    live, _clock = run(store, session)
     member = session.seats[1]
     begun = live.reading()
     draft = Draft(kind="flag", text="talks of not 👨‍👩‍👧 going home", about=[member], begun=begun)

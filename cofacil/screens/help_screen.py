@@ -10,27 +10,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS = """\
-1–9, 0      that seat's member speaks (the same key again: they stop); not someone
-            out of the room (a + key first), nor during a break
-! @ # … )   seats 11–20 (shift + digit)
-l  c        the lead therapist / the co-facilitator speaks
-space       silence: nobody speaks
-i + key     that person cuts in on the speaker (an interruption)
-o           an observation about the speaker (@name, #tag; Enter saves)
-f           a flag: a safety concern, always shown first
-k + key     a one-key code about the speaker (a digit first: about that member)
-[  ]  /     the technique deck: previous / next card, find a card by name
-t  T        the card on show was used, by the lead / by the co-facilitator
-x           wave off the deck's suggestion (it stays quiet for a while)
-g  n        start or end a go-round / the next person in it
-a + key     a late arrival comes in, or someone leaves early
-u           undo the last thing recorded (kept as a correction)
-p           break: the clocks stop; p again resumes
-e           end the session (shows the figures first)
-q           leave this screen (the session stays open)
-ctrl+p      every action by name
-"""
+from cofacil import room_keys
+
+KEYS = room_keys.help_text()  # the live screen's keys, from the one registry
 
 
 def key_table(keys: str) -> Table:

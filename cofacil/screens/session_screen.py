@@ -8,8 +8,6 @@ same screen follows it read-only.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -18,85 +16,48 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 
-from cofacil import dynamics, notes
+from cofacil import dynamics, live_modes, live_view, notes, room_keys
 from cofacil.display import duration, visible
 from cofacil.live import LiveSession, SessionView
-from cofacil.models import (
-    COFAC,
-    LEAD,
-    CodedEvent,
-    Flag,
-    Interruption,
-    Observation,
-    Paused,
-    Reopened,
-    TechniqueUsed,
-)
-from cofacil.nudges import Suggestion, suggest
+from cofacil.models import COFAC, LEAD, Draft, Flag
+from cofacil.nudges import Suggestion, shown_in_log, suggest
 from cofacil.screens.end_screen import EndScreen
 from cofacil.screens.help_screen import HelpScreen
-from cofacil.widgets.deck_pane import DeckPane, DeckState
-from cofacil.widgets.member_circle import MemberCircle, Seat
+from cofacil.widgets.deck_pane import DeckPane
+from cofacil.widgets.member_circle import MemberCircle
 from cofacil.widgets.note_bar import NoteBar
-from cofacil.widgets.observation_pane import NoteLine, ObservationPane
-from cofacil.widgets.speaking_timer import SpeakingTimer, TimerState
+from cofacil.widgets.observation_pane import ObservationPane
+from cofacil.widgets.speaking_timer import SpeakingTimer
 
-WRITING_ACTIONS = {
-    "silence", "speak", "interrupt", "observe", "flag", "code", "round", "next_in_round",
-    "arrival", "undo", "pause", "end", "use_card", "dismiss_nudge",
-}  # fmt: skip
-
-
-ROUND_KINDS = {"i": "check-in", "o": "check-out", "r": "round"}
-DIGITS = "0123456789"
+RECORDING_ACTIONS = room_keys.recording_actions()
+NOTE_KEYS = {"observation": "o", "flag": "f"}
 
 
 class SessionScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (76, "-wide"), (110, "-very-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     BINDINGS = [
-        Binding("o", "observe", "Note"),
-        Binding("f", "flag", "Flag"),
-        Binding("space", "silence", "Silence"),
-        Binding("l", "speak('lead')", "Lead", show=False),
-        Binding("c", "speak('cofac')", "Co-fac", show=False),
-        Binding("i", "interrupt", "Cut in", show=False),
-        Binding("k", "code", "Code", show=False),
-        Binding("g", "round", "Go-round", show=False),
-        Binding("n", "next_in_round", "Next", show=False),
-        Binding("a", "arrival", "Arrive/leave", show=False),
-        Binding("t", "use_card('lead')", "Used", show=False),
-        Binding("T", "use_card('cofac')", "Used by co-fac", show=False),
-        Binding("x", "dismiss_nudge", "Dismiss", show=False),
-        Binding("left_square_bracket", "card(-1)", "Previous card", key_display="[", show=False),
-        Binding("right_square_bracket", "card(1)", "Next card", key_display="]", show=False),
-        Binding("slash", "find_card", "Find card", key_display="/", show=False),
-        Binding("u", "undo", "Undo"),
-        Binding("p", "pause", "Break", show=False),
-        Binding("e", "end", "End", show=False),
-        Binding("question_mark", "help", "Keys", key_display="?"),
-        Binding("q", "leave", "Leave"),
+        Binding(k.key, k.action, k.label, show=k.footer, key_display=k.display)
+        for k in room_keys.all_keys()
     ]
 
     def __init__(self, live: SessionView) -> None:
         super().__init__()
         self.live = live
-        # "interrupt", "arrival", "code" or "round": the next key's job
-        self.pending: str | None = None
-        self.round_minutes = 0  # while a go-round is set up
-        self.code_about: str | None = None
+        self.pending: live_modes.Pending | None = None  # `i`, `a`, `k` or `g`: the next key's job
         self.names = live.group.names()
-        self._known_tags: list[str] = []
-        self._round_active = False  # from the last redraw: `check_action` must stay cheap
-        self._away_now: dict[str, str] = {}  # from the last redraw: members not in the room
+        self._notes = live_view.Notes([], [], ())  # from the last redraw
+        self._room: live_view.Room | None = None  # from the last redraw: `check_action` is cheap
         self._left = False  # after `q`: keys already on their way must not record anything
         self._leave_asked: float | None = None  # when `q` met unsaved events
         self.deck = live.library.deck
         self.scheme = live.library.scheme(live.group.coding_scheme)
         self.card_index = 0  # the card on show: screen state, not data
         self.suggestion: Suggestion | None = None
+        self.note: Draft | None = None  # the note open in the line (kept on disk as typed)
+        self._draft_refused = False  # the disk refused the note's last change
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -127,22 +88,34 @@ class SessionScreen(Screen[None]):
                 markup=False,
             )
         self._tell_gap()
+        self._tell_parked()
         self.redraw()
         self.set_interval(1.0, self.tick)
 
     def _tell_gap(self) -> None:
         """Reopened after cofacil was closed or killed: say that the time away is a gap, not
         counted (nobody's talk, not the session clock), so the figures never surprise."""
-        events = self.live.events
-        if self.live.writable and len(events) > 1 and isinstance(events[-1], Reopened):
-            away = (events[-1].at - events[-2].at).total_seconds()
+        gaps = dynamics.timeline(self.live.events).gaps
+        if self.live.writable and gaps and self.live.events[-1].type == "reopened":  # type: ignore[attr-defined]
             self.notify(
-                f"Resumed after {duration(away)} away: that time is left out of the clocks "
-                "and nobody's talk.",
+                f"Resumed after {duration(gaps[-1][1])} away: that time is left out of the "
+                "clocks and nobody's talk.",
                 title="Resumed",
                 timeout=8,
                 markup=False,
             )
+
+    def _tell_parked(self) -> None:
+        """Notes left being written (parked, or open when cofacil stopped) are offered back."""
+        if not isinstance(self.live, LiveSession) or not self.live.drafts:
+            return
+        parked = [
+            f"{'flag' if kind == 'flag' else 'note'} “{_glimpse(d.text)}” ({NOTE_KEYS[kind]})"
+            for kind, d in self.live.drafts.items()
+        ]
+        self.query_one(NoteBar).acknowledge(
+            "Parked from before: " + " · ".join(parked) + " brings it back"
+        )
 
     @property
     def writer(self) -> LiveSession:
@@ -153,15 +126,21 @@ class SessionScreen(Screen[None]):
     # --- drawing ---------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Once a second: the clocks move; a read-only view also picks up new events; events
-        the disk refused are tried again."""
-        if isinstance(self.live, LiveSession) and self.live.unsaved:
-            self.live.flush()
-            self._draw_unsaved()
+        """Once a second: a sign of life; the clocks move; a read-only view also picks up new
+        events; events the disk refused are tried again."""
+        if isinstance(self.live, LiveSession):
+            self.live.beat()
+            if self.live.unsaved:
+                self.live.flush()
+                self._draw_unsaved()
+            if self.note is not None and self._draft_refused:
+                self._keep_note()
         if self.live.refresh():
             self.redraw()
         else:
-            self._draw_live(self.live.figures())
+            figures = self.live.figures()
+            self._offer(figures)
+            self._draw_live(figures)
 
     def _draw_unsaved(self) -> None:
         box = self.query_one("#unsaved", Static)
@@ -179,141 +158,22 @@ class SessionScreen(Screen[None]):
     def redraw(self) -> None:
         """After the log changed: everything, the observation pane included."""
         figures = self.live.figures()
+        self._notes = live_view.notes(figures, self.names, self.live.library)
+        self._offer(figures)
         self._draw_live(figures)
-        self._draw_notes(figures)
+        self.query_one(ObservationPane).show(self._notes.lines, hint=self.live.writable)
         self.refresh_bindings()
 
     def _draw_live(self, figures: dynamics.SessionFigures) -> None:
-        live = self.live
-        present = set(live.present(figures))
-        round_state = live.round_state(figures)
-        self._round_active = round_state is not None
-        seats: list[Seat] = []
-        self._away_now = {}
-        for key, member in live.keys.items():
-            p = figures.participants.get(member)
-            seat = self._seat(
-                key,
-                member,
-                p,
-                figures,
-                absent=member not in present,
-                next_up=round_state is not None and round_state.next == member,
-            )
-            if seat.absent:
-                seat = replace(seat, away=self._away(member, p))
-                self._away_now[member] = seat.away
-            seats.append(seat)
-        for key, who in (("l", LEAD), ("c", COFAC)):
-            seats.append(self._seat(key, who, figures.participants.get(who), figures))
-        self.query_one(MemberCircle).seats = tuple(seats)
-
-        current = figures.current
-        round_line, over = "", False
-        if round_state is not None:
-            # "Check-in 2/7 · 0:57 left · next: Theo (n)": the time is the speaker's, so it
-            # comes before the next person's name.
-            round_line = f"{round_state.kind.capitalize()} {len(round_state.done)}/" + str(
-                len(round_state.order)
-            )
-            if round_state.budget:
-                # A turn in the round counts down its budget; past it, the cue says by how much.
-                budget = round_state.budget
-                if current is None or current.speaker not in round_state.order:
-                    round_line += f" · {duration(budget)} each"
-                elif current.seconds < budget:
-                    round_line += f" · {duration(budget - current.seconds)} left"
-                else:
-                    over = True
-                    round_line += f" · {duration(current.seconds - budget)} over"
-            if round_state.next:
-                round_line += f" · next: {visible(self.names.get(round_state.next, ''))} (n)"
-            else:
-                round_line += " · n ends it"
+        self._room = live_view.room(self.live, figures, self.names)
+        self.query_one(MemberCircle).seats = self._room.seats
+        self.query_one(SpeakingTimer).show(self._room.timer)
         self._draw_deck(figures)
-        self.query_one(SpeakingTimer).show(
-            TimerState(
-                speaker=self.names.get(current.speaker, current.speaker) if current else None,
-                turn=self._break_seconds(figures)
-                if figures.timeline.paused
-                else current.seconds
-                if current
-                else (figures.current_silence or 0.0),
-                elapsed=figures.active,
-                planned=live.session.planned_minutes * 60.0,
-                paused=figures.timeline.paused,
-                ended=figures.timeline.ended,
-                round_line=round_line,
-                over_budget=over,
-            )
-        )
 
-    def _away(self, member: str, p: dynamics.ParticipantFigures | None) -> str:
-        """What an empty seat says: late (expected, not here yet), left, or absent."""
-        if p is not None and p.status == "left early":
-            return "left"
-        expected = self.live.session.attendance.get(member)
-        return "late" if expected is not None and expected.status == "late" else "absent"
-
-    def _break_seconds(self, figures: dynamics.SessionFigures) -> float:
-        paused = [e for e in figures.timeline.events if isinstance(e, Paused)]
-        return dynamics.seconds_between(paused[-1], self.live.now()) if paused else 0.0
-
-    def _seat(
-        self,
-        key: str,
-        who: str,
-        p: dynamics.ParticipantFigures | None,
-        figures: dynamics.SessionFigures,
-        absent: bool = False,
-        next_up: bool = False,
-    ) -> Seat:
-        speaking = figures.current is not None and figures.current.speaker == who
-        is_member = who not in (LEAD, COFAC)
-        quiet = p.quiet_for if p is not None else None
-        return Seat(
-            id=who,
-            key=key,
-            name=self.names.get(who, who),
-            talk=p.talk if p else 0.0,
-            share=p.share if p else 0.0,
-            speaking=speaking,
-            absent=absent,
-            not_spoken=is_member and not absent and (p is None or p.turns == 0),
-            quiet_too_long=is_member
-            and not absent
-            and quiet is not None
-            and quiet >= dynamics.QUIET_TOO_LONG,
-            next_in_round=next_up,
-        )
-
-    def _draw_notes(self, figures: dynamics.SessionFigures) -> None:
-        lines: list[NoteLine] = []
-        used: list[str] = []
-        tags: list[str] = []
-        for event, t in zip(figures.timeline.events, figures.timeline.t, strict=True):
-            if isinstance(event, Observation):
-                lines.append(NoteLine(t, "observation", self._about(event.about), event.text))
-                tags += [tag for tag in event.tags if tag not in tags]
-            elif isinstance(event, Flag):
-                lines.append(NoteLine(t, "flag", self._about(event.about), event.text))
-            elif isinstance(event, Interruption):  # `i` leaves its trace here too
-                cut_off = f"cut in on {self.names.get(event.of, event.of)}"
-                lines.append(NoteLine(t, "interruption", self._about([event.by]), cut_off))
-            elif isinstance(event, CodedEvent):
-                label = self.live.library.scheme(event.scheme).label(event.code)
-                lines.append(NoteLine(t, "code", self._about(event.about), label))
-            elif isinstance(event, TechniqueUsed):
-                card = self.deck.card(event.card)
-                name = card.name if card else event.card
-                lines.append(NoteLine(t, "technique", self._about(event.towards), name))
-                used.append(name)
-        self._known_tags = tags
-        self._used = tuple(dict.fromkeys(used))
-        self.query_one(ObservationPane).show(lines, hint=self.live.writable)
-
-    def _draw_deck(self, figures: dynamics.SessionFigures) -> None:
-        """The deck, and a suggestion when the group's dynamics call for one."""
+    def _offer(self, figures: dynamics.SessionFigures) -> None:
+        """The deck's suggestion for now. When it is a new one, the deck turns to its card and
+        (writable) the log says it was shown — once: the log, not the screen, remembers, so a
+        break or a resume does not record it again."""
         suggestion = suggest(
             self.live.session,
             figures,
@@ -321,45 +181,32 @@ class SessionScreen(Screen[None]):
             self.live.library.nudges,
             schemes=self.live.library.scheme,
         )
-        if _situation(suggestion) != _situation(self.suggestion) and suggestion is not None:
+        if suggestion is not None and _situation(suggestion) != _situation(self.suggestion):
             self.card_index = self.deck.index(suggestion.cards[0])
-            if self.live.writable:
-                self.writer.nudge(
-                    "shown",
-                    suggestion.rule,
-                    suggestion.cards[0],
-                    list(suggestion.about),
-                    suggestion.reason,
-                )
-        self.suggestion = suggestion  # the same situation keeps its event, its figures move on
-        card = self.deck.cards[self.card_index % len(self.deck.cards)]
-        about = list(suggestion.about) if suggestion else []
-        speaker = figures.current.speaker if figures.current else None
-        whom = about[0] if about else speaker if speaker not in (None, LEAD, COFAC) else None
-        nudge = ""
-        if suggestion is not None and card.id == suggestion.cards[0]:
-            nudge = suggestion.reason
-        self.query_one(DeckPane).show(
-            DeckState(
-                card=card,
-                position=self.card_index % len(self.deck.cards) + 1,
-                total=len(self.deck.cards),
-                name=self.names.get(whom) if whom else None,
-                nudge=nudge,
-                phrasing=suggestion.phrasing if nudge and suggestion else None,
-                used=getattr(self, "_used", ()),
-            )
-        )
+        self.suggestion = suggestion
+        if (
+            suggestion is not None
+            and self.live.writable
+            and not self.live.ended
+            and not shown_in_log(figures.timeline.events, suggestion)
+        ):
+            self.writer.nudge(
+                "shown", suggestion.rule, suggestion.cards[0], list(suggestion.about),
+                suggestion.reason,
+            )  # fmt: skip
 
-    def _about(self, ids: list[str]) -> str:
-        return ", ".join(self.names.get(i, i) for i in ids)
+    def _draw_deck(self, figures: dynamics.SessionFigures) -> None:
+        state = live_view.deck(
+            self.deck, self.card_index, self.suggestion, figures, self.names, self._notes.used
+        )
+        self.query_one(DeckPane).show(state)
 
     def _complete(self, text: str) -> str | None:
         if self.query_one(NoteBar).kind == "find":  # a card's name, as in the deck
             typed = text.casefold()
             names = [c.name for c in self.deck.cards if c.name.casefold().startswith(typed)]
             return text + names[0][len(text) :] if names and text.strip() else None
-        return notes.complete(text, self.live.group.members, self._known_tags)
+        return notes.complete(text, self.live.group.members, self._notes.tags)
 
     def _show_pending(self, text: str, choices: list[tuple[str, str]] | None = None) -> None:
         """What the next key will do; `choices` (key, meaning) one a line, to scan at a glance."""
@@ -380,10 +227,10 @@ class SessionScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self._left:
             return False
-        if action in WRITING_ACTIONS and (not self.live.writable or self.live.ended):
+        if action in RECORDING_ACTIONS and (not self.live.writable or self.live.ended):
             return False
         if action == "next_in_round":
-            return self._round_active
+            return self._room is not None and self._room.round_active
         return True
 
     def _record(self) -> None:
@@ -409,54 +256,21 @@ class SessionScreen(Screen[None]):
             event.stop()
             done = await bar.take(event)
             event.prevent_default()
-            if done is not None and done.text is not None:
-                self._save_note(done.kind, done.text)
-            elif done is not None and done.kind != "find":
-                bar.acknowledge("Nothing saved: the line was closed empty.")
+            if done is not None:
+                self._note_closed(done)
             return
         if not self.live.writable or self.live.ended:
             if action in ("help", "leave"):
                 event.stop()
                 await self.run_action(action)
             return
-        who = self.live.keys.get(event.character or "")
-        if self.pending == "round":  # digits are minutes here, not members
-            event.stop()
-            event.prevent_default()
-            self._round_key(event)
-            return
-        if self.pending == "code":
-            event.stop()
-            event.prevent_default()
-            self._code_key(event, who)
-            return
+        char = event.character or ""
         if self.pending is not None:
             event.stop()
             event.prevent_default()
-            pending, self.pending = self.pending, None
-            self._show_pending("")
-            who = who or {"l": LEAD, "c": COFAC}.get(event.character or "")
-            if who is None:  # any other key cancels; a digit with no seat says so
-                if event.character and event.character in DIGITS:
-                    self.notify(
-                        f"No seat has the key {event.character}: nothing recorded.",
-                        markup=False,
-                        timeout=3,
-                    )
-                return
-            if pending == "interrupt":
-                if not self._in_room(who):
-                    return
-                if who == self.live.speaker():
-                    name = visible(self.names.get(who, who))
-                    self.notify(f"{name} is speaking already.", markup=False, timeout=3)
-                    return
-                self.writer.interrupt(who)
-            elif who not in (LEAD, COFAC):
-                change = self.writer.toggle_presence(who)
-                self.notify(f"{visible(self.names[who])} {change}", markup=False, timeout=2)
-            self._record()
+            self._mode_key(char)
             return
+        who = self.live.keys.get(char)
         if who is not None:
             event.stop()
             self.action_speak(who)
@@ -467,17 +281,63 @@ class SessionScreen(Screen[None]):
                 await self.run_action(action)
 
     def _key_actions(self) -> dict[str, str]:
-        """The screen's keys (from BINDINGS, which also feed the footer and the palette)."""
-        actions: dict[str, str] = {}
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            for key in binding.key.split(","):
-                actions[key.strip()] = binding.action
-        return actions
+        """The screen's keys (from the one registry, which also feeds `?` and the palette)."""
+        return {k.key: k.action for k in room_keys.all_keys()}
+
+    def _mode_key(self, char: str) -> None:
+        """The key after `i`, `a`, `k` or `g` (live_modes says what it asks for)."""
+        assert self.pending is not None
+        outcome = live_modes.press(
+            self.pending,
+            char,
+            self.live.keys.get,
+            lambda key: code.id if (code := self.scheme.by_key(key)) else None,
+        )
+        self.pending = outcome.pending
+        self._show_mode()
+        if outcome.notice:
+            self.notify(outcome.notice, markup=False, timeout=3)
+        if outcome.record is None:
+            return
+        what, args = outcome.record
+        if what == "interrupt":
+            (who,) = args
+            assert isinstance(who, str)
+            if not self._in_room(who):
+                return
+            if who == self.live.speaker():
+                name = visible(self.names.get(who, who))
+                self.notify(f"{name} is speaking already.", markup=False, timeout=3)
+                return
+            self.writer.interrupt(who)
+        elif what == "arrival":
+            (who,) = args
+            assert isinstance(who, str)
+            change = self.writer.toggle_presence(who)
+            self.notify(f"{visible(self.names[who])} {change}", markup=False, timeout=2)
+        elif what == "code":
+            code, about = args
+            self.writer.code(self.scheme.id, code, about)  # type: ignore[arg-type]
+        elif what == "start_round":
+            kind, budget = args
+            self.writer.start_round(kind, budget)  # type: ignore[arg-type]
+        self._record()
+
+    def _show_mode(self) -> None:
+        pending = self.pending
+        about = pending.code_about if pending is not None else None
+        text = live_modes.prompt(pending, visible(self.names[about]) if about else None)
+        codes = None
+        if pending is not None and pending.mode == "code":
+            codes = [(visible(c.key), visible(c.label)) for c in self.scheme.codes]
+        self._show_pending(text, codes)
 
     def on_member_circle_speaker_chosen(self, message: MemberCircle.SpeakerChosen) -> None:
-        if self.check_action("speak", ()):
+        """A tap on a seat: that person speaks — also while a note is being written, which
+        stays open (and keeps its moment)."""
+        if self.check_action("speak", ()) and self.live.writable and not self.live.ended:
             self.action_speak(message.participant)
+        self.query_one(NoteBar).refocus()
 
     def action_speak(self, participant: str) -> None:
         if not self._in_room(participant):
@@ -497,7 +357,7 @@ class SessionScreen(Screen[None]):
         to mark it."""
         if self._on_break():
             return False
-        away = self._away_now.get(who)
+        away = self._room.away.get(who) if self._room else None
         if away is None:
             return True
         key = next(k for k, member in self.live.keys.items() if member == who)
@@ -516,23 +376,69 @@ class SessionScreen(Screen[None]):
         self._record()
 
     def action_interrupt(self) -> None:
-        self.pending = "interrupt"
-        self._show_pending("Cut in: whose key?")
+        self.pending = live_modes.start("interrupt")
+        self._show_mode()
 
     def action_arrival(self) -> None:
-        self.pending = "arrival"
-        self._show_pending("Arrives or leaves: whose key?")
+        self.pending = live_modes.start("arrival")
+        self._show_mode()
 
     def _addressee(self) -> str | None:
         return self.live.speaker() or self.live.last_speaker()
 
+    # --- notes: a note being written is a record too -----------------------------------------
+
     def action_observe(self) -> None:
-        about = self._addressee()
-        self.query_one(NoteBar).open("observation", self.names.get(about, "") if about else "")
+        self._open_note("observation")
 
     def action_flag(self) -> None:
-        about = self._addressee()
-        self.query_one(NoteBar).open("flag", self.names.get(about, "") if about else "")
+        self._open_note("flag")
+
+    def _open_note(self, kind: str) -> None:
+        """`o` or `f`: the parked note of that kind comes back (its moment and whom it is
+        about kept); else a new one begins now, about the speaker (or the last one)."""
+        draft = self.writer.drafts.get(kind)
+        if draft is None:
+            about = self._addressee()
+            draft = Draft(
+                kind=kind,  # type: ignore[arg-type]
+                about=[about] if about and about not in (LEAD, COFAC) else [],
+                begun=self.writer.reading(),
+            )
+        self.note = draft
+        whom = live_view.about(draft.about, self.names)
+        self.query_one(NoteBar).open(kind, whom, draft.text)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Each change of the note is kept on disk as it is typed (no fsync: cheap)."""
+        if self.note is None or not self.query_one(NoteBar).is_open:
+            return
+        self.note = self.note.model_copy(update={"text": event.value})
+        self._keep_note()
+
+    def _keep_note(self) -> None:
+        assert self.note is not None
+        self._draft_refused = not self.writer.keep_draft(self.note.kind, self.note)
+
+    def _note_closed(self, done: NoteBar.Done) -> None:
+        if done.kind == "find":
+            if done.text is not None:
+                self._find_card(done.text)
+            return
+        note, self.note = self.note, None
+        bar = self.query_one(NoteBar)
+        if done.parked and note is not None:
+            # Parked: on disk as typed; `o` (or `f`) brings it back, its moment kept.
+            what = "Flag" if done.kind == "flag" else "Note"
+            bar.acknowledge(
+                f"{what} parked: “{_glimpse(note.text)}” · {NOTE_KEYS[done.kind]} brings it back"
+            )
+            return
+        if done.text is None:
+            self.writer.keep_draft(done.kind, None)
+            bar.acknowledge("Nothing saved: the line was closed empty.")
+            return
+        self._save_note(done.kind, done.text, note)
 
     async def on_paste(self, event: events.Paste) -> None:
         bar = self.query_one(NoteBar)
@@ -540,54 +446,38 @@ class SessionScreen(Screen[None]):
             event.stop()
             await bar.take(event)
 
-    def _save_note(self, kind: str, text: str) -> None:
-        if kind == "find":
-            hits = self.deck.find(text)
-            if hits:
-                self.card_index = self.deck.index(hits[0].id)
-                self._draw_deck(self.live.figures())
-            else:
-                self.notify(f"No card matches {visible(text)}", markup=False)
-            return
-        about = self._addressee()
-        subjects = [about] if about and about not in (LEAD, COFAC) else []
-        subjects += [m for m in notes.mentioned(text, self.live.group.members) if m not in subjects]
+    def _save_note(self, kind: str, text: str, note: Draft | None) -> None:
+        about = list(note.about) if note else []
+        about += [m for m in notes.mentioned(text, self.live.group.members) if m not in about]
+        begun = note.begun if note else None
         if kind == "flag":
-            self.writer.flag(text, subjects)
+            self.writer.flag(text, about, notes.tags(text), begun=begun)
         else:
-            self.writer.observe(text, subjects, notes.tags(text))
+            self.writer.observe(text, about, notes.tags(text), begun=begun)
+        self.writer.keep_draft(kind, None)
         self._record()
         kept = self.writer.unsaved  # the disk refused it: kept here, retried every second
         state = "⚠ Kept here, not yet on disk" if kept else "✓ Saved"
         what = "⚑ Flag" if kind == "flag" else "Note"
-        whom = self._about(subjects) or "the group"
+        whom = live_view.about(about, self.names) or "the group"
         self.query_one(NoteBar).acknowledge(f"{state}: {what} on {visible(whom)} · {visible(text)}")
+
+    def _find_card(self, text: str) -> None:
+        hits = self.deck.find(text)
+        if hits:
+            self.card_index = self.deck.index(hits[0].id)
+            self._draw_deck(self.live.figures())
+        else:
+            self.notify(f"No card matches {visible(text)}", markup=False)
+
+    # --- codes, go-rounds, the deck ----------------------------------------------------------
 
     def action_code(self) -> None:
         """`k`: the codes show in place (no dialog); the next key records one. A member's key
         first says whom it is about."""
         about = self._addressee()
-        self.code_about = about if about not in (LEAD, COFAC) else None
-        self.pending = "code"
-        self._show_code_prompt()
-
-    def _show_code_prompt(self) -> None:
-        who = visible(self.names[self.code_about]) if self.code_about else "the group"
-        codes = [(visible(c.key), visible(c.label)) for c in self.scheme.codes]
-        self._show_pending(f"Code about {who} (a member's key: about them)", codes)
-
-    def _code_key(self, event: events.Key, member: str | None) -> None:
-        if member is not None:
-            self.code_about = member
-            self._show_code_prompt()
-            return
-        self.pending = None
-        self._show_pending("")
-        code = self.scheme.by_key(event.character or "")
-        if code is None:
-            return  # any other key cancels
-        self.writer.code(self.scheme.id, code.id, [self.code_about] if self.code_about else [])
-        self._record()
+        self.pending = live_modes.start("code", about if about not in (LEAD, COFAC) else None)
+        self._show_mode()
 
     def action_round(self) -> None:
         """`g`: a go-round is set up in place (no dialog over the clock and the circle): a
@@ -596,30 +486,8 @@ class SessionScreen(Screen[None]):
             self.writer.end_round()
             self._record()
             return
-        self.pending = "round"
-        self.round_minutes = 0
-        self._show_round_prompt()
-
-    def _show_round_prompt(self) -> None:
-        budget = f"{self.round_minutes} min each" if self.round_minutes else "no time budget"
-        self._show_pending(
-            f"Go-round, {budget}: i check-in · o check-out · r round · "
-            "1–9 minutes each · Esc cancels"
-        )
-
-    def _round_key(self, event: events.Key) -> None:
-        key = event.character or ""
-        if len(key) == 1 and key in DIGITS:  # not "²" or "٣": isdigit() takes those too
-            self.round_minutes = int(key)
-            self._show_round_prompt()
-            return
-        self.pending = None
-        self._show_pending("")
-        kind = ROUND_KINDS.get(key)
-        if kind is None:
-            return  # any other key cancels
-        self.writer.start_round(kind, self.round_minutes * 60 or None)
-        self._record()
+        self.pending = live_modes.start("round")
+        self._show_mode()
 
     def action_next_in_round(self) -> None:
         if self._on_break():
@@ -665,6 +533,8 @@ class SessionScreen(Screen[None]):
         self.suggestion = None
         self._record()
 
+    # --- the session's frame -----------------------------------------------------------------
+
     def action_undo(self) -> None:
         undone = self.writer.undo()
         if undone is None:
@@ -707,9 +577,10 @@ class SessionScreen(Screen[None]):
             self.app.show_home()  # type: ignore[attr-defined]
 
     def may_leave(self) -> bool:
-        """Leaving drops a note being written and what the disk has refused so far: say so,
-        and leave only when asked again (within 10 seconds)."""
-        writing = self.query_one(NoteBar).holds_text
+        """Leaving drops what the disk has refused so far (a note being written is kept on
+        disk as typed, and offered again on return — unless the disk refused it too): say
+        so, and leave only when asked again (within 10 seconds)."""
+        writing = self.note is not None and self._draft_refused and bool(self.note.text.strip())
         unsaved = isinstance(self.live, LiveSession) and not self.live.flush()
         if not writing and not unsaved:
             return True
@@ -725,7 +596,7 @@ class SessionScreen(Screen[None]):
                 " cofacil keeps trying."
             )
         if writing:
-            lost.append("A note is being written: Enter saves it.")
+            lost.append("The note being written is not on disk yet: Enter saves it.")
         self.notify(
             " ".join(lost)
             + " Press again within 10 seconds to leave anyway; "
@@ -740,6 +611,12 @@ class SessionScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.live.close()
+
+
+def _glimpse(text: str, width: int = 30) -> str:
+    """A parked note, recognisable in a line: its start, one line, controls shown harmless."""
+    line = visible(text.strip())
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def _situation(suggestion: Suggestion | None) -> tuple[str, tuple[str, ...]] | None:

@@ -15,6 +15,7 @@ returns); a power cut may take a file back to an earlier version. Only the recor
 from __future__ import annotations
 
 import contextlib
+
 from cofacil.models import ClockReading, Draft
 from cofacil.storage.errors import DamagedFile
 from cofacil.storage.schema import validate

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from cofacil.deck import TechniqueCard
 from cofacil.display import visible
+from cofacil.live_view import DeckState
 from cofacil.widgets.clamped_text import ClampedText
-
-
-@dataclass(frozen=True)
-class DeckState:
-    card: TechniqueCard
-    position: int  # 1-based
-    total: int
-    name: str | None  # whom the phrasings address
-    nudge: str = ""  # the reason, when the card is a suggestion
-    phrasing: int | None = None  # the phrasing that fits the suggestion
-    used: tuple[str, ...] = ()  # names of cards used this session
 
 
 class DeckPane(Vertical, can_focus=False):

@@ -11,7 +11,6 @@ Clicking (tapping) a seat chooses that person as the speaker.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from rich.style import Style
 from rich.text import Text
@@ -21,25 +20,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from cofacil.display import cells, duration, fit, graphemes, visible
+from cofacil.live_view import Seat
 
 LABEL_WIDTH = 12
-
-
-@dataclass(frozen=True)
-class Seat:
-    """What one seat shows; the screen builds these from the dynamics figures."""
-
-    id: str
-    key: str
-    name: str
-    talk: float
-    share: float
-    speaking: bool = False
-    absent: bool = False
-    away: str = "absent"  # what an empty seat says: absent, late (not here yet), left
-    not_spoken: bool = False
-    quiet_too_long: bool = False
-    next_in_round: bool = False
 
 
 class MemberCircle(Widget, can_focus=False):

@@ -1,8 +1,9 @@
 """The one-line input for an observation or a flag, addressed to someone.
 
-`@name` and `#tag` complete as you type (→ accepts). Enter saves; Escape, or Backspace on a
-line nothing was typed in, cancels (a tablet keyboard may have no Escape). Typed letters never
-reach the screen's keys while this has focus. A note holds `TEXT_MAX` (4,000) characters: a
+`@name` and `#tag` complete as you type (→ or Tab accepts). Enter saves; Escape parks a note
+with text in it (the screen keeps it, on disk, to come back to) and cancels an empty one, as
+Backspace does on a line nothing was typed in (a tablet keyboard may have no Escape). Typed
+letters never reach the screen's keys while this has focus. A note holds `TEXT_MAX` (4,000) characters: a
 paste that would pass that is not taken (the line says so and keeps what it held), never cut;
 a paste's control characters are dropped, the rest kept in order.
 """
@@ -58,8 +59,8 @@ class NoteInput(PlainInput):
 
 # What the empty line says (it goes once typing starts): how to finish, and what it takes.
 HINTS = {
-    "observation": "what you notice; @name, #tag · Enter saves · Esc cancels",
-    "flag": "the concern (may stay empty) · Enter saves · Esc cancels",
+    "observation": "what you notice; @name, #tag · Enter saves · Esc parks it",
+    "flag": "the concern (may stay empty); #tag · Enter saves · Esc parks it",
     "find": "a card's name · Enter shows it · Esc cancels",
 }
 
@@ -83,10 +84,12 @@ class NoteBar(Horizontal):
 
     @dataclass(frozen=True)
     class Done:
-        """The line was closed by a key: `text` to save (None: cancelled)."""
+        """The line was closed by a key: `text` to save (None: nothing to save); `parked`:
+        Escape closed it with text in it, which is kept to come back to."""
 
         kind: str
         text: str | None
+        parked: bool = False
 
     def __init__(self, complete: Callable[[str], str | None], **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -113,7 +116,8 @@ class NoteBar(Horizontal):
     def on_mount(self) -> None:
         self.query_one(NoteInput).can_focus = False
 
-    def open(self, kind: str, about: str) -> None:
+    def open(self, kind: str, about: str, text: str = "") -> None:
+        """Open the line for a note of `kind` about `about`; `text`: a parked note, back."""
         self.kind = kind
         self._label = {"flag": "⚑ Flag", "find": "Find card"}.get(kind, "Note")
         self._about = f" · {visible(about)}" if about else ""
@@ -123,10 +127,20 @@ class NoteBar(Horizontal):
         self.set_class(kind == "flag", "-flag")
         self.add_class("-open")
         field = self.query_one(NoteInput)
-        field.value = ""
-        self._typed = False
+        field.value = text
+        field.cursor_position = len(text)
+        self._typed = bool(text)
         field.can_focus = True
         field.focus()
+
+    def refocus(self) -> None:
+        """After a tap elsewhere (a seat): typing goes on into the open line."""
+        if self.is_open:
+            self.query_one(NoteInput).focus()
+
+    @property
+    def value(self) -> str:
+        return self.query_one(NoteInput).value
 
     def acknowledge(self, message: str) -> None:
         """What became of the line just closed, shown in its place until the next one."""
@@ -154,8 +168,10 @@ class NoteBar(Horizontal):
         # Backspace cancels only a line nothing was typed in (an `o` pressed by mistake): one
         # Backspace too many while clearing a note must not send the next word to the room.
         if event.key == "escape" or (event.key == "backspace" and not self._typed):
+            # Escape never throws away what was written: the note is parked, to come back to.
+            parked = event.key == "escape" and bool(field.value.strip()) and self.kind != "find"
             self.close()
-            return self.Done(self.kind, None)
+            return self.Done(self.kind, None, parked=parked)
         if event.key == "enter":
             text = field.value.strip()
             self.close()

@@ -3,23 +3,13 @@ concerns) above everything else, so later notes never push one out of sight."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.style import Style
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from cofacil.display import duration, visible
-
-
-@dataclass(frozen=True)
-class NoteLine:
-    at: float  # active session seconds
-    kind: str  # observation, code, flag, technique, interruption
-    about: str  # names, or "" for the group
-    text: str
-
+from cofacil.live_view import NoteLine
 
 MARKS = {
     "observation": "•",

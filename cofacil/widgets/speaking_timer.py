@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Digits, Static
 
 from cofacil.display import duration, visible
-
-
-@dataclass(frozen=True)
-class TimerState:
-    speaker: str | None  # display name, or None in a silence
-    turn: float  # seconds of the current turn, the current silence, or the break so far
-    elapsed: float  # active session time
-    planned: float  # planned length, seconds
-    paused: bool = False
-    ended: bool = False
-    round_line: str = ""  # "Check-in: next Maya · 3 of 8"
-    over_budget: bool = False
+from cofacil.live_view import TimerState
 
 
 class SpeakingTimer(Vertical):
@@ -35,6 +22,7 @@ class SpeakingTimer(Vertical):
     SpeakingTimer #timer-clock { color: $text-muted; }
     SpeakingTimer #timer-round { color: $primary; text-style: bold; }
     SpeakingTimer.-over #timer-round { color: $warning; }
+    SpeakingTimer #timer-gap { color: $warning; }
     """
 
     def compose(self) -> ComposeResult:
@@ -42,6 +30,7 @@ class SpeakingTimer(Vertical):
         yield Digits("0:00", id="timer-digits")
         yield Static(id="timer-clock")
         yield Static(id="timer-round")
+        yield Static(id="timer-gap")
 
     def show(self, state: TimerState) -> None:
         if state.ended:
@@ -61,6 +50,9 @@ class SpeakingTimer(Vertical):
         round_line = self.query_one("#timer-round", Static)
         round_line.update(Text(state.round_line))
         round_line.display = bool(state.round_line)
+        gap = self.query_one("#timer-gap", Static)
+        gap.update(Text(state.gap))
+        gap.display = bool(state.gap)
         self.set_class(state.speaker is None and not state.paused, "-silence")
         self.set_class(state.paused, "-paused")
         self.set_class(state.over_budget, "-over")

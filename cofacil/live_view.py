@@ -1,0 +1,275 @@
+"""What the live screen shows, as pure data built from the session's figures: the seats of the
+member circle, the speaking timer, the notes pane and the deck. No Textual: the widgets draw
+these, and tests check them without a screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from cofacil import dynamics
+from cofacil.deck import Deck, TechniqueCard
+from cofacil.display import duration, visible
+from cofacil.library import Library
+from cofacil.live import RoundState, SessionView
+from cofacil.models import (
+    COFAC,
+    LEAD,
+    CodedEvent,
+    Flag,
+    Interruption,
+    Observation,
+    Paused,
+    TechniqueUsed,
+)
+from cofacil.nudges import Suggestion
+
+GAP_SHOWN = 120.0  # seconds of session time a crash gap stays on the timer after the restart
+
+
+@dataclass(frozen=True)
+class Seat:
+    """What one seat shows, built from the dynamics figures."""
+
+    id: str
+    key: str
+    name: str
+    talk: float
+    share: float
+    speaking: bool = False
+    absent: bool = False
+    away: str = "absent"  # what an empty seat says: absent, late (not here yet), left
+    not_spoken: bool = False
+    quiet_too_long: bool = False
+    next_in_round: bool = False
+
+
+@dataclass(frozen=True)
+class TimerState:
+    speaker: str | None  # display name, or None in a silence
+    turn: float  # seconds of the current turn, the current silence, or the break so far
+    elapsed: float  # active session time
+    planned: float  # planned length, seconds
+    paused: bool = False
+    ended: bool = False
+    round_line: str = ""  # "Check-in: next Maya · 3 of 8"
+    over_budget: bool = False
+    gap: str = ""  # the last crash gap, for a while after the restart
+
+
+@dataclass(frozen=True)
+class NoteLine:
+    at: float  # active session seconds
+    kind: str  # observation, code, flag, technique, interruption
+    about: str  # names, or "" for the group
+    text: str
+
+
+@dataclass(frozen=True)
+class DeckState:
+    card: TechniqueCard
+    position: int  # 1-based
+    total: int
+    name: str | None  # whom the phrasings address
+    nudge: str = ""  # the reason, when the card is a suggestion
+    phrasing: int | None = None  # the phrasing that fits the suggestion
+    used: tuple[str, ...] = ()  # names of cards used this session
+
+
+@dataclass(frozen=True)
+class Room:
+    """The circle and the timer at one moment."""
+
+    seats: tuple[Seat, ...]
+    timer: TimerState
+    away: dict[str, str]  # members out of the room: "left", "late" or "absent"
+    round_active: bool
+
+
+def room(live: SessionView, figures: dynamics.SessionFigures, names: dict[str, str]) -> Room:
+    present = set(live.present(figures))
+    round_state = live.round_state(figures)
+    seats: list[Seat] = []
+    away: dict[str, str] = {}
+    for key, member in live.keys.items():
+        p = figures.participants.get(member)
+        here = member in present
+        seat = _seat(key, member, names, p, figures, absent=not here)
+        if not here:
+            away[member] = _away(live, member, p)
+            seat = replace(seat, away=away[member])
+        if round_state is not None and round_state.next == member:
+            seat = replace(seat, next_in_round=True)
+        seats.append(seat)
+    for key, who in (("l", LEAD), ("c", COFAC)):
+        seats.append(_seat(key, who, names, figures.participants.get(who), figures))
+    return Room(
+        tuple(seats), timer(live, figures, names, round_state), away, round_state is not None
+    )
+
+
+def _away(live: SessionView, member: str, p: dynamics.ParticipantFigures | None) -> str:
+    """What an empty seat says: late (expected, not here yet), left, or absent."""
+    if p is not None and p.status == "left early":
+        return "left"
+    expected = live.session.attendance.get(member)
+    return "late" if expected is not None and expected.status == "late" else "absent"
+
+
+def _seat(
+    key: str,
+    who: str,
+    names: dict[str, str],
+    p: dynamics.ParticipantFigures | None,
+    figures: dynamics.SessionFigures,
+    absent: bool = False,
+) -> Seat:
+    speaking = figures.current is not None and figures.current.speaker == who
+    is_member = who not in (LEAD, COFAC)
+    quiet = p.quiet_for if p is not None else None
+    return Seat(
+        id=who,
+        key=key,
+        name=names.get(who, who),
+        talk=p.talk if p else 0.0,
+        share=p.share if p else 0.0,
+        speaking=speaking,
+        absent=absent,
+        not_spoken=is_member and not absent and (p is None or p.turns == 0),
+        quiet_too_long=is_member
+        and not absent
+        and quiet is not None
+        and quiet >= dynamics.QUIET_TOO_LONG,
+    )
+
+
+def round_line(
+    round_state: RoundState | None, current: dynamics.SpeakingTurn | None, names: dict[str, str]
+) -> tuple[str, bool]:
+    """ "Check-in 2/7 · 0:57 left · next: Theo (n)", and whether the speaker is over budget.
+    The time is the speaker's, so it comes before the next person's name."""
+    if round_state is None:
+        return "", False
+    line = f"{round_state.kind.capitalize()} {len(round_state.done)}/{len(round_state.order)}"
+    over = False
+    if round_state.budget:
+        # A turn in the round counts down its budget; past it, the cue says by how much.
+        budget = round_state.budget
+        if current is None or current.speaker not in round_state.order:
+            line += f" · {duration(budget)} each"
+        elif current.seconds < budget:
+            line += f" · {duration(budget - current.seconds)} left"
+        else:
+            over = True
+            line += f" · {duration(current.seconds - budget)} over"
+    if round_state.next:
+        line += f" · next: {visible(names.get(round_state.next, ''))} (n)"
+    else:
+        line += " · n ends it"
+    return line, over
+
+
+def gap_line(figures: dynamics.SessionFigures) -> str:
+    """The last crash gap, for a while after the restart: the clocks left it out."""
+    gaps = figures.timeline.gaps
+    if not gaps or figures.timeline.ended:
+        return ""
+    at, seconds = gaps[-1]
+    if figures.timeline.end - at > GAP_SHOWN:
+        return ""
+    return f"⌁ gap {duration(seconds)} at {duration(at)}: cofacil was not running"
+
+
+def timer(
+    live: SessionView,
+    figures: dynamics.SessionFigures,
+    names: dict[str, str],
+    round_state: RoundState | None,
+) -> TimerState:
+    current = figures.current
+    line, over = round_line(round_state, current, names)
+    if figures.timeline.paused:
+        turn = _break_seconds(live, figures)
+    elif current is not None:
+        turn = current.seconds
+    else:
+        turn = figures.current_silence or 0.0
+    return TimerState(
+        speaker=names.get(current.speaker, current.speaker) if current else None,
+        turn=turn,
+        elapsed=figures.active,
+        planned=live.session.planned_minutes * 60.0,
+        paused=figures.timeline.paused,
+        ended=figures.timeline.ended,
+        round_line=line,
+        over_budget=over,
+        gap=gap_line(figures),
+    )
+
+
+def _break_seconds(live: SessionView, figures: dynamics.SessionFigures) -> float:
+    paused = [e for e in figures.timeline.events if isinstance(e, Paused)]
+    return dynamics.seconds_between(paused[-1], live.now()) if paused else 0.0
+
+
+@dataclass(frozen=True)
+class Notes:
+    """The notes pane: its lines, the tags typed so far (to complete), the cards used."""
+
+    lines: list[NoteLine]
+    tags: list[str]
+    used: tuple[str, ...]
+
+
+def about(ids: list[str], names: dict[str, str]) -> str:
+    return ", ".join(names.get(i, i) for i in ids)
+
+
+def notes(figures: dynamics.SessionFigures, names: dict[str, str], library: Library) -> Notes:
+    """Each note at the moment it is about (when `o` or `f` was pressed)."""
+    lines: list[NoteLine] = []
+    used: list[str] = []
+    tags: list[str] = []
+    tl = figures.timeline
+    for event, t in zip(tl.events, tl.when or tl.t, strict=True):
+        if isinstance(event, (Observation, Flag)):
+            kind = "flag" if isinstance(event, Flag) else "observation"
+            lines.append(NoteLine(t, kind, about(event.about, names), event.text))
+            tags += [tag for tag in event.tags if tag not in tags]
+        elif isinstance(event, Interruption):  # `i` leaves its trace here too
+            cut_off = f"cut in on {names.get(event.of, event.of)}"
+            lines.append(NoteLine(t, "interruption", about([event.by], names), cut_off))
+        elif isinstance(event, CodedEvent):
+            label = library.scheme(event.scheme).label(event.code)
+            lines.append(NoteLine(t, "code", about(event.about, names), label))
+        elif isinstance(event, TechniqueUsed):
+            card = library.deck.card(event.card)
+            name = card.name if card else event.card
+            lines.append(NoteLine(t, "technique", about(event.towards, names), name))
+            used.append(name)
+    return Notes(lines, tags, tuple(dict.fromkeys(used)))
+
+
+def deck(
+    cards: Deck,
+    index: int,
+    suggestion: Suggestion | None,
+    figures: dynamics.SessionFigures,
+    names: dict[str, str],
+    used: tuple[str, ...],
+) -> DeckState:
+    """The card on show; with the suggestion's reason when it is the suggested card."""
+    card = cards.cards[index % len(cards.cards)]
+    whom_ids = list(suggestion.about) if suggestion else []
+    speaker = figures.current.speaker if figures.current else None
+    whom = whom_ids[0] if whom_ids else speaker if speaker not in (None, LEAD, COFAC) else None
+    nudge = suggestion.reason if suggestion is not None and card.id == suggestion.cards[0] else ""
+    return DeckState(
+        card=card,
+        position=index % len(cards.cards) + 1,
+        total=len(cards.cards),
+        name=names.get(whom) if whom else None,
+        nudge=nudge,
+        phrasing=suggestion.phrasing if nudge and suggestion else None,
+        used=used,
+    )

@@ -1,0 +1,147 @@
+"""A note being written is a record, and the room goes on while it is written (Pilot: keys
+pressed as in the room, checked in the store and on the screen)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from cofacil.__main__ import make_app
+from cofacil.clock import FakeClock
+from cofacil.dynamics import effective, timeline
+from cofacil.models import Flag, Observation, TurnStarted
+from cofacil.screens.session_screen import SessionScreen
+from cofacil.widgets.member_circle import MemberCircle
+from cofacil.widgets.note_bar import NoteBar
+
+START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: FakeClock):
+    return make_app(tmp_path, clock=clock, demo=True)
+
+
+def recorded(app) -> list:
+    return effective(app.screen.live.events)[1:]
+
+
+def member(app, seat: int) -> str:
+    return app.screen.live.session.seats[seat - 1]
+
+
+def idle_line(app) -> str:
+    return str(app.screen.query_one("#note-idle").render())
+
+
+async def test_escape_parks_a_note_and_o_brings_it_back(app, clock) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4", "o", *"second draft", "escape")
+        assert not any(isinstance(e, Observation) for e in recorded(app))
+        assert "parked" in idle_line(app) and "second draft" in idle_line(app)
+        assert "o brings it back" in idle_line(app)
+        await pilot.press("o")
+        assert app.screen.query_one(NoteBar).value == "second draft"
+        await pilot.press(*", then a third", "enter")
+        note = recorded(app)[-1]
+        assert isinstance(note, Observation) and note.text == "second draft, then a third"
+        assert note.about == [member(app, 4)]
+        assert app.screen.live.drafts == {}  # saved: not offered again
+
+
+async def test_a_note_is_about_the_moment_o_was_pressed(app, clock) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        clock.advance(144)
+        await pilot.press("f", *"said goodbye")
+        clock.advance(3)
+        await pilot.press("enter")
+        flag = recorded(app)[-1]
+        assert isinstance(flag, Flag) and flag.begun is not None
+        assert (flag.at - flag.begun.at).total_seconds() == pytest.approx(3.0)
+        tl = timeline(app.screen.live.events)
+        assert tl.when[-1] == pytest.approx(144.0) and tl.t[-1] == pytest.approx(147.0)
+        await pilot.pause()
+        pane = str(app.screen.query_one("#notes-text").render())
+        assert pane.splitlines()[0].startswith("2:24")  # shown at its moment
+
+
+async def test_the_speaker_changes_while_a_note_is_written(app, clock) -> None:
+    """Escape, the seat's key, `o`: the note is back as it was, its moment and whom it is
+    about kept; the speaker changed in between. Twice, then it is saved."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")
+        clock.advance(10)
+        await pilot.press("o", *"Maya looks")
+        await pilot.press("escape", "3", "o")  # Priya answers
+        clock.advance(5)
+        await pilot.press(*" away when", "escape", "5", "o", *" Priya speaks", "enter")
+        speakers = [e.speaker for e in recorded(app) if isinstance(e, TurnStarted)]
+        assert speakers == [member(app, 1), member(app, 3), member(app, 5)]
+        note = recorded(app)[-1]
+        assert isinstance(note, Observation)
+        assert note.text == "Maya looks away when Priya speaks"
+        assert note.about[0] == member(app, 1)  # whom it was about when begun
+        assert timeline(app.screen.live.events).when[-1] == pytest.approx(10.0)
+
+
+async def test_a_tap_on_a_seat_changes_the_speaker_and_the_note_stays_open(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("1", "o", *"half")
+        circle = app.screen.query_one(MemberCircle)
+        await pilot.pause()
+        box = next(b for b in circle._hitboxes if b[4] == member(app, 2))
+        x, y = box[0], box[1]
+        await pilot.click(MemberCircle, offset=(x, y))
+        assert app.screen.live.speaker() == member(app, 2)
+        bar = app.screen.query_one(NoteBar)
+        assert bar.is_open
+        await pilot.press(*" a thought", "enter")
+        assert recorded(app)[-1].text == "half a thought"
+
+
+async def test_quitting_keeps_the_note_being_written_for_next_time(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    app = make_app(tmp_path, clock=clock, demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2", "f", *"not safe at home")
+        clock.advance(20)
+        await pilot.press("ctrl+q")  # no question: the note is on disk
+        assert not app.is_running
+
+    clock.advance(60)
+    again = make_app(tmp_path, clock=clock, demo=True)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(again.screen, SessionScreen)
+        assert "Parked from before" in idle_line(again) and "not safe at home" in idle_line(again)
+        await pilot.press("f")
+        assert again.screen.query_one(NoteBar).value == "not safe at home"
+        await pilot.press("enter")
+        flag = recorded(again)[-1]
+        assert isinstance(flag, Flag) and flag.text == "not safe at home"
+        assert flag.begun is not None and flag.begun.at == START  # begun before the quit
+
+
+async def test_the_draft_on_disk_follows_what_is_typed(app, tmp_path: Path) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("o", *"every letter")
+        live = app.screen.live
+        assert live.log.drafts["observation"].text == "every letter"
+        path = live.store.session_paths(live.session.id).draft
+        assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
+
+
+async def test_tags_in_a_flag_are_tags(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3", "f", *"mentions #self-harm again", "enter")
+        flag = recorded(app)[-1]
+        assert isinstance(flag, Flag) and flag.tags == ["self-harm"]
