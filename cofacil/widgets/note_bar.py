@@ -3,9 +3,9 @@
 `@name` and `#tag` complete as you type (→ or Tab accepts). Enter saves; Escape parks a note
 with text in it (the screen keeps it, on disk, to come back to) and cancels an empty one, as
 Backspace does on a line nothing was typed in (a tablet keyboard may have no Escape). Typed
-letters never reach the screen's keys while this has focus. A note holds `TEXT_MAX` (4,000) characters: a
-paste that would pass that is not taken (the line says so and keeps what it held), never cut;
-a paste's control characters are dropped, the rest kept in order.
+letters never reach the screen's keys while this has focus. A note holds `TEXT_MAX` (4,000)
+characters: a paste that would pass that is not taken (the line says so and keeps what it
+held), never cut; a paste's control characters are dropped, the rest kept in order.
 """
 
 from __future__ import annotations
