@@ -52,12 +52,13 @@ def timeline_rows(
     mark: float | None = None,
 ) -> list[str]:
     """Who spoke when: a row per person over the session's active time; `│` marks a break,
-    `▲` under the rows the moment `mark` (active seconds)."""
+    `⌁` a crash gap (cofacil was not running), `▲` under the rows the moment `mark`."""
     end = figures.active or 1.0
     label = min(12, max((text_width(visible(names.get(w, w))) for w in order), default=4))
     cells = max(10, width - label - 1)
     per_cell = end / cells
     breaks = {max(0, min(cells - 1, int(t / per_cell))) for t, _ in figures.timeline.breaks}
+    gaps = {max(0, min(cells - 1, int(t / per_cell))) for t, _ in figures.timeline.gaps}
     lines = []
     for who in order:
         row = ["·"] * cells
@@ -72,6 +73,8 @@ def timeline_rows(
                 row[i] = "█"
         for i in breaks:
             row[i] = "│"
+        for i in gaps:
+            row[i] = "⌁"
         lines.append(f"{fit(visible(names.get(who, who)), label)} {''.join(row)}")
     scale = f"{'0:00'.ljust(label + 1)}{duration(end).rjust(cells)}"
     if mark is not None:

@@ -127,6 +127,7 @@ class Timeline:
     paused: bool  # a break is under way at the end
     # The moment each event is about: when a note was begun (`o` or `f` pressed), else `t`.
     when: list[float] = field(default_factory=list)
+    gap_ends: list[str] = field(default_factory=list)  # the id of the event ending each gap
 
 
 def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline:
@@ -134,6 +135,7 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
     times: list[float] = []
     breaks: list[tuple[float, float]] = []
     gaps: list[tuple[float, float]] = []
+    gap_ends: list[str] = []
     active = 0.0
     paused_at: EventBase | None = None
     ended = False
@@ -150,6 +152,7 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
                     gaps.append((active, seconds_between(alive, event)))
                 else:
                     gaps.append((active, seconds_between(prev, event)))
+                gap_ends.append(event.id)
             elif paused_at is None:
                 active += max(0.0, event.mono - prev.mono)
         times.append(active)
@@ -174,6 +177,7 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
         events=log,
         t=times,
         when=when,
+        gap_ends=gap_ends,
         end=end,
         ended=ended,
         started_at=log[0].at if log else None,
@@ -324,6 +328,13 @@ def attendance_words(session: Session, figures: SessionFigures) -> dict[str, str
             status += f" ({duration(first)}–{duration(last)})"
         words[member] = status
     return words
+
+
+def gaps_words(figures: SessionFigures) -> str:
+    """The session's crash gaps as the review and the report say them: "0:21 at 0:31", or
+    "none". The time is on the session clock; the length is by the wall clock."""
+    gaps = [f"{duration(seconds)} at {duration(at)}" for at, seconds in figures.timeline.gaps]
+    return ", ".join(gaps) or "none"
 
 
 def go_rounds_words(figures: SessionFigures) -> str:

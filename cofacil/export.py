@@ -23,6 +23,12 @@ rows of their own so the record is complete):
                  attendance, undo/amend for corrections
     target       for corrections and review notes: the event_id they refer to
     undone       1 if a later correction undid this event, else 0
+    begun_at     observations and flags: when `o` or `f` was pressed (the moment the note is
+                 about; `at` is when it was saved), ISO 8601 with offset
+    begun_active_s   that moment on the session clock
+    gap_s        on the first event of a new run of cofacil (`reopened`): the seconds it was
+                 not running before it (from the last sign of life of the run before), left
+                 out of the session clock
 
 Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab, CR or LF)
 are prefixed with an apostrophe; control characters (escape sequences) show as control
@@ -88,6 +94,9 @@ CSV_COLUMNS = (
     "code",
     "target",
     "undone",
+    "begun_at",
+    "begun_active_s",
+    "gap_s",
 )
 
 
@@ -156,7 +165,12 @@ def _cell(value: str) -> str:
 
 
 def _csv_row(
-    group: Group, event: EventBase, started: EventBase | None, active: float | None
+    group: Group,
+    event: EventBase,
+    started: EventBase | None,
+    active: float | None,
+    moment: float | None = None,
+    gap: float | None = None,
 ) -> list[str]:
     names = lambda ids: "; ".join(participant_name(group, i) for i in ids)  # noqa: E731
     who = about = text = tags = code = target = ""
@@ -196,6 +210,9 @@ def _csv_row(
         code,
         target,
         "1" if active is None and not isinstance(event, Correction) else "0",
+        begun.at.isoformat() if (begun := getattr(event, "begun", None)) else "",
+        "" if moment is None or begun is None else f"{moment:.1f}",
+        "" if gap is None else f"{gap:.1f}",
     ]
     return [_cell(v) for v in row]
 
@@ -204,11 +221,16 @@ def to_csv(group: Group, session: Session, events: Sequence[EventBase]) -> str:
     started = next((e for e in events if isinstance(e, SessionStarted)), None)
     tl = dynamics.timeline(events)
     active = {e.id: t for e, t in zip(tl.events, tl.t, strict=True)}  # standing events only
+    moments = {e.id: t for e, t in zip(tl.events, tl.when, strict=True)}
+    gaps = {end: seconds for end, (_, seconds) in zip(tl.gap_ends, tl.gaps, strict=True)}
     out = io.StringIO()
     writer = csv.writer(out)  # RFC 4180: CRLF rows, any CR or LF inside a cell is quoted
     writer.writerow(CSV_COLUMNS)
     for event in events:
-        writer.writerow(_csv_row(group, event, started, active.get(event.id)))
+        row = _csv_row(
+            group, event, started, active.get(event.id), moments.get(event.id), gaps.get(event.id)
+        )
+        writer.writerow(row)
     return out.getvalue()
 
 
@@ -228,12 +250,19 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
     tl = figures.timeline
     log = tl.events
     active = {e.id: t for e, t in zip(tl.events, tl.t, strict=True)}
+    moments = {e.id: t for e, t in zip(tl.events, tl.when, strict=True)}
     names = group.names()
     name = lambda pid: md_text(names.get(pid, pid))  # noqa: E731
 
     def when(event: EventBase) -> str:
-        """The session clock, as the live screen showed it (breaks left out)."""
-        return duration(active[event.id]) if event.id in active else "–"
+        """The session clock, as the live screen showed it (breaks left out): for a note, the
+        moment it is about, and when it was saved if that was later."""
+        if event.id not in active:
+            return "–"
+        moment, saved = moments[event.id], active[event.id]
+        if duration(saved) != duration(moment):
+            return f"{duration(moment)} (saved {duration(saved)})"
+        return duration(moment)
 
     signed = next((e for e in log if isinstance(e, SignedOff)), None)
     lines = [
@@ -243,6 +272,7 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         f"- Theme: {md_text(session.theme) or '—'}",
         f"- Length: {duration(figures.active)} of {session.planned_minutes} min planned"
         f"{'' if tl.ended else ' (not ended)'}; breaks: {len(tl.breaks)}",
+        f"- Gaps (cofacil was not running, left out of the clocks): {dynamics.gaps_words(figures)}",
         f"- Lead therapist: {md_text(group.lead)}; co-facilitator: {md_text(group.cofac)}",
         "- Signed off: "
         + (

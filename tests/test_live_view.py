@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import crash
 
 from cofacil import live_view
 from cofacil.clock import FakeClock
 from cofacil.live import LiveSession
-import pytest
-
 from cofacil.models import Attendance, Session
 from cofacil.storage import Store
 

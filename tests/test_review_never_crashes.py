@@ -1,7 +1,8 @@
 """Review and report never crash: random valid logs — turns, interruptions, undos, pauses,
-reopenings after a crash, go-rounds, arrivals and departures, notes — are recorded through the
-live session, and the figures, every chart, every export and every member's draft note are
-built for every prefix of each log, as a window following the session sees it grow."""
+reopenings after a crash (with and without a sign of life), go-rounds, arrivals and departures,
+notes begun before they were saved — are recorded through the live session, and the figures,
+every chart, the report, every member's course and draft note and what a window following the
+session shows are built for every prefix of each log, as that window sees it grow."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from conftest import _add_session
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cofacil import charts, export
+from cofacil import charts, dynamics, export, live_view
 from cofacil.clock import FakeClock
 from cofacil.dynamics import session_figures
 from cofacil.library import load_library
-from cofacil.live import LiveSession
+from cofacil.live import LiveSession, SessionView
 from cofacil.member_notes import draft
 from cofacil.models import COFAC, LEAD
 from cofacil.storage import Store
@@ -37,7 +38,8 @@ actions = st.one_of(
     st.tuples(st.just("presence"), st.sampled_from(["m1", "m2", "m3"])),
     st.tuples(st.just("round"), st.sampled_from(["check-in", "round"])),
     st.tuples(st.just("next"), st.none()),
-    st.tuples(st.just("crash"), st.none()),  # killed, reopened later in a new run
+    st.tuples(st.just("crash"), st.booleans()),  # killed (after a sign of life?), reopened
+    st.tuples(st.just("beat"), st.none()),  # the live screen's sign of life
     st.tuples(st.just("wait"), st.floats(0, 400)),
 )
 
@@ -56,9 +58,13 @@ def record(data: Path, steps: list[tuple[str, object]], end: bool) -> tuple[Stor
         elif kind == "silence":
             live.silence()
         elif kind == "observe":
-            live.observe("a note", about=[str(arg)], tags=["t"])
+            begun = live.reading()
+            clock.advance(4)  # typed for a while: the note is about when `o` was pressed
+            live.observe("a note", about=[str(arg)], tags=["t"], begun=begun)
         elif kind == "flag":
-            live.flag("a concern", about=[str(arg)])
+            live.flag("a concern #t", about=[str(arg)], tags=["t"], begun=live.reading())
+        elif kind == "beat":
+            live.beat()
         elif kind == "pause":
             live.toggle_pause()
         elif kind == "undo":
@@ -70,6 +76,9 @@ def record(data: Path, steps: list[tuple[str, object]], end: bool) -> tuple[Stor
         elif kind == "next":
             live.next_in_round()
         elif kind == "crash":
+            if arg:
+                clock.advance(1.5)
+                live.beat()
             live.close()
             clock.advance(90)
             clock.epoch += "+"  # a new run of the app: its monotonic readings start anew
@@ -89,9 +98,15 @@ def render_every_prefix(store: Store, session_id: str) -> None:
     schemes = load_library(store).schemes
     events = store.read_events(session_id)
     order = [*session.seats, LEAD, COFAC]
+    follower = SessionView(store, session_id)
     for n in range(1, len(events) + 1):
         prefix = events[:n]
         figures = session_figures(session, prefix)
+        follower._events = prefix  # what a window following the session has read so far
+        live_view.room(follower, follower.figures(), names)
+        live_view.notes(figures, names, follower.library)
+        dynamics.member_trends([(session, prefix)])
+        export.render("md", group, session, prefix)  # the report's summary
         for width in (40, 60, 100):
             charts.talk_bars(figures, names, width)
             charts.timeline_rows(figures, order, names, width, mark=figures.active)
@@ -100,7 +115,7 @@ def render_every_prefix(store: Store, session_id: str) -> None:
         for member in group.members:
             draft(group, member, figures, schemes)
         if n == len(events) or n % 7 == 0:  # the reports read the whole log: sampled
-            for fmt in ("md", "csv", "json"):
+            for fmt in ("csv", "json"):
                 export.render(fmt, group, session, prefix)
 
 

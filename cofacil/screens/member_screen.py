@@ -111,7 +111,7 @@ class MemberScreen(Screen[None]):
         text.append("Observations over time\n", style="bold")
         for session, events in history:
             tl = dynamics.timeline(events)
-            for event, t in zip(tl.events, tl.t, strict=True):
+            for event, t in zip(tl.events, tl.when, strict=True):  # a note at its moment
                 if isinstance(event, Flag) and self.member.id in event.about:
                     text.append(f"  #{session.number} {duration(t)}  ", style="bold")
                     text.append(f"⚑ FLAG {visible(event.text)}\n", style="bold red")

@@ -153,7 +153,7 @@ class ReviewScreen(Screen[None]):
     def _draw_review_layer(self, figures: dynamics.SessionFigures) -> None:
         events = self.view.events
         when_of = {
-            e.id: t for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
+            e.id: t for e, t in zip(figures.timeline.events, figures.timeline.when, strict=True)
         }
         signed = next((e for e in events if isinstance(e, SignedOff)), None)
         banner = self.query_one("#review-signed", Static)
@@ -189,6 +189,11 @@ class ReviewScreen(Screen[None]):
             + (f"theme: {visible(session.theme)}" if session.theme else "no theme"),
             f"Length {duration(figures.active)} of {session.planned_minutes} min planned "
             f"({state}); breaks {len(figures.timeline.breaks)}",
+            *(
+                [f"Gaps (cofacil was not running): {dynamics.gaps_words(figures)}"]
+                if figures.timeline.gaps
+                else []
+            ),
             "Attendance: " + "; ".join(attendance),
             "Go-rounds: " + dynamics.go_rounds_words(figures),
         ]
@@ -264,7 +269,8 @@ class ReviewScreen(Screen[None]):
         reviewed = {e.target for e in self.view.events if isinstance(e, Reviewed)}
         commented = {e.target for e in self.view.events if isinstance(e, ReviewNote)}
         self._listed = {}
-        for event, t in zip(figures.timeline.events, figures.timeline.t, strict=True):
+        # Each item at the moment it is about (a note: when `o` or `f` was pressed).
+        for event, t in zip(figures.timeline.events, figures.timeline.when, strict=True):
             kind = KINDS.get(type(event))
             if kind is None or not self._passes(event):
                 continue
