@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len, split_graphemes
 
-__all__ = ["TERMINAL", "cell_len", "clusters", "fit", "places"]
+__all__ = ["TERMINAL", "cell_len", "clusters", "cut", "fit", "places"]
 
 
 def _regional(ch: str) -> bool:
@@ -32,12 +32,11 @@ def clusters(text: str) -> list[tuple[str, int]]:
     return out
 
 
-def fit(text: str, width: int) -> str:
-    """The text cut to at most `width` cells, never inside a cluster or a wide character,
-    then padded with spaces to exactly `width`."""
-    used = cell_len(text)
-    if used <= width:
-        return text + " " * (width - used)
+def cut(text: str, width: int) -> str:
+    """The longest start of the text that takes at most `width` cells and ends between two
+    clusters: never half a wide character, an emoji without its skin tone, or half a flag."""
+    if cell_len(text) <= width:
+        return text
     kept: list[str] = []
     used = 0
     for cluster, size in clusters(text):
@@ -45,7 +44,13 @@ def fit(text: str, width: int) -> str:
             break
         kept.append(cluster)
         used += size
-    return "".join(kept) + " " * (width - used)
+    return "".join(kept)
+
+
+def fit(text: str, width: int) -> str:
+    """The text cut to at most `width` cells, then padded with spaces to exactly `width`."""
+    kept = cut(text, width)
+    return kept + " " * max(0, width - cell_len(kept))
 
 
 def places(text: str) -> list[str]:
