@@ -121,7 +121,10 @@ def timeline_rows(
     scale = start + duration(end).rjust(indent + columns - len(start))
     if mark is not None:
         at = min(columns - 1, max(0, int(mark / per_cell)))
-        lines.append(" " * (indent + at) + f"▲ {duration(mark)}")
+        tag = f"▲ {duration(mark)}"
+        if at + len(tag) > columns:  # near the end: the time before the ▲, within the width
+            tag, at = f"{duration(mark)} ▲", at + 1 - len(tag)
+        lines.append(" " * (indent + at) + tag)
     return [*lines, scale]
 
 

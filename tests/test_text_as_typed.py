@@ -11,12 +11,14 @@ terminal are still dropped from a paste and shown as pictures elsewhere.
 
 from __future__ import annotations
 
+import functools
+import tempfile
 import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.console import Console
@@ -25,14 +27,16 @@ from textual import events
 
 from cofacil import roster
 from cofacil.__main__ import make_app
+from cofacil.charts import interaction_circle, talk_bars, timeline_rows
 from cofacil.clock import FakeClock
+from cofacil.demo import ensure_demo_group
 from cofacil.display import pictured, visible, without_controls
-from cofacil.dynamics import effective
+from cofacil.dynamics import SessionFigures, effective, session_figures
 from cofacil.live import LiveSession
-from cofacil.models import Observation
+from cofacil.models import COFAC, LEAD, Observation
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.storage import Store
-from cofacil.widgets.cells import clusters, cut, fit, places
+from cofacil.widgets.cells import TERMINAL, clusters, cut, fit, places
 from cofacil.widgets.clamped_text import clamp
 from cofacil.widgets.member_circle import MemberCircle
 
@@ -170,6 +174,30 @@ def test_a_clamped_text_never_passes_its_width(text: str, width: int, max_lines:
     lines = clamp(Text(text), Console(width=80), width, max_lines)
     assert len(lines) <= max_lines
     assert all(cell_len(line.plain) <= width for line in lines)
+
+
+@functools.cache
+def demo_figures() -> tuple[SessionFigures, list[str]]:
+    """A past session of the demo group (made once), and who sat in it."""
+    store = Store(Path(tempfile.mkdtemp()), clock=FakeClock(START))
+    ensure_demo_group(store)
+    session = store.sessions()[0]
+    return session_figures(session, store.read_events(session.id)), [*session.seats, LEAD, COFAC]
+
+
+@settings(deadline=None)  # the first example makes the demo session
+@given(st.lists(NAME, min_size=12, max_size=12), st.integers(min_value=40, max_value=120))
+def test_the_review_charts_keep_their_columns_for_any_names(names: list[str], width: int) -> None:
+    figures, order = demo_figures()
+    named = dict(zip(order, names, strict=False))
+    bars = talk_bars(figures, named, width, cells=TERMINAL)
+    timeline = timeline_rows(figures, order, named, width, mark=figures.active, cells=TERMINAL)
+    # Every bar and every row starts in the same column, so each line is as wide as the others.
+    assert len({cell_len(line) for line in bars}) == 1
+    assert len({cell_len(line) for line in timeline[:-2]}) == 1
+    assert all(cell_len(line) <= width for line in (*bars, *timeline))
+    circle = interaction_circle(figures, order, named, 44, 14, cells=TERMINAL)
+    assert all(cell_len(line) <= 44 for line in circle)
 
 
 # --- in the room ----------------------------------------------------------------------------
