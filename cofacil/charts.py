@@ -1,31 +1,70 @@
-"""Charts as plain text, for the review screen and the md report. No Textual import.
+"""Charts as plain text, for the review screen and the md report. No Textual or Rich import.
 
 - `talk_bars`: talk time per person as bars with shares;
 - `timeline_rows`: who spoke when, one row per person, silences and breaks visible;
 - `interaction_circle`: members around a circle, lines between those who answered each other
   (heavier for more), drawn with braille dots.
+
+A chart's own characters take one cell each; a name takes what its font gives it. On a screen
+that is known, as Textual draws it (`cells`: Rich's measure, passed in by the screen), and the
+names stand in a column in front. A file has no measure (its reader's font decides how wide
+👋🏽 or 日本 is), so there each name follows its row, where it cannot push a bar out of line.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
-from cofacil.display import cells as text_width
-from cofacil.display import duration, fit, graphemes, visible
+from cofacil.display import duration, visible
 from cofacil.dynamics import SessionFigures
+
+
+class Cells(Protocol):
+    """How wide text is where a chart is drawn (`cofacil.widgets.cells.TERMINAL`)."""
+
+    def width(self, text: str) -> int: ...
+
+    def fit(self, text: str, width: int) -> str:
+        """Cut to at most `width` cells (never inside a cluster), padded to exactly `width`."""
+        ...
+
+    def places(self, text: str) -> list[str]:
+        """One entry per cell: a cluster, then "" for each further cell it takes."""
+        ...
+
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
 def _bar(fraction: float, width: int) -> str:
-    cells = max(0.0, min(1.0, fraction)) * width
-    full = int(cells)
-    part = BLOCKS[int((cells - full) * 8)] if full < width else ""
+    filled = max(0.0, min(1.0, fraction)) * width
+    full = int(filled)
+    part = BLOCKS[int((filled - full) * 8)] if full < width else ""
     return ("█" * full + part.strip()).ljust(width)
 
 
-def talk_bars(figures: SessionFigures, names: dict[str, str], width: int = 60) -> list[str]:
+def _label_width(names: Iterable[str], cells: Cells | None, most: int) -> int:
+    """The name column: the widest name's cells, at most `most`. Without a measure (a file),
+    `most`: the room kept for names at the ends of the rows."""
+    if cells is None:
+        return most
+    return min(most, max((cells.width(name) for name in names), default=4))
+
+
+def _labelled(name: str, row: str, label: int, cells: Cells | None) -> str:
+    """A chart's row with its person's name: in the name column in front, or after it."""
+    return f"{cells.fit(name, label)} {row}" if cells else f"{row} {name}"
+
+
+def talk_bars(
+    figures: SessionFigures,
+    names: dict[str, str],
+    width: int = 60,
+    *,
+    cells: Cells | None = None,
+) -> list[str]:
     """One line per person who spoke or was present, longest talk first."""
     rows = [
         (p.talk, who)
@@ -34,13 +73,14 @@ def talk_bars(figures: SessionFigures, names: dict[str, str], width: int = 60) -
     ]
     rows.sort(key=lambda r: -r[0])
     most = max((t for t, _ in rows), default=0.0) or 1.0
-    label = min(14, max((text_width(visible(names.get(w, w))) for _, w in rows), default=4))
+    shown = {who: visible(names.get(who, who)) for _, who in rows}
+    label = _label_width(shown.values(), cells, 14)
     bar_width = max(8, width - label - 16)
     lines = []
     for talk, who in rows:
         p = figures.participants[who]
-        name = fit(visible(names.get(who, who)), label)
-        lines.append(f"{name} {_bar(talk / most, bar_width)} {duration(talk):>6} {p.share:>4.0%}")
+        row = f"{_bar(talk / most, bar_width)} {duration(talk):>6} {p.share:>4.0%}"
+        lines.append(_labelled(shown[who], row, label, cells))
     return lines
 
 
@@ -50,36 +90,44 @@ def timeline_rows(
     names: dict[str, str],
     width: int = 60,
     mark: float | None = None,
+    *,
+    cells: Cells | None = None,
 ) -> list[str]:
     """Who spoke when: a row per person over the session's active time; `│` marks a break,
     `⌁` a crash gap (cofacil was not running), `▲` under the rows the moment `mark`."""
     end = figures.active or 1.0
-    label = min(12, max((text_width(visible(names.get(w, w))) for w in order), default=4))
-    cells = max(10, width - label - 1)
-    per_cell = end / cells
-    breaks = {max(0, min(cells - 1, int(t / per_cell))) for t, _ in figures.timeline.breaks}
-    gaps = {max(0, min(cells - 1, int(t / per_cell))) for t, _ in figures.timeline.gaps}
+    shown = {who: visible(names.get(who, who)) for who in order}
+    label = _label_width(shown.values(), cells, 12)
+    columns = max(10, width - label - 1)
+    indent = label + 1 if cells else 0  # where the rows begin
+    per_cell = end / columns
+    breaks = {max(0, min(columns - 1, int(t / per_cell))) for t, _ in figures.timeline.breaks}
+    gaps = {max(0, min(columns - 1, int(t / per_cell))) for t, _ in figures.timeline.gaps}
     lines = []
     for who in order:
-        row = ["·"] * cells
+        row = ["·"] * columns
         for turn in figures.turns:
             if turn.speaker != who:
                 continue
             # A turn that starts at the very end (the newest event of a session followed, or
             # left mid-turn) still falls in the last cell, never one past it.
-            first = max(0, min(cells - 1, int(turn.start / per_cell)))
-            last = max(first, min(cells - 1, int(max(turn.start, turn.end - 1e-9) / per_cell)))
+            first = max(0, min(columns - 1, int(turn.start / per_cell)))
+            last = max(first, min(columns - 1, int(max(turn.start, turn.end - 1e-9) / per_cell)))
             for i in range(first, last + 1):
                 row[i] = "█"
         for i in breaks:
             row[i] = "│"
         for i in gaps:
             row[i] = "⌁"
-        lines.append(f"{fit(visible(names.get(who, who)), label)} {''.join(row)}")
-    scale = f"{'0:00'.ljust(label + 1)}{duration(end).rjust(cells)}"
+        lines.append(_labelled(shown[who], "".join(row), label, cells))
+    start = "0:00".ljust(indent)
+    scale = start + duration(end).rjust(indent + columns - len(start))
     if mark is not None:
-        at = min(cells - 1, max(0, int(mark / per_cell)))
-        lines.append(" " * (label + 1 + at) + f"▲ {duration(mark)}")
+        at = min(columns - 1, max(0, int(mark / per_cell)))
+        tag = f"▲ {duration(mark)}"
+        if at + len(tag) > columns:  # near the end: the time before the ▲, within the width
+            tag, at = f"{duration(mark)} ▲", at + 1 - len(tag)
+        lines.append(" " * (indent + at) + tag)
     return [*lines, scale]
 
 
@@ -115,8 +163,11 @@ def interaction_circle(
     names: dict[str, str],
     cols: int = 44,
     rows: int = 16,
+    *,
+    cells: Cells,
 ) -> list[str]:
-    """Members around a circle; a line between two for each time one answered the other."""
+    """Members around a circle; a line between two for each time one answered the other.
+    Names stand on the circle's grid: for a screen only (`cells` measures them)."""
     canvas = Braille(cols, rows)
     n = max(1, len(order))
     cx, cy = cols - 1, rows * 2 - 1  # in dots
@@ -134,11 +185,7 @@ def interaction_circle(
     grid = canvas.text()
     for who, (x, y) in spots.items():
         # One cell per grid place: a wide character takes two, the second left empty.
-        label = [
-            part
-            for cluster, size in graphemes(fit(visible(names.get(who, who)), 8).rstrip())
-            for part in ([cluster] if size < 2 else [cluster, ""])
-        ]
+        label = cells.places(cells.fit(visible(names.get(who, who)), 8).rstrip())
         col = max(0, min(cols - len(label), int(x / 2) - len(label) // 2))
         row = max(0, min(rows - 1, int(y / 4)))
         for i, part in enumerate(label):

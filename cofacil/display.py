@@ -1,9 +1,23 @@
-"""Text helpers shared by screens and exports (no Textual import).
+"""Text helpers shared by screens and exports (no Textual or Rich import).
 
 Whatever a person typed (or a deck file holds) is shown through these, so it can never steer
 the terminal: an escape sequence (colours, a clipboard write, a hyperlink) shows as `␛[31m`,
 a C1 control as `\\x9b`, and a text-direction override (which would show the rest of a line
-reversed, hiding what was written) as `\\u202e`. Letters of every script stay as typed.
+reversed, hiding what was written) as `\\u202e`. Those are the controls (`is_control`): C0
+and C1 controls, DEL, lone surrogates and the bidi embeddings, overrides and isolates.
+
+Everything else stays as typed, character for character, so a grapheme cluster stays whole:
+an emoji's zero-width joiners (U+200D) and skin tone, a flag's tag characters (U+E0020–E007F),
+variation selectors, combining accents. That includes the other format characters (Unicode
+category Cf): ZWNJ (U+200C), the zero-width space (U+200B), the word joiner (U+2060), U+FEFF,
+the soft hyphen, the direction marks (U+200E, U+200F, U+061C). None of them moves the cursor,
+clears or reorders a line (a terminal draws them as nothing, or a hyphen), and several are how
+a language is spelled: ZWNJ in Persian or Hindi, the zero-width space between Thai or Khmer
+words. Dropping them would change what was written; their only harm is that text holding
+one looks like text that does not (a search for "Anna" misses "An\\u200bna").
+
+How wide text is on the screen is not measured here: that is Rich's measure, the one Textual
+draws with (`cofacil.widgets.cells`), and the core imports no Rich.
 """
 
 from __future__ import annotations
@@ -14,6 +28,12 @@ import unicodedata
 # direction marks (U+200E, U+200F, U+061C) only nudge punctuation and are left alone.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 LINE_BREAKS = frozenset("\n\t\u2028\u2029")  # the line and paragraph separators too
+
+
+def is_control(ch: str) -> bool:
+    """A character that would steer the terminal rather than show: C0, DEL, C1, a lone
+    surrogate, or a direction embedding, override or isolate."""
+    return ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs")
 
 
 def duration(seconds: float) -> str:
@@ -33,7 +53,7 @@ def visible(text: str) -> str:
             out.append(" ")
         elif ch in BIDI_CONTROLS:
             out.append(f"\\u{ord(ch):04x}")
-        elif unicodedata.category(ch) in ("Cc", "Cs"):
+        elif is_control(ch):
             code = ord(ch)
             out.append(
                 chr(0x2400 + code)
@@ -65,7 +85,7 @@ def pictured(text: str, keep_lines: bool = False) -> str:
             out.append(chr(0x2400 + code))
         elif code == 0x7F:
             out.append("␡")
-        elif 0x80 <= code < 0xA0 or ch in BIDI_CONTROLS or unicodedata.category(ch) == "Cs":
+        elif is_control(ch):  # C1, a direction control, a lone surrogate
             out.append("\ufffd")
         else:
             out.append(ch)
@@ -81,56 +101,4 @@ def without_controls(text: str, keep_lines: bool = False) -> str:
         text = text.replace("\n", " ").replace("\t", " ")
     if text.isprintable():  # the common case: nothing to drop
         return text
-    return "".join(
-        ch
-        for ch in text
-        if ch in "\n\t"
-        or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in BIDI_CONTROLS)
-    )
-
-
-def graphemes(text: str) -> list[tuple[str, int]]:
-    """The text as (character cluster, terminal cells) pairs: a CJK character or an emoji
-    takes two cells, an accent or a joiner joins the character before it."""
-    clusters: list[tuple[str, int]] = []
-    join_next = False
-    for ch in text:
-        category = unicodedata.category(ch)
-        if join_next or category in ("Mn", "Me", "Cf"):
-            cluster, width = clusters.pop() if clusters else ("", 0)
-            if ch == "\ufe0f":  # emoji presentation: two cells
-                width = 2
-            clusters.append((cluster + ch, width))
-            join_next = ch == "\u200d"
-            continue
-        join_next = False
-        if (
-            clusters
-            and 0x1F1E6 <= ord(ch) <= 0x1F1FF
-            and len(clusters[-1][0]) == 1
-            and 0x1F1E6 <= ord(clusters[-1][0]) <= 0x1F1FF
-        ):  # a pair of regional indicators: one flag
-            clusters[-1] = (clusters[-1][0] + ch, 2)
-            continue
-        wide = unicodedata.east_asian_width(ch) in ("W", "F")
-        clusters.append((ch, 2 if wide else 0 if category in ("Cc", "Cs") else 1))
-    return clusters
-
-
-def cells(text: str) -> int:
-    """How many terminal cells the text takes."""
-    if text.isascii() and text.isprintable():
-        return len(text)
-    return sum(width for _, width in graphemes(text))
-
-
-def fit(text: str, width: int) -> str:
-    """The text cut to at most `width` cells (never half a wide character), then padded with
-    spaces to exactly `width`."""
-    out, used = [], 0
-    for cluster, size in graphemes(text):
-        if used + size > width:
-            break
-        out.append(cluster)
-        used += size
-    return "".join(out) + " " * (width - used)
+    return "".join(ch for ch in text if ch in "\n\t" or not is_control(ch))

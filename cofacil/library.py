@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cofacil.deck import Deck, shipped_deck
-from cofacil.display import BIDI_CONTROLS, visible
+from cofacil.display import is_control, visible
 from cofacil.nudges import NudgeSettings
 from cofacil.schemes import Scheme, SchemeFile, shipped_schemes
 from cofacil.storage import Store, StoreError
@@ -118,10 +117,7 @@ class _Unsafe(ValueError):
 def _unsafe(text: str) -> bool:
     """Holds a character that is not text: a control (tabs and line breaks aside, as in
     a multi-line TOML string) or a text-direction override."""
-    return any(
-        (unicodedata.category(ch) == "Cc" and ch not in "\n\t") or ch in BIDI_CONTROLS
-        for ch in text
-    )
+    return any(is_control(ch) and ch not in "\n\t" for ch in text)
 
 
 def _unsafe_field(data: Any, loc: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:

@@ -42,6 +42,7 @@ from cofacil.redact import redact
 from cofacil.review import SessionReview
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.storage import Store
+from cofacil.widgets.cells import TERMINAL
 from cofacil.widgets.member_circle import MemberCircle
 
 ESCAPES = (
@@ -171,7 +172,7 @@ def test_visible_and_pictured_show_every_control_as_text() -> None:
 
 
 def test_fit_counts_terminal_cells() -> None:
-    from cofacil.display import fit
+    from cofacil.widgets.cells import fit
 
     assert fit("日本語", 5) == "日本 "  # never half a wide character
     assert cell_len(fit("a😀b", 3)) == 3
@@ -527,11 +528,11 @@ def test_charts_keep_columns_with_wide_names(store: Store, ended_session: Sessio
     group = store.group(ended_session.group_id)
     figures = session_figures(ended_session, store.read_events(ended_session.id))
     names = group.names()
-    bars = talk_bars(figures, names, 60)
+    bars = talk_bars(figures, names, 60, cells=TERMINAL)
     assert len({cell_len(line) for line in bars}) == 1
-    rows = timeline_rows(figures, ended_session.seats, names, 60)[:-1]
+    rows = timeline_rows(figures, ended_session.seats, names, 60, cells=TERMINAL)[:-1]
     assert len({cell_len(line) for line in rows}) == 1
-    circle = interaction_circle(figures, ended_session.seats, names, cols=40, rows=12)
+    circle = interaction_circle(figures, ended_session.seats, names, 40, 12, cells=TERMINAL)
     assert all(cell_len(line) <= 40 for line in circle)
     for line in (*bars, *rows, *circle):
         assert not not_text(line)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from textual.widgets import DataTable, Static
 
 from cofacil.__main__ import make_app
@@ -16,6 +17,7 @@ from cofacil.demo import DEMO_GROUP_ID, ensure_demo_group
 from cofacil.dynamics import session_figures
 from cofacil.screens.review_screen import ReviewScreen
 from cofacil.storage import Store
+from cofacil.widgets.cells import TERMINAL
 
 START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))
 
@@ -127,12 +129,12 @@ def test_text_charts_fit_their_width(tmp_path: Path, demo) -> None:
     figures = session_figures(session, store.read_events(session.id))
     names = {m.id: m.name for m in store.group(session.group_id).members}
     for width in (40, 80, 120):
-        assert all(len(line) <= width for line in talk_bars(figures, names, width))
-        assert all(
-            len(line) <= width for line in timeline_rows(figures, session.seats, names, width)
-        )
-    circle = interaction_circle(figures, session.seats, names, cols=44, rows=14)
-    assert len(circle) == 14 and all(len(line) <= 44 for line in circle)
+        for cells in (TERMINAL, None):  # on the screen, in a file
+            bars = talk_bars(figures, names, width, cells=cells)
+            rows = timeline_rows(figures, session.seats, names, width, cells=cells)
+            assert all(cell_len(line) <= width for line in (*bars, *rows))
+    circle = interaction_circle(figures, session.seats, names, cols=44, rows=14, cells=TERMINAL)
+    assert len(circle) == 14 and all(cell_len(line) <= 44 for line in circle)
     assert any("Maya" in line for line in circle)
 
 

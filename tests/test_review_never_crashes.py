@@ -23,6 +23,7 @@ from cofacil.live import LiveSession, SessionView
 from cofacil.member_notes import draft
 from cofacil.models import COFAC, LEAD
 from cofacil.storage import Store
+from cofacil.widgets.cells import TERMINAL
 
 START = datetime(2025, 3, 14, 18, 30, tzinfo=UTC)
 PEOPLE = ["m1", "m2", "m3", LEAD, COFAC]
@@ -108,10 +109,11 @@ def render_every_prefix(store: Store, session_id: str) -> None:
         dynamics.member_trends([(session, prefix)])
         export.render("md", group, session, prefix)  # the report's summary
         for width in (40, 60, 100):
-            charts.talk_bars(figures, names, width)
-            charts.timeline_rows(figures, order, names, width, mark=figures.active)
-            charts.timeline_rows(figures, order, names, width, mark=0.0)
-            charts.interaction_circle(figures, session.seats, names, cols=min(60, width))
+            for cells in (TERMINAL, None):  # on the screen, in a file
+                charts.talk_bars(figures, names, width, cells=cells)
+                charts.timeline_rows(figures, order, names, width, mark=figures.active, cells=cells)
+                charts.timeline_rows(figures, order, names, width, mark=0.0, cells=cells)
+            charts.interaction_circle(figures, session.seats, names, min(60, width), cells=TERMINAL)
         for member in group.members:
             draft(group, member, figures, schemes)
         if n == len(events) or n % 7 == 0:  # the reports read the whole log: sampled

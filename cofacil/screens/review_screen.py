@@ -33,6 +33,7 @@ from cofacil.models import (
 )
 from cofacil.review import ITEM_TYPES, SessionReview, left_undone, plural
 from cofacil.storage import StoreError
+from cofacil.widgets.cells import TERMINAL
 from cofacil.widgets.plain_text import PlainInput
 
 # The review's items (the ones sign-off counts), as their rows name them.
@@ -233,10 +234,12 @@ class ReviewScreen(Screen[None]):
                 codes.append(f"  {visible(self.names[member])}: {labels}")
         sections = [
             "Talk time",
-            *charts.talk_bars(figures, self.names, width),
+            *charts.talk_bars(figures, self.names, width, cells=TERMINAL),
             "",
             "Who spoke when (│ a break)",
-            *charts.timeline_rows(figures, order, self.names, width, mark=self.moment),
+            *charts.timeline_rows(
+                figures, order, self.names, width, mark=self.moment, cells=TERMINAL
+            ),
             "",
             f"Balance {figures.balance:.0%}: {charts.balance_words(figures.balance)}. "
             "Not heard: "
@@ -244,7 +247,9 @@ class ReviewScreen(Screen[None]):
             + ".",
             "",
             "Who answered whom (heavier: more often)",
-            *charts.interaction_circle(figures, members, self.names, cols=min(60, width), rows=14),
+            *charts.interaction_circle(
+                figures, members, self.names, cols=min(60, width), rows=14, cells=TERMINAL
+            ),
             "",
             "Techniques: "
             + (

@@ -3,9 +3,25 @@ fit must not seem to end mid-sentence."""
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+from rich.console import Console
 from rich.text import Text
 from textual.widget import Widget
+
+from cofacil.widgets.cells import cell_len, cut
+
+
+def clamp(text: Text, console: Console, width: int, max_lines: int) -> list[Text]:
+    """The text wrapped to `width` cells; past `max_lines` lines, the last one kept ends in …
+    (cut between two clusters, so it never shows half an emoji)."""
+    lines = list(text.wrap(console, max(1, width)))
+    if len(lines) <= max_lines:
+        return lines
+    *kept, last = lines[:max_lines]
+    last.rstrip()
+    if cell_len(last.plain) >= width:
+        last = last[: len(cut(last.plain, width - 1))]
+    last.append("…")
+    return [*kept, last]
 
 
 class ClampedText(Widget, can_focus=False):
@@ -21,16 +37,7 @@ class ClampedText(Widget, can_focus=False):
         self.refresh(layout=True)
 
     def _lines(self, width: int) -> list[Text]:
-        lines = list(self._text.wrap(self.app.console, max(1, width)))
-        if len(lines) <= self.max_lines:
-            return lines
-        kept = lines[: self.max_lines]
-        last = kept[-1]
-        last.rstrip()
-        if cell_len(last.plain) >= width:
-            last.truncate(width - 1)
-        last.append("…")
-        return kept
+        return clamp(self._text, self.app.console, width, self.max_lines)
 
     def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
         return len(self._lines(width))

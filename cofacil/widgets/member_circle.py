@@ -19,8 +19,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from cofacil.display import cells, duration, fit, graphemes, visible
+from cofacil.display import duration, visible
 from cofacil.live_view import Seat
+from cofacil.widgets import cells
 
 LABEL_WIDTH = 12
 
@@ -107,7 +108,7 @@ class MemberCircle(Widget, can_focus=False):
             marker = "›"
         name = visible(seat.name)
         room = LABEL_WIDTH - (marker != " ")  # the marker's cell, when there is one
-        line1 = fit(f"{seat.key} {name}", room).rstrip() + marker.strip()
+        line1 = cells.fit(f"{seat.key} {name}", room).rstrip() + marker.strip()
         line2 = seat.away if seat.absent else f"{duration(seat.talk)} {seat.share:.0%}"
         part = (
             "speaking"
@@ -121,8 +122,9 @@ class MemberCircle(Widget, can_focus=False):
             else None
         )
         style = self.get_component_rich_style(f"member-circle--{part}") if part else Style()
-        # Grid places are terminal cells: a wide character (CJK, an emoji) fills two.
-        places1, places2 = _places(line1), _places(line2)
+        # Grid places are terminal cells, as Textual counts them: a wide character (CJK, an
+        # emoji, with its skin tone or joiners) fills two.
+        places1, places2 = cells.places(line1), cells.places(line2)
         label_width = max(len(places1), len(places2))
         left = max(0, min(width - label_width, x - label_width // 2))
         # Labels grow outwards from the ring, so neighbours at the top and bottom stay apart.
@@ -147,20 +149,9 @@ class MemberCircle(Widget, can_focus=False):
                 return
 
 
-def _places(line: str) -> list[str]:
-    """One entry per terminal cell: a wide character, then "" for the cell it also takes."""
-    places: list[str] = []
-    for cluster, size in graphemes(line):
-        if size == 0 and places:
-            places[-1] += cluster
-        else:
-            places += [cluster] + [""] * (size - 1)
-    return places
-
-
 def _mend(row: list[str], start: int, end: int) -> None:
     """A label drawn over half of a wide character leaves the other half as a space."""
-    if 0 < start < len(row) and cells(row[start - 1]) == 2:
+    if 0 < start < len(row) and cells.cell_len(row[start - 1]) == 2:
         row[start - 1] = " "
     if end < len(row) and row[end] == "":
         row[end] = " "

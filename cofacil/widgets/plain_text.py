@@ -6,6 +6,11 @@ here loses its control characters (the rest stays in order); a value set by the 
 a control character as its picture instead (`␛`, `␀`, `␡`; a C1 control or a text-direction
 override as `�`), one character for one, so the cursor stays where it was.
 
+Every character that is not a control is text, and typed as it comes: Textual's own fields
+type only what `str.isprintable()` passes, which loses the zero-width joiners of 👨‍👩‍👧 (typed,
+or pasted by a terminal that does not mark a paste), ZWNJ, a flag's tag characters, a no-break
+or an ideographic space, and any emoji newer than Python's Unicode tables.
+
 A field's limit is never met by cutting: a paste (or a key) that would pass it is not taken,
 the text stays as it was, and the field says why with `PlainInput.Refused`.
 """
@@ -16,7 +21,15 @@ from textual import events
 from textual.message import Message
 from textual.widgets import Input
 
-from cofacil.display import pictured, without_controls
+from cofacil.display import LINE_BREAKS, is_control, pictured, without_controls
+
+
+def typed_text(event: events.Key) -> str | None:
+    """The text a key types that Textual's fields would drop (see above), else None."""
+    ch = event.character
+    if event.is_printable or not ch or len(ch) != 1 or is_control(ch) or ch in LINE_BREAKS:
+        return None
+    return ch
 
 
 class PlainInput(Input):
@@ -41,6 +54,16 @@ class PlainInput(Input):
     def validate__suggestion(self, value: str) -> str:
         """A completion is drawn after the cursor: a name's direction override too."""
         return pictured(value)
+
+    async def _on_key(self, event: events.Key) -> None:
+        text = typed_text(event)
+        if text is None:
+            await super()._on_key(event)
+            return
+        event.stop()
+        event.prevent_default()
+        start, end = sorted(self.selection)
+        self.replace(text, start, end)  # as Textual types a key: within the limit, or refused
 
     def _on_paste(self, event: events.Paste) -> None:
         # Textual's own field keeps a paste's first line only: here its lines join with spaces.

@@ -6,10 +6,12 @@ screen needs it, not the start of a session.
 
 from __future__ import annotations
 
+from textual import events
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult, Location
 
 from cofacil.display import pictured, without_controls
+from cofacil.widgets.plain_text import typed_text
 
 
 class PlainTextArea(TextArea):
@@ -31,6 +33,15 @@ class PlainTextArea(TextArea):
     def edit(self, edit: Edit) -> EditResult:
         edit.text = pictured(edit.text, keep_lines=True)
         return super().edit(edit)
+
+    async def _on_key(self, event: events.Key) -> None:
+        text = typed_text(event)  # a joiner, a tag character … that Textual would drop
+        if text is None:
+            await super()._on_key(event)
+            return
+        event.stop()
+        event.prevent_default()
+        self._replace_via_keyboard(text, *self.selection)
 
     def _replace_via_keyboard(
         self, insert: str, start: Location, end: Location
