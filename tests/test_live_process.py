@@ -12,6 +12,7 @@ import sys
 import termios
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,43 @@ def test_a_pasted_note_holding_an_escape_is_saved_in_order(tmp_path: Path) -> No
         term.kill()
     notes = [e.text for e in effective(events) if isinstance(e, Observation)]
     assert notes == ["one [31mtwo[0m three", "kept"]
+
+
+@pytest.mark.skipif(not hasattr(pty, "openpty"), reason="needs a pseudo-terminal")
+def test_a_kill_mid_turn_costs_at_most_two_seconds_of_it(tmp_path: Path) -> None:
+    """Killed N seconds into a turn, restarted a while later: at least N - 2 seconds of the
+    turn are kept (the session left a sign of life every second), and the time cofacil was
+    down is a gap, counted as nobody's talk."""
+    from cofacil.dynamics import speaking_turns, timeline
+
+    data = tmp_path / "data"
+    seconds = 6.0
+    term = Terminal(data)
+    try:
+        term.wait_for(b"Silence")
+        store = Store(data)
+        session = store.sessions()[-1]
+        before = len(store.read_events(session.id))
+        term.type("4", pause=0.1)
+        started = wait_for_events(store, session.id, before + 1)[-1]
+        assert isinstance(started, TurnStarted)
+        time.sleep(seconds)
+    finally:
+        term.kill()
+        killed = datetime.now().astimezone()
+    spoke = (killed - started.at).total_seconds()  # how long the turn had run when killed
+    time.sleep(3)  # cofacil is down
+
+    again = Terminal(data)
+    try:
+        again.wait_for(b"Resumed")
+        events = wait_for_events(Store(data), session.id, before + 2)
+    finally:
+        again.kill()
+    reopened = events[-1]
+    assert isinstance(reopened, Reopened) and reopened.alive is not None
+    turn = speaking_turns(events)[-1]
+    assert turn.speaker == session.seats[3]
+    assert spoke - 2 <= turn.seconds <= spoke
+    (gap_at, gap) = timeline(events).gaps[-1]
+    assert gap >= 3 and gap_at == pytest.approx(turn.end)
