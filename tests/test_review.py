@@ -250,7 +250,7 @@ def test_draft_note_names_others_by_initials(tmp_path: Path, demo) -> None:
     review.close()
     figures = session_figures(session, store.read_events(session.id))
     lines = draft(group, priya, figures, load_library(store).schemes)[0].splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("- 55:30 FLAG: "))
+    at = next(i for i, line in enumerate(lines) if line.startswith("- 55:31 FLAG: "))
     assert lines[at + 1] == "  Comment: Called her next day; T. offered to walk her home"
 
 
@@ -338,7 +338,7 @@ async def test_enter_on_an_item_marks_its_moment_on_the_timeline(tmp_path: Path,
         await pilot.press("enter")
         await pilot.pause()
         charts = str(app.screen.query_one("#review-charts", Static).render())
-        assert "▲ 55:30" in charts
+        assert "▲ 55:31" in charts  # 3330.8 s: to the nearest second
         assert app.screen.query_one("TabbedContent").active == "summary"
 
 
