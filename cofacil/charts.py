@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from cofacil.display import cells as text_width
 from cofacil.display import duration, fit, graphemes, visible
 from cofacil.dynamics import SessionFigures
+from cofacil.shown import shown
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 
@@ -26,7 +27,9 @@ def _bar(fraction: float, width: int) -> str:
 
 
 def talk_bars(figures: SessionFigures, names: dict[str, str], width: int = 60) -> list[str]:
-    """One line per person who spoke or was present, longest talk first."""
+    """One line per person who spoke or was present, longest talk first. The times add up to
+    the talk the report shows, the shares to 100% (`shown`)."""
+    rounded = shown(figures)
     rows = [
         (p.talk, who)
         for who, p in figures.participants.items()
@@ -38,9 +41,9 @@ def talk_bars(figures: SessionFigures, names: dict[str, str], width: int = 60) -
     bar_width = max(8, width - label - 16)
     lines = []
     for talk, who in rows:
-        p = figures.participants[who]
         name = fit(visible(names.get(who, who)), label)
-        lines.append(f"{name} {_bar(talk / most, bar_width)} {duration(talk):>6} {p.share:>4.0%}")
+        figures_text = f"{duration(rounded.talk_of[who]):>6} {rounded.share_of[who]:>3}%"
+        lines.append(f"{name} {_bar(talk / most, bar_width)} {figures_text}")
     return lines
 
 

@@ -45,6 +45,7 @@ from cofacil.models import (
     Session,
     TechniqueUsed,
 )
+from cofacil.shown import shown
 
 SILENCE_THRESHOLD = 3.0  # seconds: a shorter hush between two speakers is not a silence
 WINDOW = 600.0  # "right now" for the live view: the last ten minutes of active time
@@ -347,6 +348,7 @@ class SessionFigures:
     talk: float
     silence: float
     longest_silence: float
+    silences: list[float]  # each hush between turns (and before the first, after the last)
     facilitator_talk: float
     member_talk: float
     not_yet_spoken: list[str]  # present members
@@ -363,7 +365,7 @@ class SessionFigures:
     timeline: Timeline
 
 
-def _silences(turns: list[SpeakingTurn], end: float) -> list[float]:
+def silences_of(turns: list[SpeakingTurn], end: float) -> list[float]:
     result: list[float] = []
     last = 0.0
     for turn in turns:
@@ -466,7 +468,7 @@ def session_figures(
             pairs[(min(a, b), max(a, b))] += n
 
     current = turns[-1] if turns and turns[-1].open else None
-    silences = _silences(turns, end)
+    silences = silences_of(turns, end)
     since = max(0.0, end - window)
     recent: dict[str, float] = {}
     for turn in turns:
@@ -479,6 +481,7 @@ def session_figures(
         talk=total_talk,
         silence=sum(silences),
         longest_silence=max(silences, default=0.0),
+        silences=silences,
         facilitator_talk=facilitator_talk,
         member_talk=member_talk,
         not_yet_spoken=[m for m in present_members if m not in talk],
@@ -535,6 +538,7 @@ class MemberSession:
     turns: int
     talk: float
     member_share: float
+    member_percent: int  # the share as the session's review and report show it
     notes: int  # observations, codes, flags and techniques about them
 
 
@@ -545,6 +549,7 @@ def member_trends(
     trends: dict[str, list[MemberSession]] = {}
     for session, events in history:
         figures = session_figures(session, events)
+        percents = shown(figures).member_share_of
         for member, p in figures.participants.items():
             if member in FACILITATORS:
                 continue
@@ -556,6 +561,7 @@ def member_trends(
                     turns=p.turns,
                     talk=p.talk,
                     member_share=p.member_share or 0.0,
+                    member_percent=percents.get(member, 0),
                     notes=sum(p.notes.values()),
                 )
             )

@@ -1,5 +1,8 @@
 """Exports of one session: json (complete, round-trips), csv (one row per event), md (summary).
 
+Figures are shown as every view shows them (`cofacil.shown`): to the nearest second, parts
+adding up to their whole.
+
 CSV columns, stable and documented (one row per event, in log order, corrections included as
 rows of their own so the record is complete):
 
@@ -48,7 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cofacil import charts, dynamics
 from cofacil.deck import shipped_deck
-from cofacil.display import BIDI_CONTROLS, duration, visible
+from cofacil.display import BIDI_CONTROLS, duration, percent, visible
 from cofacil.models import (
     COFAC,
     LEAD,
@@ -71,6 +74,7 @@ from cofacil.models import (
 )
 from cofacil.notes import tags as typed_tags
 from cofacil.schemes import scheme_for
+from cofacil.shown import shown, talk_words
 
 FORMATS = ("json", "csv", "md")
 CSV_COLUMNS = (
@@ -225,6 +229,7 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
     """The session report to file: figures, the charts as text, flags, each member, every
     observation, the lead therapist's comments and addenda, and the sign-off."""
     figures = dynamics.session_figures(session, events)
+    rounded = shown(figures)
     tl = figures.timeline
     log = tl.events
     active = {e.id: t for e, t in zip(tl.events, tl.t, strict=True)}
@@ -241,7 +246,7 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         "",
         f"- Date: {session.date.isoformat()}",
         f"- Theme: {md_text(session.theme) or '—'}",
-        f"- Length: {duration(figures.active)} of {session.planned_minutes} min planned"
+        f"- Length: {duration(rounded.active)} of {session.planned_minutes} min planned"
         f"{'' if tl.ended else ' (not ended)'}; breaks: {len(tl.breaks)}",
         f"- Lead therapist: {md_text(group.lead)}; co-facilitator: {md_text(group.cofac)}",
         "- Signed off: "
@@ -278,10 +283,8 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         "",
         "## The session in figures",
         "",
-        f"- Talk {duration(figures.talk)} (members {duration(figures.member_talk)}, "
-        f"facilitators {duration(figures.facilitator_talk)}); silence {duration(figures.silence)}"
-        f", longest {duration(figures.longest_silence)}",
-        f"- Balance {figures.balance:.0%}: {charts.balance_words(figures.balance)}",
+        f"- {talk_words(rounded)}",
+        f"- Balance {percent(figures.balance)}: {charts.balance_words(figures.balance)}",
         "- Not heard: " + (", ".join(name(m) for m in figures.not_yet_spoken) or "nobody"),
         "- Go-rounds: " + dynamics.go_rounds_words(figures),
         "",
@@ -304,8 +307,10 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         lines.append(f"### {md_text(member.name)}")
         lines.append("")
         lines.append(
-            f"- {p.status}; {p.turns} turn{'' if p.turns == 1 else 's'}, {duration(p.talk)} "
-            f"({(p.member_share or 0):.0%} of members' talk); longest {duration(p.longest_turn)}"
+            f"- {p.status}; {p.turns} turn{'' if p.turns == 1 else 's'}, "
+            f"{duration(rounded.talk_of[member.id])} "
+            f"({rounded.member_share_of.get(member.id, 0)}% of members' talk); "
+            f"longest {duration(rounded.longest_turn_of[member.id])}"
         )
         if p.interrupted_others or p.was_interrupted:
             lines.append(
