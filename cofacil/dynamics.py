@@ -18,7 +18,8 @@ The rules that make a messy real-life log give right figures:
   the floor from that instant and the interrupted turn ends there; both are counted (interrupted
   others / was interrupted), so talk time never counts two voices at once.
 - **Presence.** A member absent at set-up is absent, not silent. Late arrivals count from their
-  `arrived` event (or the arrival time taken at set-up), early leavers until `left`.
+  `arrived` event (or the arrival time taken at set-up), early leavers until `left`. Someone
+  who leaves and comes back keeps every stretch in the room, the first one too.
 """
 
 from __future__ import annotations
@@ -245,8 +246,10 @@ def presence(session: Session, tl: Timeline) -> dict[str, Presence]:
 
     arrivals: dict[str, list[float]] = {}
     departures: dict[str, list[float]] = {}
+    came_first: dict[str, bool] = {}  # the log's first change for a member was an arrival
     for event, t in zip(tl.events, tl.t, strict=True):
         if isinstance(event, AttendanceChanged):
+            came_first.setdefault(event.member, event.change == "arrived")
             (arrivals if event.change == "arrived" else departures).setdefault(
                 event.member, []
             ).append(t)
@@ -259,7 +262,9 @@ def presence(session: Session, tl: Timeline) -> dict[str, Presence]:
         marks: list[tuple[float, bool]] = []  # (time, True: in / False: out)
         if record is not None and record.present:
             expected_late = record.late and record.arrived_at is None
-            if member not in arrivals and not expected_late:
+            # In the room from the start (or the arrival taken at set-up) unless the log's
+            # first word on them is an arrival; a departure first means they were in.
+            if not expected_late and not came_first.get(member, False):
                 marks.append((at_wall(record.arrived_at, 0.0), True))
             if record.left_at is not None and member not in departures:
                 marks.append((at_wall(record.left_at, tl.end), False))
@@ -282,19 +287,32 @@ def presence(session: Session, tl: Timeline) -> dict[str, Presence]:
 # --- figures -------------------------------------------------------------------------------
 
 
+def attendance_name(status: str, stretches: Sequence[tuple[float, float]] | None) -> str:
+    """A member's attendance in a word or two: present, late, left early, absent, or "stepped
+    out": in the room at the start and at the end, out for a while in between (their
+    `status` stays "present": they are in the room, neither late nor gone)."""
+    if status == "present" and stretches is not None and len(stretches) > 1:
+        return "stepped out"
+    return status
+
+
+def attendance_text(status: str, stretches: Sequence[tuple[float, float]] | None) -> str:
+    """A member's attendance as every view says it: "present" (the whole session), "absent",
+    or its name with every stretch in the room, on the session clock:
+    "late (in the room 12:21–1:26:58)", "stepped out (in the room 0:00–4:45, 5:47–10:16)"."""
+    name = attendance_name(status, stretches)
+    if name in ("present", "absent") or not stretches:
+        return name
+    spans = ", ".join(f"{duration(a)}–{duration(b)}" for a, b in stretches)
+    return f"{name} (in the room {spans})"
+
+
 def attendance_words(session: Session, figures: SessionFigures) -> dict[str, str]:
-    """Each seated member's attendance as the review and the report say it: "present",
-    "absent", or late / left early with the stretch in the room ("late (12:21–1:26:58)")."""
-    present = presence(session, figures.timeline)
+    """Each seated member's attendance (`attendance_text`), in seat order."""
     words: dict[str, str] = {}
     for member in session.seats:
         p = figures.participants.get(member)
-        status = p.status if p else "absent"
-        stretches = present.get(member)
-        if status in ("late", "left early") and stretches and stretches.stretches:
-            first, last = stretches.stretches[0][0], stretches.stretches[-1][1]
-            status += f" ({duration(first)}–{duration(last)})"
-        words[member] = status
+        words[member] = attendance_text(p.status, p.stretches) if p else "absent"
     return words
 
 
@@ -337,6 +355,7 @@ class ParticipantFigures:
     interrupted_others: int = 0
     was_interrupted: int = 0
     present_seconds: float | None = None  # members only
+    stretches: list[tuple[float, float]] | None = None  # members only: each stretch in the room
     status: str = "present"  # present, late, left early, absent; "facilitator" for the two
     notes: Counter[str] = field(default_factory=Counter)  # observation, code, flag, technique
     codes: Counter[str] = field(default_factory=Counter)  # "scheme:code"
@@ -448,7 +467,8 @@ def session_figures(
             interrupted_others=interrupted_others[who],
             was_interrupted=was_interrupted[who],
             present_seconds=sum(b - a for a, b in stretches) if stretches is not None else None,
-            status=_status(session, who, where) if is_member else "facilitator",
+            stretches=stretches,
+            status=status_of(session, who, where) if is_member else "facilitator",
             notes=notes.get(who, Counter()),
             codes=codes.get(who, Counter()),
         )
@@ -514,7 +534,9 @@ def _note_kind(event: EventBase) -> tuple[str, list[str]]:
     raise TypeError(type(event).__name__)
 
 
-def _status(session: Session, member: str, where: Presence | None) -> str:
+def status_of(session: Session, member: str, where: Presence | None) -> str:
+    """present, late, left early or absent: in the room at the end or not, and since when.
+    Someone who stepped out and came back is "present" (`attendance_name` says more)."""
     if where is None or not where.stretches:
         return "absent"
     if not where.inside:

@@ -1,7 +1,8 @@
 """Exports of one session: json (complete, round-trips), csv (one row per event), md (summary).
 
 Figures are shown as every view shows them (`cofacil.shown`): to the nearest second, parts
-adding up to their whole.
+adding up to their whole. A member's attendance reads as in the review
+(`dynamics.attendance_text`): "stepped out (in the room 0:00–4:45, 5:47–10:16)".
 
 CSV columns, stable and documented (one row per event, in log order, corrections included as
 rows of their own so the record is complete):
@@ -20,7 +21,9 @@ rows of their own so the record is complete):
                  whose attendance changed (a member's display name, or Lead / Co-facilitator)
     about        display names the event concerns, separated by "; " (interrupted speaker,
                  observation subjects, technique recipients)
-    text         observation, flag or review-note text; for a correction the amended text
+    text         observation, flag or review-note text; for a correction the amended text;
+                 for attendance the member's attendance over the session, every stretch in
+                 the room: "stepped out (in the room 0:00–4:45, 5:47–10:16)"
     tags         observation tags, separated by "; "
     code         scheme:code for coded events, the card for technique_used, arrived/left for
                  attendance, undo/amend for corrections
@@ -30,6 +33,11 @@ rows of their own so the record is complete):
 Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab, CR or LF)
 are prefixed with an apostrophe; control characters (escape sequences) show as control
 pictures, C1 controls as `\\x9b` and text-direction overrides as `\\u202e`.
+
+The json holds the group, the session and every event as recorded, and, for reading only (it
+is worked out from those again), `presence`: for each member on the session's list their
+attendance (`status`: present, late, left early, stepped out, absent) and every stretch in the
+room, `in_room`: [{"from": s, "to": s}], in active seconds as `active_s` in the csv.
 
 The json keeps every character as recorded, but writes controls, C1 controls, DEL, the line
 separators and text-direction overrides as `\\uXXXX` escapes, so printing the file on a terminal
@@ -104,6 +112,7 @@ class SessionExport(BaseModel):
     version: int = 1
     group: Group
     session: Session
+    presence: dict[str, Any] = Field(default_factory=dict)  # derived: not read back
     events: list[Any] = Field(default_factory=list)
 
     def parsed_events(self) -> list[EventBase]:
@@ -116,6 +125,7 @@ def to_json(group: Group, session: Session, events: Sequence[EventBase]) -> str:
         "version": 1,
         "group": group.model_dump(mode="json"),
         "session": session.model_dump(mode="json"),
+        "presence": presence_data(session, dynamics.timeline(events)),
         "events": [e.model_dump(mode="json") for e in events],
     }
     return json.dumps(payload, ensure_ascii=False, indent=1).translate(_JSON_ESCAPES) + "\n"
@@ -126,6 +136,28 @@ def to_json(group: Group, session: Session, events: Sequence[EventBase]) -> str:
 _JSON_ESCAPES = {
     c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), 0x2028, 0x2029, *map(ord, BIDI_CONTROLS))
 }
+
+
+def presence_data(session: Session, tl: dynamics.Timeline) -> dict[str, Any]:
+    """Each listed member's attendance and stretches in the room, as data (raw seconds)."""
+    data: dict[str, Any] = {}
+    for member, where in dynamics.presence(session, tl).items():
+        status = dynamics.status_of(session, member, where)
+        data[member] = {
+            "status": dynamics.attendance_name(status, where.stretches),
+            "in_room": [{"from": a, "to": b} for a, b in where.stretches],
+        }
+    return data
+
+
+def attendance_texts(session: Session, tl: dynamics.Timeline) -> dict[str, str]:
+    """Each listed member's attendance in words (`dynamics.attendance_text`)."""
+    return {
+        member: dynamics.attendance_text(
+            dynamics.status_of(session, member, where), where.stretches
+        )
+        for member, where in dynamics.presence(session, tl).items()
+    }
 
 
 def from_json(text: str) -> tuple[Group, Session, list[EventBase]]:
@@ -160,7 +192,11 @@ def _cell(value: str) -> str:
 
 
 def _csv_row(
-    group: Group, event: EventBase, started: EventBase | None, active: float | None
+    group: Group,
+    event: EventBase,
+    started: EventBase | None,
+    active: float | None,
+    attendance: dict[str, str],
 ) -> list[str]:
     names = lambda ids: "; ".join(participant_name(group, i) for i in ids)  # noqa: E731
     who = about = text = tags = code = target = ""
@@ -178,6 +214,7 @@ def _csv_row(
         about, text = names(event.about), event.text
     elif isinstance(event, AttendanceChanged):
         who, code = participant_name(group, event.member), event.change
+        text = attendance.get(event.member, "")
     elif isinstance(event, Correction):
         target, code, text = event.target, event.action, event.text or ""
         about = names(event.about) if event.about is not None else ""
@@ -208,11 +245,12 @@ def to_csv(group: Group, session: Session, events: Sequence[EventBase]) -> str:
     started = next((e for e in events if isinstance(e, SessionStarted)), None)
     tl = dynamics.timeline(events)
     active = {e.id: t for e, t in zip(tl.events, tl.t, strict=True)}  # standing events only
+    attendance = attendance_texts(session, tl)
     out = io.StringIO()
     writer = csv.writer(out)  # RFC 4180: CRLF rows, any CR or LF inside a cell is quoted
     writer.writerow(CSV_COLUMNS)
     for event in events:
-        writer.writerow(_csv_row(group, event, started, active.get(event.id)))
+        writer.writerow(_csv_row(group, event, started, active.get(event.id), attendance))
     return out.getvalue()
 
 
@@ -307,7 +345,8 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         lines.append(f"### {md_text(member.name)}")
         lines.append("")
         lines.append(
-            f"- {p.status}; {p.turns} turn{'' if p.turns == 1 else 's'}, "
+            f"- {dynamics.attendance_text(p.status, p.stretches)}; "
+            f"{p.turns} turn{'' if p.turns == 1 else 's'}, "
             f"{duration(rounded.talk_of[member.id])} "
             f"({rounded.member_share_of.get(member.id, 0)}% of members' talk); "
             f"longest {duration(rounded.longest_turn_of[member.id])}"

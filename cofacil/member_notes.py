@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from cofacil.display import duration, visible
-from cofacil.dynamics import SessionFigures
+from cofacil.dynamics import SessionFigures, attendance_text
 from cofacil.models import Flag, Group, Member, Observation, ReviewNote
 from cofacil.schemes import Scheme
 from cofacil.shown import shown
@@ -47,7 +47,7 @@ def draft(
         return ("Absent from this session.", "", "")
     figures_shown = shown(figures)  # as the review and the report show them
     data = [
-        f"Attendance: {p.status}.",
+        f"Attendance: {attendance_text(p.status, p.stretches)}.",
         f"Participation: {p.turns} turn{'' if p.turns == 1 else 's'}, "
         f"{duration(figures_shown.talk_of[member.id])} "
         f"({figures_shown.member_share_of.get(member.id, 0)}% of members' talk), "

@@ -43,7 +43,7 @@ async def test_summary_shows_flags_first_and_the_charts(tmp_path: Path, demo) ->
         for heading in ("Talk time", "Who spoke when", "Balance", "Who answered whom"):
             assert heading in charts
         facts = str(app.screen.query_one("#review-facts", Static).render())
-        assert "Jonas: absent" in facts and "Kit: late (12:" in facts
+        assert "Jonas: absent" in facts and "Kit: late (in the room 12:21–1:26:59)" in facts
 
 
 async def test_an_item_is_read_whole_with_its_comments_at_80_columns(tmp_path: Path, demo):

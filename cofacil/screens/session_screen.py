@@ -249,9 +249,9 @@ class SessionScreen(Screen[None]):
         )
 
     def _away(self, member: str, p: dynamics.ParticipantFigures | None) -> str:
-        """What an empty seat says: late (expected, not here yet), left, or absent."""
+        """What an empty seat says: late (expected, not here yet), "left 4:45", or absent."""
         if p is not None and p.status == "left early":
-            return "left"
+            return f"left {duration(p.stretches[-1][1])}" if p.stretches else "left"
         expected = self.live.session.attendance.get(member)
         return "late" if expected is not None and expected.status == "late" else "absent"
 
@@ -502,7 +502,7 @@ class SessionScreen(Screen[None]):
             return True
         key = next(k for k, member in self.live.keys.items() if member == who)
         state = {"left": "left the session", "late": "has not arrived yet"}.get(
-            away, "is absent today"
+            away.split()[0], "is absent today"
         )
         self.notify(
             f"{visible(self.names[who])} {state}: a then {key} marks them in the room first.",

@@ -36,7 +36,7 @@ class Seat:
     share: float
     speaking: bool = False
     absent: bool = False
-    away: str = "absent"  # what an empty seat says: absent, late (not here yet), left
+    away: str = "absent"  # what an empty seat says: absent, late (not here yet), "left 4:45"
     not_spoken: bool = False
     quiet_too_long: bool = False
     next_in_round: bool = False
