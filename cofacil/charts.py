@@ -19,6 +19,7 @@ from typing import Protocol
 
 from cofacil.display import duration, visible
 from cofacil.dynamics import SessionFigures
+from cofacil.shown import shown
 
 
 class Cells(Protocol):
@@ -65,7 +66,9 @@ def talk_bars(
     *,
     cells: Cells | None = None,
 ) -> list[str]:
-    """One line per person who spoke or was present, longest talk first."""
+    """One line per person who spoke or was present, longest talk first. The times add up to
+    the talk the report shows, the shares to 100% (`shown`)."""
+    rounded = shown(figures)
     rows = [
         (p.talk, who)
         for who, p in figures.participants.items()
@@ -73,14 +76,14 @@ def talk_bars(
     ]
     rows.sort(key=lambda r: -r[0])
     most = max((t for t, _ in rows), default=0.0) or 1.0
-    shown = {who: visible(names.get(who, who)) for _, who in rows}
-    label = _label_width(shown.values(), cells, 14)
+    shown_names = {who: visible(names.get(who, who)) for _, who in rows}
+    label = _label_width(shown_names.values(), cells, 14)
     bar_width = max(8, width - label - 16)
     lines = []
     for talk, who in rows:
-        p = figures.participants[who]
-        row = f"{_bar(talk / most, bar_width)} {duration(talk):>6} {p.share:>4.0%}"
-        lines.append(_labelled(shown[who], row, label, cells))
+        figures_text = f"{duration(rounded.talk_of[who]):>6} {rounded.share_of[who]:>3}%"
+        row = f"{_bar(talk / most, bar_width)} {figures_text}"
+        lines.append(_labelled(shown_names[who], row, label, cells))
     return lines
 
 
@@ -96,8 +99,8 @@ def timeline_rows(
     """Who spoke when: a row per person over the session's active time; `│` marks a break,
     `⌁` a crash gap (cofacil was not running), `▲` under the rows the moment `mark`."""
     end = figures.active or 1.0
-    shown = {who: visible(names.get(who, who)) for who in order}
-    label = _label_width(shown.values(), cells, 12)
+    shown_names = {who: visible(names.get(who, who)) for who in order}
+    label = _label_width(shown_names.values(), cells, 12)
     columns = max(10, width - label - 1)
     indent = label + 1 if cells else 0  # where the rows begin
     per_cell = end / columns
@@ -119,7 +122,7 @@ def timeline_rows(
             row[i] = "│"
         for i in gaps:
             row[i] = "⌁"
-        lines.append(_labelled(shown[who], "".join(row), label, cells))
+        lines.append(_labelled(shown_names[who], "".join(row), label, cells))
     start = "0:00".ljust(indent)
     scale = start + duration(end).rjust(indent + columns - len(start))
     if mark is not None:

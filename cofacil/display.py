@@ -22,7 +22,9 @@ draws with (`cofacil.widgets.cells`), and the core imports no Rich.
 
 from __future__ import annotations
 
+import math
 import unicodedata
+from collections.abc import Sequence
 
 # Embeddings, overrides and isolates: they reorder what follows them on the screen. The plain
 # direction marks (U+200E, U+200F, U+061C) only nudge punctuation and are left alone.
@@ -36,12 +38,48 @@ def is_control(ch: str) -> bool:
     return ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs")
 
 
+def nearest(value: float) -> int:
+    """The one rounding of a figure shown (seconds, minutes, percents): to the nearest whole
+    number, a half up (2.5 → 3), never below 0. Not floored: floating point makes a 5-second
+    silence 4.9999… s, which must show 0:05, not 0:04."""
+    return max(0, math.floor(value + 0.5))
+
+
+def apportion(parts: Sequence[float], whole: float | None = None) -> list[int]:
+    """Whole numbers for non-negative `parts`, in their order, that add up to `whole` as
+    `nearest` rounds it (to the sum of the parts when `whole` is None): the largest remainder
+    method. Each part is its exact value rounded down or up, so never a unit or more off, and a
+    larger part never gets less than a smaller one. This is how parts shown beside their whole
+    add up to it (members + facilitators = talk, shares = 100%), however each rounds alone.
+
+    `whole` may be a figure rounded already (a part of a larger whole, apportioned first): it
+    must be within 1 of the sum of the parts, as such a figure always is."""
+    floors = [math.floor(max(0.0, part)) for part in parts]
+    target = nearest(sum(parts) if whole is None else whole)
+    extra = max(0, min(len(parts), target - sum(floors)))
+    # The units left go to the largest remainders; a tie to the larger part, then the first.
+    order = sorted(range(len(parts)), key=lambda i: (floors[i] - parts[i], -parts[i], i))
+    for i in order[:extra]:
+        floors[i] += 1
+    return floors
+
+
 def duration(seconds: float) -> str:
-    """`m:ss` under an hour, `h:mm:ss` from an hour on."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
+    """`m:ss` under an hour, `h:mm:ss` from an hour on; to the nearest second (`nearest`)."""
+    hours, rest = divmod(nearest(seconds), 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def minutes(seconds: float) -> int:
+    """Whole minutes for "silent for 16 min": to the nearest minute, as `duration` rounds."""
+    return nearest(seconds / 60)
+
+
+def percent(fraction: float) -> str:
+    """`0.625` → "63%": a single share, rounded as every figure is (`nearest`). Shares shown
+    together come from `apportion`, so that they add up to 100%."""
+    return f"{nearest(fraction * 100)}%"
 
 
 def visible(text: str) -> str:

@@ -18,7 +18,8 @@ The rules that make a messy real-life log give right figures:
   the floor from that instant and the interrupted turn ends there; both are counted (interrupted
   others / was interrupted), so talk time never counts two voices at once.
 - **Presence.** A member absent at set-up is absent, not silent. Late arrivals count from their
-  `arrived` event (or the arrival time taken at set-up), early leavers until `left`.
+  `arrived` event (or the arrival time taken at set-up), early leavers until `left`. Someone
+  who leaves and comes back keeps every stretch in the room, the first one too.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from cofacil.models import (
     Session,
     TechniqueUsed,
 )
+from cofacil.shown import shown
 
 SILENCE_THRESHOLD = 3.0  # seconds: a shorter hush between two speakers is not a silence
 WINDOW = 600.0  # "right now" for the live view: the last ten minutes of active time
@@ -277,8 +279,10 @@ def presence(session: Session, tl: Timeline) -> dict[str, Presence]:
 
     arrivals: dict[str, list[float]] = {}
     departures: dict[str, list[float]] = {}
+    came_first: dict[str, bool] = {}  # the log's first change for a member was an arrival
     for event, t in zip(tl.events, tl.t, strict=True):
         if isinstance(event, AttendanceChanged):
+            came_first.setdefault(event.member, event.change == "arrived")
             (arrivals if event.change == "arrived" else departures).setdefault(
                 event.member, []
             ).append(t)
@@ -291,7 +295,9 @@ def presence(session: Session, tl: Timeline) -> dict[str, Presence]:
         marks: list[tuple[float, bool]] = []  # (time, True: in / False: out)
         if record is not None and record.present:
             expected_late = record.late and record.arrived_at is None
-            if member not in arrivals and not expected_late:
+            # In the room from the start (or the arrival taken at set-up) unless the log's
+            # first word on them is an arrival; a departure first means they were in.
+            if not expected_late and not came_first.get(member, False):
                 marks.append((at_wall(record.arrived_at, 0.0), True))
             if record.left_at is not None and member not in departures:
                 marks.append((at_wall(record.left_at, tl.end), False))
@@ -314,19 +320,32 @@ def presence(session: Session, tl: Timeline) -> dict[str, Presence]:
 # --- figures -------------------------------------------------------------------------------
 
 
+def attendance_name(status: str, stretches: Sequence[tuple[float, float]] | None) -> str:
+    """A member's attendance in a word or two: present, late, left early, absent, or "stepped
+    out": in the room at the start and at the end, out for a while in between (their
+    `status` stays "present": they are in the room, neither late nor gone)."""
+    if status == "present" and stretches is not None and len(stretches) > 1:
+        return "stepped out"
+    return status
+
+
+def attendance_text(status: str, stretches: Sequence[tuple[float, float]] | None) -> str:
+    """A member's attendance as every view says it: "present" (the whole session), "absent",
+    or its name with every stretch in the room, on the session clock:
+    "late (in the room 12:21–1:26:58)", "stepped out (in the room 0:00–4:45, 5:47–10:16)"."""
+    name = attendance_name(status, stretches)
+    if name in ("present", "absent") or not stretches:
+        return name
+    spans = ", ".join(f"{duration(a)}–{duration(b)}" for a, b in stretches)
+    return f"{name} (in the room {spans})"
+
+
 def attendance_words(session: Session, figures: SessionFigures) -> dict[str, str]:
-    """Each seated member's attendance as the review and the report say it: "present",
-    "absent", or late / left early with the stretch in the room ("late (12:21–1:26:58)")."""
-    present = presence(session, figures.timeline)
+    """Each seated member's attendance (`attendance_text`), in seat order."""
     words: dict[str, str] = {}
     for member in session.seats:
         p = figures.participants.get(member)
-        status = p.status if p else "absent"
-        stretches = present.get(member)
-        if status in ("late", "left early") and stretches and stretches.stretches:
-            first, last = stretches.stretches[0][0], stretches.stretches[-1][1]
-            status += f" ({duration(first)}–{duration(last)})"
-        words[member] = status
+        words[member] = attendance_text(p.status, p.stretches) if p else "absent"
     return words
 
 
@@ -376,6 +395,7 @@ class ParticipantFigures:
     interrupted_others: int = 0
     was_interrupted: int = 0
     present_seconds: float | None = None  # members only
+    stretches: list[tuple[float, float]] | None = None  # members only: each stretch in the room
     status: str = "present"  # present, late, left early, absent; "facilitator" for the two
     notes: Counter[str] = field(default_factory=Counter)  # observation, code, flag, technique
     codes: Counter[str] = field(default_factory=Counter)  # "scheme:code"
@@ -387,6 +407,7 @@ class SessionFigures:
     talk: float
     silence: float
     longest_silence: float
+    silences: list[float]  # each hush between turns (and before the first, after the last)
     facilitator_talk: float
     member_talk: float
     not_yet_spoken: list[str]  # present members
@@ -403,7 +424,7 @@ class SessionFigures:
     timeline: Timeline
 
 
-def _silences(turns: list[SpeakingTurn], end: float) -> list[float]:
+def silences_of(turns: list[SpeakingTurn], end: float) -> list[float]:
     result: list[float] = []
     last = 0.0
     for turn in turns:
@@ -486,7 +507,8 @@ def session_figures(
             interrupted_others=interrupted_others[who],
             was_interrupted=was_interrupted[who],
             present_seconds=sum(b - a for a, b in stretches) if stretches is not None else None,
-            status=_status(session, who, where) if is_member else "facilitator",
+            stretches=stretches,
+            status=status_of(session, who, where) if is_member else "facilitator",
             notes=notes.get(who, Counter()),
             codes=codes.get(who, Counter()),
         )
@@ -506,7 +528,7 @@ def session_figures(
             pairs[(min(a, b), max(a, b))] += n
 
     current = turns[-1] if turns and turns[-1].open else None
-    silences = _silences(turns, end)
+    silences = silences_of(turns, end)
     since = max(0.0, end - window)
     recent: dict[str, float] = {}
     for turn in turns:
@@ -519,6 +541,7 @@ def session_figures(
         talk=total_talk,
         silence=sum(silences),
         longest_silence=max(silences, default=0.0),
+        silences=silences,
         facilitator_talk=facilitator_talk,
         member_talk=member_talk,
         not_yet_spoken=[m for m in present_members if m not in talk],
@@ -551,7 +574,9 @@ def _note_kind(event: EventBase) -> tuple[str, list[str]]:
     raise TypeError(type(event).__name__)
 
 
-def _status(session: Session, member: str, where: Presence | None) -> str:
+def status_of(session: Session, member: str, where: Presence | None) -> str:
+    """present, late, left early or absent: in the room at the end or not, and since when.
+    Someone who stepped out and came back is "present" (`attendance_name` says more)."""
     if where is None or not where.stretches:
         return "absent"
     if not where.inside:
@@ -575,6 +600,7 @@ class MemberSession:
     turns: int
     talk: float
     member_share: float
+    member_percent: int  # the share as the session's review and report show it
     notes: int  # observations, codes, flags and techniques about them
 
 
@@ -585,6 +611,7 @@ def member_trends(
     trends: dict[str, list[MemberSession]] = {}
     for session, events in history:
         figures = session_figures(session, events)
+        percents = shown(figures).member_share_of
         for member, p in figures.participants.items():
             if member in FACILITATORS:
                 continue
@@ -596,6 +623,7 @@ def member_trends(
                     turns=p.turns,
                     talk=p.talk,
                     member_share=p.member_share or 0.0,
+                    member_percent=percents.get(member, 0),
                     notes=sum(p.notes.values()),
                 )
             )

@@ -1,5 +1,9 @@
 """Exports of one session: json (complete, round-trips), csv (one row per event), md (summary).
 
+Figures are shown as every view shows them (`cofacil.shown`): to the nearest second, parts
+adding up to their whole. A member's attendance reads as in the review
+(`dynamics.attendance_text`): "stepped out (in the room 0:00–4:45, 5:47–10:16)".
+
 CSV columns, stable and documented (one row per event, in log order, corrections included as
 rows of their own so the record is complete):
 
@@ -17,7 +21,9 @@ rows of their own so the record is complete):
                  whose attendance changed (a member's display name, or Lead / Co-facilitator)
     about        display names the event concerns, separated by "; " (interrupted speaker,
                  observation subjects, technique recipients)
-    text         observation, flag or review-note text; for a correction the amended text
+    text         observation, flag or review-note text; for a correction the amended text;
+                 for attendance the member's attendance over the session, every stretch in
+                 the room: "stepped out (in the room 0:00–4:45, 5:47–10:16)"
     tags         observation tags, separated by "; "
     code         scheme:code for coded events, the card for technique_used, arrived/left for
                  attendance, undo/amend for corrections
@@ -33,6 +39,11 @@ rows of their own so the record is complete):
 Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab, CR or LF)
 are prefixed with an apostrophe; control characters (escape sequences) show as control
 pictures, C1 controls as `\\x9b` and text-direction overrides as `\\u202e`.
+
+The json holds the group, the session and every event as recorded, and, for reading only (it
+is worked out from those again), `presence`: for each member on the session's list their
+attendance (`status`: present, late, left early, stepped out, absent) and every stretch in the
+room, `in_room`: [{"from": s, "to": s}], in active seconds as `active_s` in the csv.
 
 The json keeps every character as recorded, but writes controls, C1 controls, DEL, the line
 separators and text-direction overrides as `\\uXXXX` escapes, so printing the file on a terminal
@@ -54,7 +65,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cofacil import charts, dynamics
 from cofacil.deck import shipped_deck
-from cofacil.display import BIDI_CONTROLS, duration, visible
+from cofacil.display import BIDI_CONTROLS, duration, percent, visible
 from cofacil.models import (
     COFAC,
     LEAD,
@@ -77,6 +88,7 @@ from cofacil.models import (
 )
 from cofacil.notes import tags as typed_tags
 from cofacil.schemes import scheme_for
+from cofacil.shown import shown, talk_words
 
 FORMATS = ("json", "csv", "md")
 CSV_COLUMNS = (
@@ -109,6 +121,7 @@ class SessionExport(BaseModel):
     version: int = 1
     group: Group
     session: Session
+    presence: dict[str, Any] = Field(default_factory=dict)  # derived: not read back
     events: list[Any] = Field(default_factory=list)
 
     def parsed_events(self) -> list[EventBase]:
@@ -121,6 +134,7 @@ def to_json(group: Group, session: Session, events: Sequence[EventBase]) -> str:
         "version": 1,
         "group": group.model_dump(mode="json"),
         "session": session.model_dump(mode="json"),
+        "presence": presence_data(session, dynamics.timeline(events)),
         "events": [e.model_dump(mode="json") for e in events],
     }
     return json.dumps(payload, ensure_ascii=False, indent=1).translate(_JSON_ESCAPES) + "\n"
@@ -131,6 +145,28 @@ def to_json(group: Group, session: Session, events: Sequence[EventBase]) -> str:
 _JSON_ESCAPES = {
     c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), 0x2028, 0x2029, *map(ord, BIDI_CONTROLS))
 }
+
+
+def presence_data(session: Session, tl: dynamics.Timeline) -> dict[str, Any]:
+    """Each listed member's attendance and stretches in the room, as data (raw seconds)."""
+    data: dict[str, Any] = {}
+    for member, where in dynamics.presence(session, tl).items():
+        status = dynamics.status_of(session, member, where)
+        data[member] = {
+            "status": dynamics.attendance_name(status, where.stretches),
+            "in_room": [{"from": a, "to": b} for a, b in where.stretches],
+        }
+    return data
+
+
+def attendance_texts(session: Session, tl: dynamics.Timeline) -> dict[str, str]:
+    """Each listed member's attendance in words (`dynamics.attendance_text`)."""
+    return {
+        member: dynamics.attendance_text(
+            dynamics.status_of(session, member, where), where.stretches
+        )
+        for member, where in dynamics.presence(session, tl).items()
+    }
 
 
 def from_json(text: str) -> tuple[Group, Session, list[EventBase]]:
@@ -169,6 +205,7 @@ def _csv_row(
     event: EventBase,
     started: EventBase | None,
     active: float | None,
+    attendance: dict[str, str],
     moment: float | None = None,
     gap: float | None = None,
 ) -> list[str]:
@@ -188,6 +225,7 @@ def _csv_row(
         about, text = names(event.about), event.text
     elif isinstance(event, AttendanceChanged):
         who, code = participant_name(group, event.member), event.change
+        text = attendance.get(event.member, "")
     elif isinstance(event, Correction):
         target, code, text = event.target, event.action, event.text or ""
         about = names(event.about) if event.about is not None else ""
@@ -223,12 +261,19 @@ def to_csv(group: Group, session: Session, events: Sequence[EventBase]) -> str:
     active = {e.id: t for e, t in zip(tl.events, tl.t, strict=True)}  # standing events only
     moments = {e.id: t for e, t in zip(tl.events, tl.when, strict=True)}
     gaps = {end: seconds for end, (_, seconds) in zip(tl.gap_ends, tl.gaps, strict=True)}
+    attendance = attendance_texts(session, tl)
     out = io.StringIO()
     writer = csv.writer(out)  # RFC 4180: CRLF rows, any CR or LF inside a cell is quoted
     writer.writerow(CSV_COLUMNS)
     for event in events:
         row = _csv_row(
-            group, event, started, active.get(event.id), moments.get(event.id), gaps.get(event.id)
+            group,
+            event,
+            started,
+            active.get(event.id),
+            attendance,
+            moments.get(event.id),
+            gaps.get(event.id),
         )
         writer.writerow(row)
     return out.getvalue()
@@ -247,6 +292,7 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
     """The session report to file: figures, the charts as text, flags, each member, every
     observation, the lead therapist's comments and addenda, and the sign-off."""
     figures = dynamics.session_figures(session, events)
+    rounded = shown(figures)
     tl = figures.timeline
     log = tl.events
     active = {e.id: t for e, t in zip(tl.events, tl.t, strict=True)}
@@ -270,7 +316,7 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         "",
         f"- Date: {session.date.isoformat()}",
         f"- Theme: {md_text(session.theme) or '—'}",
-        f"- Length: {duration(figures.active)} of {session.planned_minutes} min planned"
+        f"- Length: {duration(rounded.active)} of {session.planned_minutes} min planned"
         f"{'' if tl.ended else ' (not ended)'}; breaks: {len(tl.breaks)}",
         f"- Gaps (cofacil was not running, left out of the clocks): {dynamics.gaps_words(figures)}",
         f"- Lead therapist: {md_text(group.lead)}; co-facilitator: {md_text(group.cofac)}",
@@ -308,10 +354,8 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         "",
         "## The session in figures",
         "",
-        f"- Talk {duration(figures.talk)} (members {duration(figures.member_talk)}, "
-        f"facilitators {duration(figures.facilitator_talk)}); silence {duration(figures.silence)}"
-        f", longest {duration(figures.longest_silence)}",
-        f"- Balance {figures.balance:.0%}: {charts.balance_words(figures.balance)}",
+        f"- {talk_words(rounded)}",
+        f"- Balance {percent(figures.balance)}: {charts.balance_words(figures.balance)}",
         "- Not heard: " + (", ".join(name(m) for m in figures.not_yet_spoken) or "nobody"),
         "- Go-rounds: " + dynamics.go_rounds_words(figures),
         "",
@@ -334,8 +378,11 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         lines.append(f"### {md_text(member.name)}")
         lines.append("")
         lines.append(
-            f"- {p.status}; {p.turns} turn{'' if p.turns == 1 else 's'}, {duration(p.talk)} "
-            f"({(p.member_share or 0):.0%} of members' talk); longest {duration(p.longest_turn)}"
+            f"- {dynamics.attendance_text(p.status, p.stretches)}; "
+            f"{p.turns} turn{'' if p.turns == 1 else 's'}, "
+            f"{duration(rounded.talk_of[member.id])} "
+            f"({rounded.member_share_of.get(member.id, 0)}% of members' talk); "
+            f"longest {duration(rounded.longest_turn_of[member.id])}"
         )
         if p.interrupted_others or p.was_interrupted:
             lines.append(

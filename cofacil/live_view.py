@@ -38,7 +38,7 @@ class Seat:
     share: float
     speaking: bool = False
     absent: bool = False
-    away: str = "absent"  # what an empty seat says: absent, late (not here yet), left
+    away: str = "absent"  # what an empty seat says: absent, late (not here yet), "left 4:45"
     not_spoken: bool = False
     quiet_too_long: bool = False
     next_in_round: bool = False
@@ -109,9 +109,9 @@ def room(live: SessionView, figures: dynamics.SessionFigures, names: dict[str, s
 
 
 def _away(live: SessionView, member: str, p: dynamics.ParticipantFigures | None) -> str:
-    """What an empty seat says: late (expected, not here yet), left, or absent."""
+    """What an empty seat says: late (expected, not here yet), "left 4:45", or absent."""
     if p is not None and p.status == "left early":
-        return "left"
+        return f"left {duration(p.stretches[-1][1])}" if p.stretches else "left"
     expected = live.session.attendance.get(member)
     return "late" if expected is not None and expected.status == "late" else "absent"
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 from cofacil.display import duration, visible
-from cofacil.dynamics import SessionFigures
+from cofacil.dynamics import SessionFigures, attendance_text
 from cofacil.models import Flag, Group, Member, Observation, ReviewNote
 from cofacil.schemes import Scheme
+from cofacil.shown import shown
 
 WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -44,10 +45,13 @@ def draft(
     p = figures.participants.get(member.id)
     if p is None or p.status == "absent":
         return ("Absent from this session.", "", "")
+    figures_shown = shown(figures)  # as the review and the report show them
     data = [
-        f"Attendance: {p.status}.",
-        f"Participation: {p.turns} turn{'' if p.turns == 1 else 's'}, {duration(p.talk)} "
-        f"({(p.member_share or 0):.0%} of members' talk), longest {duration(p.longest_turn)}"
+        f"Attendance: {attendance_text(p.status, p.stretches)}.",
+        f"Participation: {p.turns} turn{'' if p.turns == 1 else 's'}, "
+        f"{duration(figures_shown.talk_of[member.id])} "
+        f"({figures_shown.member_share_of.get(member.id, 0)}% of members' talk), "
+        f"longest {duration(figures_shown.longest_turn_of[member.id])}"
         + (f", first spoke at {duration(p.first_spoke)}" if p.first_spoke is not None else "")
         + ".",
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from cofacil.display import minutes, percent
 from cofacil.dynamics import SessionFigures
 from cofacil.models import FACILITATORS, CodedEvent, EventBase, Nudge, Session
 from cofacil.schemes import Scheme, scheme_for
@@ -133,7 +134,7 @@ def _candidates(
     if quiet and others_spoke:
         seconds, member = max(quiet)
         never = figures.participants[member].turns == 0
-        how = "has not spoken yet" if never else f"silent for {int(seconds // 60)} min"
+        how = "has not spoken yet" if never else f"silent for {minutes(seconds)} min"
         found.append(
             Suggestion("silent-member", ("facilitation",), (member,), f"{name(member)} {how}")
         )
@@ -150,18 +151,16 @@ def _candidates(
                     "dominant-member",
                     ("paraphrasing", "summarizing"),
                     (member,),
-                    f"{name(member)} holds {share:.0%} of members' talk in the last "
-                    f"{int(settings.window_seconds // 60)} min",
+                    f"{name(member)} holds {percent(share)} of members' talk in the last "
+                    f"{minutes(settings.window_seconds)} min",
                 )
             )
 
     # The last ten minutes of the planned time.
     remaining = session.planned_minutes * 60 - end
     if remaining <= settings.closing_seconds:
-        minutes = max(0, int(remaining // 60))
-        found.append(
-            Suggestion("closing", ("summarizing",), (), f"{minutes} min of the planned time left")
-        )
+        left = f"{minutes(remaining)} min of the planned time left"
+        found.append(Suggestion("closing", ("summarizing",), (), left))
     return found
 
 

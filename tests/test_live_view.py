@@ -31,7 +31,7 @@ def test_seats_say_who_speaks_who_has_not_and_who_is_out(store: Store, session: 
     seats = {s.id: s for s in room.seats}
     assert seats[m1].speaking and seats[m1].talk == 30.0
     assert seats[m2].not_spoken and not seats[m2].absent
-    assert seats[m3].absent and seats[m3].away == "left" and room.away == {m3: "left"}
+    assert seats[m3].absent and seats[m3].away == "left 0:30" and room.away == {m3: "left 0:30"}
     assert [s.key for s in room.seats][-2:] == ["l", "c"]
     live.close()
 

@@ -9,8 +9,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from cofacil.display import duration, visible
+from cofacil.display import duration, percent, visible
 from cofacil.dynamics import SessionFigures
+from cofacil.shown import shown
 
 
 class EndScreen(ModalScreen[bool]):
@@ -27,16 +28,17 @@ class EndScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         f = self.figures
+        s = shown(f)  # rounded so that the parts add up to the figures beside them
         quiet = (
             ", ".join(visible(self.names.get(m, m)) for m in f.not_yet_spoken)
             or "— everyone has spoken"
         )
         lines = [
-            f"Active time   {duration(f.active)}",
-            f"Talk          {duration(f.talk)}  (members {duration(f.member_talk)}, "
-            f"facilitators {duration(f.facilitator_talk)})",
-            f"Silence       {duration(f.silence)}  (longest {duration(f.longest_silence)})",
-            f"Balance       {f.balance:.0%} of members' talk shared evenly (100%: all equal)",
+            f"Active time   {duration(s.active)}",
+            f"Talk          {duration(s.talk)}  (members {duration(s.member_talk)}, "
+            f"facilitators {duration(s.facilitator_talk)})",
+            f"Silence       {duration(s.silence)}  (longest {duration(s.longest_silence)})",
+            f"Balance       {percent(f.balance)} of members' talk shared evenly (100%: all equal)",
             f"Not yet heard {quiet}",
             f"Flags         {self.flags}",
         ]

@@ -103,10 +103,8 @@ class MemberScreen(Screen[None]):
         share = [None if r.status == "absent" else r.member_share for r in rows]
         notes = [None if r.status == "absent" else float(r.notes) for r in rows]
         text.append(f"Turns        {charts.sparkline(turns)}\n")
-        text.append(
-            f"Talk share   {charts.sparkline(share)}  (latest "
-            f"{(share[-1] or 0) if share else 0:.0%})\n"
-        )
+        latest = rows[-1].member_percent if rows and rows[-1].status != "absent" else 0
+        text.append(f"Talk share   {charts.sparkline(share)}  (latest {latest}%)\n")
         text.append(f"Noted        {charts.sparkline(notes)}\n\n")
         text.append("Observations over time\n", style="bold")
         for session, events in history:

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from cofacil import charts, dynamics
-from cofacil.display import duration, visible
+from cofacil.display import duration, percent, visible
 from cofacil.live import SessionView
 from cofacil.models import (
     COFAC,
@@ -32,6 +32,7 @@ from cofacil.models import (
     TechniqueUsed,
 )
 from cofacil.review import ITEM_TYPES, SessionReview, left_undone, plural
+from cofacil.shown import shown, talk_words
 from cofacil.storage import StoreError
 from cofacil.widgets.cells import TERMINAL
 from cofacil.widgets.plain_text import PlainInput
@@ -185,11 +186,13 @@ class ReviewScreen(Screen[None]):
             for member, status in dynamics.attendance_words(session, figures).items()
         ]
         state = "ended" if figures.timeline.ended else "still being recorded"
+        rounded = shown(figures)
         facts = [
             f"{session.date.isoformat()} · session {session.number} · "
             + (f"theme: {visible(session.theme)}" if session.theme else "no theme"),
-            f"Length {duration(figures.active)} of {session.planned_minutes} min planned "
+            f"Length {duration(rounded.active)} of {session.planned_minutes} min planned "
             f"({state}); breaks {len(figures.timeline.breaks)}",
+            talk_words(rounded),
             *(
                 [f"Gaps (cofacil was not running): {dynamics.gaps_words(figures)}"]
                 if figures.timeline.gaps
@@ -241,7 +244,7 @@ class ReviewScreen(Screen[None]):
                 figures, order, self.names, width, mark=self.moment, cells=TERMINAL
             ),
             "",
-            f"Balance {figures.balance:.0%}: {charts.balance_words(figures.balance)}. "
+            f"Balance {percent(figures.balance)}: {charts.balance_words(figures.balance)}. "
             "Not heard: "
             + (", ".join(visible(self.names[m]) for m in figures.not_yet_spoken) or "nobody")
             + ".",

@@ -362,7 +362,7 @@ class SessionScreen(Screen[None]):
             return True
         key = next(k for k, member in self.live.keys.items() if member == who)
         state = {"left": "left the session", "late": "has not arrived yet"}.get(
-            away, "is absent today"
+            away.split()[0], "is absent today"
         )
         self.notify(
             f"{visible(self.names[who])} {state}: a then {key} marks them in the room first.",

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from cofacil.display import duration, visible
+from cofacil.display import apportion, duration, visible
 from cofacil.live_view import Seat
 from cofacil.widgets import cells
 
@@ -85,11 +85,13 @@ class MemberCircle(Widget, can_focus=False):
             x, y = round(cx + rx * math.cos(angle)), round(cy + ry * math.sin(angle))
             if 0 <= x < width and 0 <= y < height:
                 grid[y][x], styles[y][x] = "·", outline
-        for index, seat in enumerate(seats):
+        # The shares shown add up to 100%, however each would round alone.
+        shares = apportion([100 * seat.share for seat in seats])
+        for index, (seat, share) in enumerate(zip(seats, shares, strict=True)):
             angle = -math.pi / 2 + 2 * math.pi * index / len(seats)
             x = cx + rx * math.cos(angle)
             y = cy + ry * math.sin(angle)
-            self._place(grid, styles, seat, round(x), round(y))
+            self._place(grid, styles, seat, share, round(x), round(y))
         # A row never wraps, whatever a name holds: it would pull the whole circle apart.
         text = Text(no_wrap=True, overflow="crop")
         for row, (chars, row_styles) in enumerate(zip(grid, styles, strict=True)):
@@ -100,7 +102,13 @@ class MemberCircle(Widget, can_focus=False):
         return text
 
     def _place(
-        self, grid: list[list[str]], styles: list[list[Style | None]], seat: Seat, x: int, y: int
+        self,
+        grid: list[list[str]],
+        styles: list[list[Style | None]],
+        seat: Seat,
+        share: int,  # whole percent
+        x: int,
+        y: int,
     ) -> None:
         width, height = len(grid[0]), len(grid)
         marker = "○" if seat.not_spoken else "◷" if seat.quiet_too_long else " "
@@ -109,7 +117,7 @@ class MemberCircle(Widget, can_focus=False):
         name = visible(seat.name)
         room = LABEL_WIDTH - (marker != " ")  # the marker's cell, when there is one
         line1 = cells.fit(f"{seat.key} {name}", room).rstrip() + marker.strip()
-        line2 = seat.away if seat.absent else f"{duration(seat.talk)} {seat.share:.0%}"
+        line2 = seat.away if seat.absent else f"{duration(seat.talk)} {share}%"
         part = (
             "speaking"
             if seat.speaking

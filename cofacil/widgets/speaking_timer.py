@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Digits, Static
 
-from cofacil.display import duration, visible
+from cofacil.display import duration, nearest, visible
 from cofacil.live_view import TimerState
 
 
@@ -43,7 +43,8 @@ class SpeakingTimer(Vertical):
             who = f"Speaking: {visible(state.speaker)}"
         self.query_one("#timer-who", Static).update(Text(who))
         self.query_one("#timer-digits", Digits).update(duration(state.turn))
-        remaining = state.planned - state.elapsed
+        # In whole seconds: the time shown as elapsed and the time left add up to the plan.
+        remaining = nearest(state.planned) - nearest(state.elapsed)
         left = f"{duration(remaining)} left" if remaining >= 0 else f"{duration(-remaining)} over"
         clock = f"{duration(state.elapsed)} of {duration(state.planned)} · {left}"
         self.query_one("#timer-clock", Static).update(Text(clock))
