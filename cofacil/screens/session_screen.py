@@ -270,7 +270,8 @@ class SessionScreen(Screen[None]):
     ) -> Seat:
         speaking = figures.current is not None and figures.current.speaker == who
         is_member = who not in (LEAD, COFAC)
-        quiet = p.quiet_for if p is not None else None
+        # The therapist's threshold, the one the deck's suggestion and the review use too.
+        threshold = self.live.library.nudges.quiet_seconds
         return Seat(
             id=who,
             key=key,
@@ -280,10 +281,7 @@ class SessionScreen(Screen[None]):
             speaking=speaking,
             absent=absent,
             not_spoken=is_member and not absent and (p is None or p.turns == 0),
-            quiet_too_long=is_member
-            and not absent
-            and quiet is not None
-            and quiet >= dynamics.QUIET_TOO_LONG,
+            quiet=None if p is None or absent else dynamics.quiet_past(p, threshold),
             next_in_round=next_up,
         )
 
