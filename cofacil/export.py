@@ -70,6 +70,7 @@ from cofacil.models import (
     event_adapter,
 )
 from cofacil.notes import tags as typed_tags
+from cofacil.nudges import NudgeSettings
 from cofacil.schemes import scheme_for
 
 FORMATS = ("json", "csv", "md")
@@ -221,9 +222,16 @@ def md_text(text: str) -> str:
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in flat)
 
 
-def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> str:
+def to_markdown(
+    group: Group,
+    session: Session,
+    events: Sequence[EventBase],
+    *,
+    quiet_seconds: float = NudgeSettings.quiet_seconds,
+) -> str:
     """The session report to file: figures, the charts as text, flags, each member, every
-    observation, the lead therapist's comments and addenda, and the sign-off."""
+    observation, the lead therapist's comments and addenda, and the sign-off. `quiet_seconds`:
+    the therapist's threshold (nudges.toml), as the live circle and the review used it."""
     figures = dynamics.session_figures(session, events)
     tl = figures.timeline
     log = tl.events
@@ -283,6 +291,7 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         f", longest {duration(figures.longest_silence)}",
         f"- Balance {figures.balance:.0%}: {charts.balance_words(figures.balance)}",
         "- Not heard: " + (", ".join(name(m) for m in figures.not_yet_spoken) or "nobody"),
+        "- " + dynamics.quiet_words(figures, quiet_seconds, name),
         "- Go-rounds: " + dynamics.go_rounds_words(figures),
         "",
         "```text",
@@ -307,6 +316,12 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
             f"- {p.status}; {p.turns} turn{'' if p.turns == 1 else 's'}, {duration(p.talk)} "
             f"({(p.member_share or 0):.0%} of members' talk); longest {duration(p.longest_turn)}"
         )
+        if p.longest_quiet is not None:
+            past = dynamics.quiet_past(p, quiet_seconds, longest=True) is not None
+            lines.append(
+                f"- Longest quiet while in the room: {duration(p.longest_quiet)}"
+                + (f" (past {quiet_seconds / 60:g} min)" if past else "")
+            )
         if p.interrupted_others or p.was_interrupted:
             lines.append(
                 f"- Cut in on others {p.interrupted_others}×; was cut off {p.was_interrupted}×"
@@ -378,5 +393,16 @@ def when_of(event_id: str, active: dict[str, float]) -> str:
     return duration(active[event_id]) if event_id in active else "–"
 
 
-def render(fmt: str, group: Group, session: Session, events: Sequence[EventBase]) -> str:
-    return {"json": to_json, "csv": to_csv, "md": to_markdown}[fmt](group, session, events)
+def render(
+    fmt: str,
+    group: Group,
+    session: Session,
+    events: Sequence[EventBase],
+    *,
+    quiet_seconds: float = NudgeSettings.quiet_seconds,
+) -> str:
+    """`quiet_seconds` is the therapist's quiet threshold; only the md report says who was
+    quiet (the json and csv hold the log, which the threshold does not change)."""
+    if fmt == "md":
+        return to_markdown(group, session, events, quiet_seconds=quiet_seconds)
+    return {"json": to_json, "csv": to_csv}[fmt](group, session, events)
