@@ -295,8 +295,11 @@ def _render(store: Store, session_id: str, fmt: str, redacted: bool) -> str:
 
         group, session, events = redact(group, session, events)
     from cofacil import export
+    from cofacil.library import load_library
 
-    return export.render(fmt, group, session, events)
+    # The therapist's quiet threshold, as the live circle and the review use it.
+    quiet = load_library(store).nudges.quiet_seconds
+    return export.render(fmt, group, session, events, quiet_seconds=quiet)
 
 
 def _export_all(args: argparse.Namespace, store: Store) -> None:

@@ -20,13 +20,16 @@ The rules that make a messy real-life log give right figures:
 - **Presence.** A member absent at set-up is absent, not silent. Late arrivals count from their
   `arrived` event (or the arrival time taken at set-up), early leavers until `left`. Someone
   who leaves and comes back keeps every stretch in the room, the first one too.
+- **Quiet.** A member in the room is quiet once silent for the therapist's threshold
+  (`quiet_minutes` in nudges.toml): one rule, `quiet_past`, for the circle's mark, the deck's
+  suggestion and the review, so the review names exactly the members the circle marked.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -50,7 +53,6 @@ from cofacil.shown import shown
 
 SILENCE_THRESHOLD = 3.0  # seconds: a shorter hush between two speakers is not a silence
 WINDOW = 600.0  # "right now" for the live view: the last ten minutes of active time
-QUIET_TOO_LONG = 900.0  # a present member silent this long is marked on the live screen
 
 
 class Moment(Protocol):
@@ -260,6 +262,15 @@ def talk_seconds(events: Sequence[EventBase], now: Moment | None = None) -> dict
     return totals
 
 
+def talk_since(turns: Sequence[SpeakingTurn], since: float) -> dict[str, float]:
+    """Each speaker's talk from active second `since` on ("lately")."""
+    recent: dict[str, float] = {}
+    for turn in turns:
+        if turn.end > since:
+            recent[turn.speaker] = recent.get(turn.speaker, 0.0) + turn.end - max(turn.start, since)
+    return recent
+
+
 # --- presence ------------------------------------------------------------------------------
 
 
@@ -392,6 +403,7 @@ class ParticipantFigures:
     first_spoke: float | None = None  # active seconds from the start
     since_spoke: float | None = None  # active seconds since their last turn ended (0: speaking)
     quiet_for: float | None = None  # present and silent: since they last spoke or arrived
+    longest_quiet: float | None = None  # members who came: their longest `quiet_for`
     interrupted_others: int = 0
     was_interrupted: int = 0
     present_seconds: float | None = None  # members only
@@ -504,6 +516,7 @@ def session_figures(
             first_spoke=mine[0].start if mine else None,
             since_spoke=since,
             quiet_for=quiet,
+            longest_quiet=_longest_quiet(stretches, mine) if is_member and stretches else None,
             interrupted_others=interrupted_others[who],
             was_interrupted=was_interrupted[who],
             present_seconds=sum(b - a for a, b in stretches) if stretches is not None else None,
@@ -529,12 +542,6 @@ def session_figures(
 
     current = turns[-1] if turns and turns[-1].open else None
     silences = silences_of(turns, end)
-    since = max(0.0, end - window)
-    recent: dict[str, float] = {}
-    for turn in turns:
-        overlap = min(turn.end, end) - max(turn.start, since)
-        if overlap > 0:
-            recent[turn.speaker] = recent.get(turn.speaker, 0.0) + overlap
     g = gini(talk.get(m, 0.0) for m in present_members)
     return SessionFigures(
         active=end,
@@ -554,9 +561,47 @@ def session_figures(
         turns=turns,
         current=current,
         current_silence=None if current or tl.ended else end - (turns[-1].end if turns else 0.0),
-        recent_talk=recent,
+        recent_talk=talk_since(turns, end - window),
         timeline=tl,
     )
+
+
+def _longest_quiet(stretches: list[tuple[float, float]], mine: list[SpeakingTurn]) -> float:
+    """The longest stretch in the room without a turn of their own: the most `quiet_for` ever
+    reached (it starts again at each arrival, as it does live)."""
+    longest = 0.0
+    for came, went in stretches:
+        since = came
+        for turn in mine:
+            if turn.end <= came or turn.start >= went:
+                continue
+            longest = max(longest, turn.start - since)
+            since = max(since, turn.end)
+        longest = max(longest, went - since)
+    return longest
+
+
+def quiet_past(p: ParticipantFigures, threshold: float, *, longest: bool = False) -> float | None:
+    """How long member `p` has been silent in the room, if `threshold` seconds or more, else
+    None. The one rule of "quiet": the circle marks it, the deck suggests from it and, with
+    `longest` (the longest stretch of the session), the review reports it."""
+    if p.status == "facilitator":
+        return None
+    seconds = p.longest_quiet if longest else p.quiet_for
+    return seconds if seconds is not None and seconds >= threshold else None
+
+
+def quiet_words(figures: SessionFigures, threshold: float, name: Callable[[str], str]) -> str:
+    """Who was quiet past the threshold, longest first, as the review and the report say it:
+    "Quiet 10 min or longer while in the room: Ines 16:10, Kit 12:05" (or "… nobody")."""
+    quiet = [
+        (seconds, member)
+        for member, p in figures.participants.items()
+        if (seconds := quiet_past(p, threshold, longest=True)) is not None
+    ]
+    quiet.sort(key=lambda sm: -sm[0])  # stable: equal stretches stay in seat order
+    who = ", ".join(f"{name(m)} {duration(s)}" for s, m in quiet) or "nobody"
+    return f"Quiet {threshold / 60:g} min or longer while in the room: {who}"
 
 
 _NOTE_KINDS = frozenset({"interruption", "observation", "coded", "flag", "technique_used"})

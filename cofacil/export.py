@@ -87,6 +87,7 @@ from cofacil.models import (
     event_adapter,
 )
 from cofacil.notes import tags as typed_tags
+from cofacil.nudges import NudgeSettings
 from cofacil.schemes import scheme_for
 from cofacil.shown import shown, talk_words
 
@@ -288,9 +289,16 @@ def md_text(text: str) -> str:
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in flat)
 
 
-def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> str:
+def to_markdown(
+    group: Group,
+    session: Session,
+    events: Sequence[EventBase],
+    *,
+    quiet_seconds: float = NudgeSettings.quiet_seconds,
+) -> str:
     """The session report to file: figures, the charts as text, flags, each member, every
-    observation, the lead therapist's comments and addenda, and the sign-off."""
+    observation, the lead therapist's comments and addenda, and the sign-off. `quiet_seconds`:
+    the therapist's threshold (nudges.toml), as the live circle and the review used it."""
     figures = dynamics.session_figures(session, events)
     rounded = shown(figures)
     tl = figures.timeline
@@ -357,6 +365,7 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
         f"- {talk_words(rounded)}",
         f"- Balance {percent(figures.balance)}: {charts.balance_words(figures.balance)}",
         "- Not heard: " + (", ".join(name(m) for m in figures.not_yet_spoken) or "nobody"),
+        "- " + dynamics.quiet_words(figures, quiet_seconds, name),
         "- Go-rounds: " + dynamics.go_rounds_words(figures),
         "",
         "```text",
@@ -384,6 +393,12 @@ def to_markdown(group: Group, session: Session, events: Sequence[EventBase]) -> 
             f"({rounded.member_share_of.get(member.id, 0)}% of members' talk); "
             f"longest {duration(rounded.longest_turn_of[member.id])}"
         )
+        if p.longest_quiet is not None:
+            past = dynamics.quiet_past(p, quiet_seconds, longest=True) is not None
+            lines.append(
+                f"- Longest quiet while in the room: {duration(p.longest_quiet)}"
+                + (f" (past {quiet_seconds / 60:g} min)" if past else "")
+            )
         if p.interrupted_others or p.was_interrupted:
             lines.append(
                 f"- Cut in on others {p.interrupted_others}×; was cut off {p.was_interrupted}×"
@@ -455,5 +470,16 @@ def when_of(event_id: str, active: dict[str, float]) -> str:
     return duration(active[event_id]) if event_id in active else "–"
 
 
-def render(fmt: str, group: Group, session: Session, events: Sequence[EventBase]) -> str:
-    return {"json": to_json, "csv": to_csv, "md": to_markdown}[fmt](group, session, events)
+def render(
+    fmt: str,
+    group: Group,
+    session: Session,
+    events: Sequence[EventBase],
+    *,
+    quiet_seconds: float = NudgeSettings.quiet_seconds,
+) -> str:
+    """`quiet_seconds` is the therapist's quiet threshold; only the md report says who was
+    quiet (the json and csv hold the log, which the threshold does not change)."""
+    if fmt == "md":
+        return to_markdown(group, session, events, quiet_seconds=quiet_seconds)
+    return {"json": to_json, "csv": to_csv}[fmt](group, session, events)

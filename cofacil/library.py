@@ -1,10 +1,12 @@
 """The deck, coding schemes and nudge settings in use: shipped, plus a therapist's own files.
 
 `deck.toml` and `coding_schemes.toml` in the data folder add cards and schemes, or replace the
-shipped ones with the same id; `nudges.toml` changes when the deck speaks up, e.g.
+shipped ones with the same id; `nudges.toml` changes when the deck speaks up. Its fields, at
+their defaults (`NudgeSettings`; a test keeps this example equal to them):
 
-    quiet_minutes = 12        # a present member silent this long while others talk
-    dominance_share = 0.6     # one member holds more than this of members' talk lately
+    quiet_minutes = 10        # a member in the room silent this long is quiet: the circle marks
+                              # them, the deck suggests a card, the review names them
+    dominance_share = 0.5     # one member holds more than this of members' talk lately
     dominance_min_minutes = 3
     window_minutes = 10       # "lately"
     closing_minutes = 10      # the last minutes of the planned time
@@ -35,18 +37,20 @@ from cofacil.storage import Store, StoreError
 DECK_FILE = "deck.toml"
 SCHEMES_FILE = "coding_schemes.toml"
 NUDGES_FILE = "nudges.toml"
+_DEFAULT = NudgeSettings()
 
 
 class NudgeSettingsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quiet_minutes: float = Field(default=10, gt=0, le=120)
-    dominance_share: float = Field(default=0.5, gt=0, lt=1)
-    dominance_min_minutes: float = Field(default=3, ge=0, le=60)
-    window_minutes: float = Field(default=10, gt=0, le=60)
-    closing_minutes: float = Field(default=10, ge=0, le=60)
-    code_recent_minutes: float = Field(default=3, gt=0, le=30)
-    snooze_minutes: float = Field(default=10, ge=0, le=120)
+    # The defaults are `NudgeSettings`'s, in minutes: one place says what they are.
+    quiet_minutes: float = Field(default=_DEFAULT.quiet_seconds / 60, gt=0, le=120)
+    dominance_share: float = Field(default=_DEFAULT.dominance_share, gt=0, lt=1)
+    dominance_min_minutes: float = Field(default=_DEFAULT.dominance_min_seconds / 60, ge=0, le=60)
+    window_minutes: float = Field(default=_DEFAULT.window_seconds / 60, gt=0, le=60)
+    closing_minutes: float = Field(default=_DEFAULT.closing_seconds / 60, ge=0, le=60)
+    code_recent_minutes: float = Field(default=_DEFAULT.code_recent_seconds / 60, gt=0, le=30)
+    snooze_minutes: float = Field(default=_DEFAULT.snooze_seconds / 60, ge=0, le=120)
 
     def settings(self) -> NudgeSettings:
         return NudgeSettings(

@@ -40,7 +40,7 @@ class Seat:
     absent: bool = False
     away: str = "absent"  # what an empty seat says: absent, late (not here yet), "left 4:45"
     not_spoken: bool = False
-    quiet_too_long: bool = False
+    quiet: float | None = None  # seconds silent, once past the quiet threshold; else None
     next_in_round: bool = False
 
 
@@ -89,12 +89,13 @@ class Room:
 def room(live: SessionView, figures: dynamics.SessionFigures, names: dict[str, str]) -> Room:
     present = set(live.present(figures))
     round_state = live.round_state(figures)
+    threshold = live.library.nudges.quiet_seconds
     seats: list[Seat] = []
     away: dict[str, str] = {}
     for key, member in live.keys.items():
         p = figures.participants.get(member)
         here = member in present
-        seat = _seat(key, member, names, p, figures, absent=not here)
+        seat = _seat(key, member, names, p, figures, threshold, absent=not here)
         if not here:
             away[member] = _away(live, member, p)
             seat = replace(seat, away=away[member])
@@ -102,7 +103,7 @@ def room(live: SessionView, figures: dynamics.SessionFigures, names: dict[str, s
             seat = replace(seat, next_in_round=True)
         seats.append(seat)
     for key, who in (("l", LEAD), ("c", COFAC)):
-        seats.append(_seat(key, who, names, figures.participants.get(who), figures))
+        seats.append(_seat(key, who, names, figures.participants.get(who), figures, threshold))
     return Room(
         tuple(seats), timer(live, figures, names, round_state), away, round_state is not None
     )
@@ -122,11 +123,11 @@ def _seat(
     names: dict[str, str],
     p: dynamics.ParticipantFigures | None,
     figures: dynamics.SessionFigures,
+    quiet_threshold: float,
     absent: bool = False,
 ) -> Seat:
     speaking = figures.current is not None and figures.current.speaker == who
     is_member = who not in (LEAD, COFAC)
-    quiet = p.quiet_for if p is not None else None
     return Seat(
         id=who,
         key=key,
@@ -136,10 +137,8 @@ def _seat(
         speaking=speaking,
         absent=absent,
         not_spoken=is_member and not absent and (p is None or p.turns == 0),
-        quiet_too_long=is_member
-        and not absent
-        and quiet is not None
-        and quiet >= dynamics.QUIET_TOO_LONG,
+        # The therapist's threshold, the one the deck's suggestion and the review use too.
+        quiet=None if p is None or absent else dynamics.quiet_past(p, quiet_threshold),
     )
 
 

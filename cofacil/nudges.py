@@ -11,14 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cofacil.display import minutes, percent
-from cofacil.dynamics import SessionFigures
+from cofacil.dynamics import SessionFigures, quiet_past, talk_since
 from cofacil.models import FACILITATORS, CodedEvent, EventBase, Nudge, Session
 from cofacil.schemes import Scheme, scheme_for
 
 
 @dataclass(frozen=True)
 class NudgeSettings:
-    quiet_seconds: float = 600.0  # a present member silent this long while others talk
+    quiet_seconds: float = 600.0  # a member in the room silent this long is quiet (circle, deck)
     dominance_share: float = 0.5  # one member holds more than this of members' talk lately
     dominance_min_seconds: float = 180.0  # ...and at least this much talk in it
     window_seconds: float = 600.0  # "the last ten minutes"
@@ -121,29 +121,29 @@ def _candidates(
             )
             break
 
-    # Someone present has been silent a long time while others spoke.
-    others_spoke = sum(figures.recent_talk.values()) > 0
+    # Someone in the room silent past the threshold (the circle marks them too) while others
+    # talked lately: in a silence of the whole group the deck waits. Of equally long silences,
+    # the first in seat order.
+    recent = talk_since(figures.turns, end - settings.window_seconds)
     quiet = [
-        (p.quiet_for, m)
+        (seconds, m)
         for m, p in figures.participants.items()
-        if m not in FACILITATORS
-        and p.quiet_for is not None
-        and p.quiet_for >= settings.quiet_seconds
-        and p.status in ("present", "late")
+        if (seconds := quiet_past(p, settings.quiet_seconds)) is not None
+        and any(s > 0 for who, s in recent.items() if who != m)
     ]
-    if quiet and others_spoke:
-        seconds, member = max(quiet)
+    if quiet:
+        seconds, member = max(quiet, key=lambda sm: sm[0])
         never = figures.participants[member].turns == 0
         how = "has not spoken yet" if never else f"silent for {minutes(seconds)} min"
         found.append(
             Suggestion("silent-member", ("facilitation",), (member,), f"{name(member)} {how}")
         )
 
-    # One member holding the floor in the last ten minutes.
-    recent = {m: s for m, s in figures.recent_talk.items() if m not in FACILITATORS}
-    total = sum(recent.values())
+    # One member holding the floor lately.
+    members = {m: s for m, s in recent.items() if m not in FACILITATORS}
+    total = sum(members.values())
     if total:
-        member, seconds = max(recent.items(), key=lambda kv: kv[1])
+        member, seconds = max(members.items(), key=lambda kv: kv[1])
         share = seconds / total
         if share > settings.dominance_share and seconds >= settings.dominance_min_seconds:
             found.append(

@@ -13,6 +13,7 @@ from cofacil.dynamics import (
     effective,
     gini,
     member_trends,
+    quiet_past,
     session_figures,
     timeline,
 )
@@ -128,6 +129,19 @@ def test_participant_figures_on_a_known_log(known) -> None:
     assert p[D].status == "absent" and p[D].quiet_for is None  # absent is not silent
     assert p[E].status == "late" and p[E].present_seconds == 100
     assert p[E].quiet_for == 100 and p[E].first_spoke is None
+
+
+def test_longest_quiet_while_in_the_room(known) -> None:
+    """The longest stretch in the room without a turn: the break is left out (A's 65 s runs
+    from B's cut-in to A's next turn), a late arrival counts from arriving, the absent and the
+    facilitators have none."""
+    p = session_figures(*known).participants
+    assert (p[A].longest_quiet, p[B].longest_quiet, p[C].longest_quiet) == (65, 105, 180)
+    assert p[E].longest_quiet == 100  # arrived at 100, never spoke, ended at 200
+    assert p[D].longest_quiet is None and p[LEAD].longest_quiet is None
+    assert quiet_past(p[B], 105, longest=True) == 105  # the threshold itself counts
+    assert quiet_past(p[B], 106, longest=True) is None
+    assert quiet_past(p[LEAD], 0) is None  # the facilitators are never "quiet"
 
 
 def test_live_view_counts_the_turn_in_progress_and_the_window() -> None:
@@ -268,8 +282,31 @@ def _numbers(f) -> list[float]:
     values = [f.active, f.talk, f.silence, f.longest_silence, f.member_talk, f.gini]
     for p in f.participants.values():
         values += [p.talk, p.share, p.mean_turn, p.longest_turn]
-        values += [v for v in (p.since_spoke, p.quiet_for, p.present_seconds) if v is not None]
+        values += [
+            v
+            for v in (p.since_spoke, p.quiet_for, p.longest_quiet, p.present_seconds)
+            if v is not None
+        ]
     return values + [t.seconds for t in f.turns]
+
+
+@settings(max_examples=60, deadline=None)
+@given(logs())
+def test_the_longest_quiet_is_the_most_the_live_screen_ever_showed(
+    events: list[EventBase],
+) -> None:
+    """At every moment of a log, a member's `quiet_for` (the circle's mark) is at most their
+    longest quiet of the whole session (the review's): the review names everyone the circle
+    marked. (Without corrections: an undo rewrites the past the live screen saw.)"""
+    events = [e for e in events if not isinstance(e, Correction)]
+    whole = session_figures(session(), events).participants
+    for k in range(1, len(events) + 1):
+        for member, p in session_figures(session(), events[:k]).participants.items():
+            if p.quiet_for is None or member in (LEAD, COFAC):
+                continue
+            assert p.longest_quiet is not None and p.quiet_for <= p.longest_quiet + 1e-9
+            longest = whole[member].longest_quiet
+            assert longest is not None and p.quiet_for <= longest + 1e-9
 
 
 @settings(max_examples=150, deadline=None)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
-from cofacil.library import load_library
+from cofacil import library
+from cofacil.library import NudgeSettingsFile, load_library
+from cofacil.nudges import NudgeSettings
 from cofacil.storage import Store
 
 OWN_CARD = """
@@ -82,3 +85,14 @@ def test_nudge_thresholds_are_settings(store: Store, data_dir: Path) -> None:
     library = load_library(store)
     assert library.nudges.quiet_seconds == 600  # a broken file: the defaults, and a message
     assert library.problems[0].startswith("nudges.toml line 2: field 'dominance_share'")
+
+
+def test_the_nudges_example_shows_the_defaults() -> None:
+    """The example nudges.toml in library.py's docstring is the defaults, every field: a
+    therapist who copies it changes nothing until they change a number."""
+    doc = library.__doc__ or ""
+    example = [line.strip() for line in doc.splitlines() if line.startswith("    ")]
+    fields = tomllib.loads("\n".join(example))
+    assert fields.keys() == NudgeSettingsFile.model_fields.keys()
+    assert NudgeSettingsFile.model_validate(fields).settings() == NudgeSettings()
+    assert NudgeSettingsFile().settings() == NudgeSettings()

@@ -10,9 +10,11 @@ from cofacil.models import (
     Attendance,
     CodedEvent,
     Nudge,
+    Observation,
     Paused,
     Session,
     SessionStarted,
+    TurnEnded,
     TurnStarted,
 )
 from cofacil.nudges import NudgeSettings, suggest
@@ -134,3 +136,41 @@ def test_quiet_during_a_break_or_after_the_end() -> None:
         (0, TurnStarted, {"speaker": A}), (700, TurnStarted, {"speaker": B}), (710, Paused, {})
     )
     assert nudge_for(session(), events) is None
+
+
+def test_only_someone_elses_talk_makes_a_silence_stand_out() -> None:
+    """A silence stands out while others talk: alone in the room with the facilitators quiet,
+    Cy's own words earlier do not count as others talking; the lead's do."""
+    absent = Attendance(present=False)
+    only_cy = session().model_copy(update={"attendance": {A: absent, B: absent, C: Attendance()}})
+    steps = [(0, TurnStarted, {"speaker": C}), (30, TurnEnded, {"speaker": C})]
+    noted = (200, Observation, {"text": "Cy looks out of the window", "about": [C]})
+    assert nudge_for(only_cy, log(*steps, noted), quiet_seconds=60) is None
+    lead_talks = log(*steps, (100, TurnStarted, {"speaker": LEAD}), noted)
+    n = nudge_for(only_cy, lead_talks, quiet_seconds=60)
+    assert n is not None and n.about == (C,) and n.reason == "Cy silent for 2 min"
+
+
+def test_of_equal_silences_the_first_in_seat_order() -> None:
+    events = log((0, TurnStarted, {"speaker": A}), (700, TurnStarted, {"speaker": LEAD}))
+    n = nudge_for(session(), events)
+    assert n is not None and n.about == (B,)  # B and C both silent since the start
+
+
+def test_the_window_setting_is_the_window_the_deck_looks_at() -> None:
+    """`window_minutes` in nudges.toml is what "lately" means to the deck: Ann held the floor
+    for eight minutes, Bo for the last two."""
+    events = log(
+        (0, TurnStarted, {"speaker": A}),
+        (500, TurnStarted, {"speaker": B}),
+        (620, TurnStarted, {"speaker": LEAD}),
+    )
+    loose = {"quiet_seconds": 10_000, "dominance_min_seconds": 60}
+    n = nudge_for(session(), events, **loose)
+    assert n is not None and n.about == (A,) and n.reason.endswith("in the last 10 min")
+    n = nudge_for(session(), events, window_seconds=120, **loose)
+    assert (
+        n is not None
+        and n.about == (B,)
+        and n.reason == "Bo holds 100% of members' talk in the last 2 min"
+    )

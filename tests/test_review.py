@@ -412,3 +412,14 @@ async def test_review_without_a_session_follows_the_one_being_recorded(
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         assert app.screen.view.session.number == 2  # the last one that ended
+
+
+async def test_the_summary_names_who_was_quiet_past_the_threshold(tmp_path: Path, demo) -> None:
+    """The therapist's own quiet_minutes, as the live circle used it: each member quiet that
+    long or longer, with their longest silence in the room, longest first."""
+    (tmp_path / "nudges.toml").write_text("quiet_minutes = 20\n")
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        charts = str(app.screen.query_one("#review-charts", Static).render())
+        assert "Quiet 20 min or longer while in the room: Omar 49:57, Kit 20:00." in charts

@@ -48,6 +48,24 @@ def test_live_session_mid_turn(snap_compare, tmp_path: Path, size: tuple[int, in
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (60, 30)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_live_quiet_seats(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    """Thirteen minutes in, at the default ten-minute threshold: Maya, Theo and Priya quiet
+    (12, 11 and 10 minutes: `◷`, "quiet 12m"), Kit never heard (`○`, "quiet 13m"), Jonas
+    silent for nine minutes, not yet quiet; Lea speaking."""
+    clock = FakeClock(START)
+    app = make_app(tmp_path, clock=clock, demo=True)
+
+    async def run_before(pilot) -> None:
+        for key, seconds in (*((k, 60) for k in "1234567"), ("l", 120), ("5", 240)):
+            await pilot.press(key)
+            clock.advance(seconds)
+        app.screen.tick()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
 def _demo_store(tmp_path: Path) -> FakeClock:
     clock = FakeClock(START)
     ensure_demo_group(Store(tmp_path, clock=clock))

@@ -8,6 +8,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, MarkdownViewer
 
 from cofacil import export
+from cofacil.library import load_library
 from cofacil.storage import Store
 
 
@@ -22,7 +23,12 @@ class ReportScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         session = self.store.session(self.session_id)
         group = self.store.group(session.group_id)
-        report = export.to_markdown(group, session, self.store.read_events(session.id))
+        report = export.to_markdown(
+            group,
+            session,
+            self.store.read_events(session.id),
+            quiet_seconds=load_library(self.store).nudges.quiet_seconds,
+        )
         yield Header()
         yield MarkdownViewer(report, show_table_of_contents=False, open_links=False)
         yield Footer()

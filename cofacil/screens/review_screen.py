@@ -248,6 +248,12 @@ class ReviewScreen(Screen[None]):
             "Not heard: "
             + (", ".join(visible(self.names[m]) for m in figures.not_yet_spoken) or "nobody")
             + ".",
+            dynamics.quiet_words(
+                figures,
+                self.view.library.nudges.quiet_seconds,  # the circle's and the deck's too
+                lambda m: visible(self.names.get(m, m)),
+            )
+            + ".",
             "",
             "Who answered whom (heavier: more often)",
             *charts.interaction_circle(
@@ -540,7 +546,13 @@ class ReviewScreen(Screen[None]):
         try:
             store.make_export_dir(folder)
             for fmt in ("md", "csv", "json"):
-                text = render(fmt, self.view.group, session, self.view.events)
+                text = render(
+                    fmt,
+                    self.view.group,
+                    session,
+                    self.view.events,
+                    quiet_seconds=self.view.library.nudges.quiet_seconds,
+                )
                 store.write_export(folder / f"{stem}.{fmt}", text)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)

@@ -3,8 +3,10 @@
 The lead therapist sits at the top and the co-facilitator at the bottom (where the person holding
 the tablet sees themselves); members fill the ring clockwise in today's seat order. Each seat
 shows its key and name, and under it talk time and share. The speaker is drawn reversed; absent
-members dim; a present member who has not spoken yet is marked `○`, one silent too long `◷`
-(and in the warning colour), the next in a go-round `›`.
+members dim; a present member who has not spoken yet is marked `○`, the next in a go-round `›`.
+A member in the room silent past the therapist's threshold is quiet: the seat turns the warning
+colour and its second line says for how long instead of the talk time ("quiet 12m"; a member
+who has not spoken has no talk time to lose), with `◷` beside the name if they spoke before.
 Clicking (tapping) a seat chooses that person as the speaker.
 """
 
@@ -111,13 +113,20 @@ class MemberCircle(Widget, can_focus=False):
         y: int,
     ) -> None:
         width, height = len(grid[0]), len(grid)
-        marker = "○" if seat.not_spoken else "◷" if seat.quiet_too_long else " "
+        quiet = seat.quiet is not None and not seat.absent
+        marker = "○" if seat.not_spoken else "◷" if quiet else " "
         if seat.next_in_round:
             marker = "›"
         name = visible(seat.name)
         room = LABEL_WIDTH - (marker != " ")  # the marker's cell, when there is one
         line1 = cells.fit(f"{seat.key} {name}", room).rstrip() + marker.strip()
-        line2 = seat.away if seat.absent else f"{duration(seat.talk)} {share}%"
+        line2 = (
+            seat.away
+            if seat.absent
+            else quiet_label(seat.quiet)
+            if seat.quiet is not None
+            else f"{duration(seat.talk)} {share}%"
+        )
         part = (
             "speaking"
             if seat.speaking
@@ -126,7 +135,7 @@ class MemberCircle(Widget, can_focus=False):
             else "next"
             if seat.next_in_round
             else "quiet"
-            if seat.quiet_too_long
+            if quiet
             else None
         )
         style = self.get_component_rich_style(f"member-circle--{part}") if part else Style()
@@ -155,6 +164,13 @@ class MemberCircle(Widget, can_focus=False):
             if x0 <= event.x < x1 and y0 <= event.y < y1:
                 self.post_message(self.SpeakerChosen(participant))
                 return
+
+
+def quiet_label(seconds: float) -> str:
+    """A quiet seat's second line, read at a glance: whole minutes ("quiet 12m"; under a
+    minute, for a threshold set that low, seconds). No wider than a talk line ("1:02:03 45%"),
+    so the seat keeps its size."""
+    return f"quiet {int(seconds // 60)}m" if seconds >= 60 else f"quiet {int(seconds)}s"
 
 
 def _mend(row: list[str], start: int, end: int) -> None:
