@@ -137,10 +137,10 @@ def test_csv_and_md_exports(demo_dir: Path) -> None:
     md_out = run("export", "--format", "md", data_dir=demo_dir)
     assert md_out.returncode == 0
     assert "## Flags" in md_out.stdout and "Priya" in md_out.stdout
-    assert "- Quiet 10 min or longer while in the room: Omar 49:57, " in md_out.stdout
+    assert "- Quiet 10 min or longer while in the room: Omar 49:58, " in md_out.stdout
     (demo_dir / "nudges.toml").write_text("quiet_minutes = 20\n")  # the therapist's own
     md_out = run("export", "--format", "md", data_dir=demo_dir)
-    assert "- Quiet 20 min or longer while in the room: Omar 49:57, Kit 20:00\n" in md_out.stdout
+    assert "- Quiet 20 min or longer while in the room: Omar 49:58, Kit 20:00\n" in md_out.stdout
 
 
 def test_demo_refused_while_another_cofacil_records_it(tmp_path: Path) -> None:

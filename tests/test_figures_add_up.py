@@ -91,7 +91,7 @@ def test_talk_bars_and_the_member_notes_show_the_report_s_figures() -> None:
     log.at(30, SessionEnded)
     figures = session_figures(seated(), log.events)
     bars = charts.talk_bars(figures, GROUP.names(), 60)
-    assert sum(int(line.split()[-1].rstrip("%")) for line in bars) == 100
+    assert sum(int(line.split()[-2].rstrip("%")) for line in bars) == 100  # name last
     report = to_markdown(GROUP, seated(), log.events)
     for member in GROUP.members:
         percent = shown(figures).member_share_of[member.id]

@@ -422,4 +422,4 @@ async def test_the_summary_names_who_was_quiet_past_the_threshold(tmp_path: Path
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         charts = str(app.screen.query_one("#review-charts", Static).render())
-        assert "Quiet 20 min or longer while in the room: Omar 49:57, Kit 20:00." in charts
+        assert "Quiet 20 min or longer while in the room: Omar 49:58, Kit 20:00." in charts
