@@ -176,7 +176,7 @@ def gap_line(figures: dynamics.SessionFigures) -> str:
     at, seconds = gaps[-1]
     if figures.timeline.end - at > GAP_SHOWN:
         return ""
-    return f"⌁ gap {duration(seconds)} at {duration(at)}: cofacil was not running"
+    return f"⌁ {duration(seconds)} gap at {duration(at)}, not counted"
 
 
 def timer(

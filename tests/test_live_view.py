@@ -51,7 +51,7 @@ def test_the_timer_shows_a_crash_gap_for_a_while(store: Store, session: Session)
     live = LiveSession(store, session.id)
     names = live.group.names()
     gap = live_view.room(live, live.figures(), names).timer.gap
-    assert gap == "⌁ gap 0:21 at 0:31: cofacil was not running"
+    assert gap == "⌁ 0:21 gap at 0:31, not counted"
     again.advance(live_view.GAP_SHOWN + 1)
     assert live_view.room(live, live.figures(), names).timer.gap == ""
     live.close()

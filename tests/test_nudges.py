@@ -148,7 +148,9 @@ def test_only_someone_elses_talk_makes_a_silence_stand_out() -> None:
     assert nudge_for(only_cy, log(*steps, noted), quiet_seconds=60) is None
     lead_talks = log(*steps, (100, TurnStarted, {"speaker": LEAD}), noted)
     n = nudge_for(only_cy, lead_talks, quiet_seconds=60)
-    assert n is not None and n.about == (C,) and n.reason == "Cy silent for 3 min"  # 2:50, to the nearest minute
+    assert (
+        n is not None and n.about == (C,) and n.reason == "Cy silent for 3 min"
+    )  # 2:50, to the nearest minute
 
 
 def test_of_equal_silences_the_first_in_seat_order() -> None:

@@ -95,3 +95,54 @@ def test_roster_screens(snap_compare, tmp_path: Path, screen: str, size: tuple[i
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 30)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_live_after_a_crash(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    """Back after a crash: Theo spoke 31 s until the last sign of life, cofacil was down 21 s
+    (the gap on the timer), and the flag being written then is offered back (the parked line)."""
+    from cofacil.demo import start_demo_session
+    from cofacil.live import LiveSession
+    from cofacil.models import Draft
+
+    first = FakeClock(START, epoch="run-1")
+    store = Store(tmp_path, clock=first)
+    session = start_demo_session(store)
+    live = LiveSession(store, session.id)
+    live.speak(session.seats[1])
+    for _ in range(31):
+        first.advance(1)
+        live.beat()
+    flag = Draft(
+        kind="flag", text="not safe at home", about=[session.seats[1]], begun=live.reading()
+    )
+    live.keep_draft("flag", flag)
+    live.log._journal.close()  # killed: no checkpoint, the lock goes with the process
+    live.log._lock.release()
+
+    again = FakeClock(first.now() + timedelta(seconds=21), epoch="run-2")
+    app = make_app(tmp_path, clock=again, demo=True)
+
+    async def run_before(pilot) -> None:
+        again.advance(4)
+        app.screen.tick()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 30)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_live_a_parked_note(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    """A note parked with Escape while the speaker changes: the line says how to bring it back."""
+    clock = FakeClock(START)
+    app = make_app(tmp_path, clock=clock, demo=True)
+
+    async def run_before(pilot) -> None:
+        await pilot.press("1")
+        clock.advance(20)
+        await pilot.press("o", *"Maya looks away when Priya", "escape", "3")
+        clock.advance(5)
+        app.screen.tick()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

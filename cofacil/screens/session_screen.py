@@ -109,13 +109,12 @@ class SessionScreen(Screen[None]):
         """Notes left being written (parked, or open when cofacil stopped) are offered back."""
         if not isinstance(self.live, LiveSession) or not self.live.drafts:
             return
+        # The key first: on a narrow screen the end of the line is cut.
         parked = [
-            f"{'flag' if kind == 'flag' else 'note'} “{_glimpse(d.text)}” ({NOTE_KEYS[kind]})"
+            f"{NOTE_KEYS[kind]}: {'flag' if kind == 'flag' else 'note'} “{_glimpse(d.text)}”"
             for kind, d in self.live.drafts.items()
         ]
-        self.query_one(NoteBar).acknowledge(
-            "Parked from before: " + " · ".join(parked) + " brings it back"
-        )
+        self.query_one(NoteBar).acknowledge("Parked from before · " + " · ".join(parked))
 
     @property
     def writer(self) -> LiveSession:
@@ -430,9 +429,8 @@ class SessionScreen(Screen[None]):
         if done.parked and note is not None:
             # Parked: on disk as typed; `o` (or `f`) brings it back, its moment kept.
             what = "Flag" if done.kind == "flag" else "Note"
-            bar.acknowledge(
-                f"{what} parked: “{_glimpse(note.text)}” · {NOTE_KEYS[done.kind]} brings it back"
-            )
+            key = NOTE_KEYS[done.kind]
+            bar.acknowledge(f"{what} parked · {key} brings it back: “{_glimpse(note.text)}”")
             return
         if done.text is None:
             self.writer.keep_draft(done.kind, None)
