@@ -166,6 +166,7 @@ async def test_a_seat_says_how_long_its_member_has_been_quiet(tmp_path: Path) ->
 
 def test_a_quiet_seat_reads_in_whole_minutes_and_never_grows() -> None:
     from rich.cells import cell_len as cells
+
     from cofacil.widgets.member_circle import LABEL_WIDTH, quiet_label
 
     assert [quiet_label(s) for s in (30, 60, 61, 779, 3 * 3600)] == [
