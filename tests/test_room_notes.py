@@ -145,3 +145,48 @@ async def test_tags_in_a_flag_are_tags(app) -> None:
         await pilot.press("3", "f", *"mentions #self-harm again", "enter")
         flag = recorded(app)[-1]
         assert isinstance(flag, Flag) and flag.tags == ["self-harm"]
+
+
+async def test_a_suggestion_is_recorded_as_shown_once_across_a_break_and_a_resume(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from cofacil.models import Nudge
+
+    def shown(app) -> list:
+        return [e for e in app.screen.live.events if isinstance(e, Nudge) and e.action == "shown"]
+
+    app = make_app(tmp_path, clock=clock, demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3", "k", "e")  # a strong emotion coded: the deck suggests a card
+        assert len(shown(app)) == 1
+        await pilot.press("p")
+        clock.advance(30)
+        app.screen.tick()
+        await pilot.press("p")  # after the break the same suggestion is back: not new
+        app.screen.tick()
+        await pilot.pause()
+        assert app.screen.suggestion is not None and len(shown(app)) == 1
+        await pilot.press("q")
+    again = make_app(tmp_path, clock=clock, demo=True)
+    async with again.run_test(size=(80, 24)) as pilot:
+        again.screen.tick()
+        await pilot.pause()
+        assert again.screen.suggestion is not None  # on show again after the resume
+        assert len(shown(again)) == 1  # and the log already says so
+
+
+async def test_the_sign_of_life_goes_on_while_a_dialog_is_open(app, monkeypatch) -> None:
+    """The help or the end dialog over the room must not stop the sign of life: a crash while
+    it is open would cost more than two seconds."""
+    from cofacil.live import LiveSession
+    from cofacil.screens.help_screen import HelpScreen
+
+    beats: list[float] = []
+    original = LiveSession.beat
+    monkeypatch.setattr(LiveSession, "beat", lambda self: (beats.append(1), original(self)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        before = len(beats)
+        await pilot.pause(2.3)
+        assert len(beats) - before >= 2

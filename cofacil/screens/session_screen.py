@@ -89,6 +89,7 @@ class SessionScreen(Screen[None]):
             )
         self._tell_gap()
         self._tell_parked()
+        self._offer(self.live.figures())
         self.redraw()
         self.set_interval(1.0, self.tick)
 
@@ -134,11 +135,12 @@ class SessionScreen(Screen[None]):
                 self._draw_unsaved()
             if self.note is not None and self._draft_refused:
                 self._keep_note()
-        if self.live.refresh():
+        changed = self.live.refresh()
+        figures = self.live.figures()
+        self._offer(figures)
+        if changed:
             self.redraw()
         else:
-            figures = self.live.figures()
-            self._offer(figures)
             self._draw_live(figures)
 
     def _draw_unsaved(self) -> None:
@@ -155,10 +157,10 @@ class SessionScreen(Screen[None]):
         box.display = bool(waiting)
 
     def redraw(self) -> None:
-        """After the log changed: everything, the observation pane included."""
+        """After the log changed: everything, the observation pane included. Drawing records
+        nothing: the suggestion was offered (and logged) before."""
         figures = self.live.figures()
         self._notes = live_view.notes(figures, self.names, self.live.library)
-        self._offer(figures)
         self._draw_live(figures)
         self.query_one(ObservationPane).show(self._notes.lines, hint=self.live.writable)
         self.refresh_bindings()
@@ -233,8 +235,10 @@ class SessionScreen(Screen[None]):
         return True
 
     def _record(self) -> None:
-        """After an event was stored (or kept to retry): redraw from the log."""
+        """After an event was stored (or kept to retry): the deck's suggestion for the new
+        situation, then everything drawn again from the log."""
         self._draw_unsaved()
+        self._offer(self.live.figures())
         self.redraw()
 
     async def on_key(self, event: events.Key) -> None:
