@@ -290,6 +290,7 @@ def _tell_notices(store: Store) -> None:
 def _render(store: Store, session_id: str, fmt: str, redacted: bool) -> str:
     session = store.session(session_id)
     group, events = store.group(session.group_id), store.read_events(session.id)
+    until = store.left_open_at(session.id, events)  # a recording cut short: its last sign
     if redacted:
         from cofacil.redact import redact
 
@@ -299,7 +300,7 @@ def _render(store: Store, session_id: str, fmt: str, redacted: bool) -> str:
 
     # The therapist's quiet threshold, as the live circle and the review use it.
     quiet = load_library(store).nudges.quiet_seconds
-    return export.render(fmt, group, session, events, quiet_seconds=quiet)
+    return export.render(fmt, group, session, events, quiet_seconds=quiet, until=until)
 
 
 def _export_all(args: argparse.Namespace, store: Store) -> None:

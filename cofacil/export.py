@@ -295,11 +295,13 @@ def to_markdown(
     events: Sequence[EventBase],
     *,
     quiet_seconds: float = NudgeSettings.quiet_seconds,
+    until: dynamics.Moment | None = None,
 ) -> str:
     """The session report to file: figures, the charts as text, flags, each member, every
     observation, the lead therapist's comments and addenda, and the sign-off. `quiet_seconds`:
-    the therapist's threshold (nudges.toml), as the live circle and the review used it."""
-    figures = dynamics.session_figures(session, events)
+    the therapist's threshold (nudges.toml), as the live circle and the review used it;
+    `until`: the last sign of life of a recording cut short (the review reads to it too)."""
+    figures = dynamics.session_figures(session, events, until)
     rounded = shown(figures)
     tl = figures.timeline
     log = tl.events
@@ -477,9 +479,11 @@ def render(
     events: Sequence[EventBase],
     *,
     quiet_seconds: float = NudgeSettings.quiet_seconds,
+    until: dynamics.Moment | None = None,
 ) -> str:
     """`quiet_seconds` is the therapist's quiet threshold; only the md report says who was
-    quiet (the json and csv hold the log, which the threshold does not change)."""
+    quiet (the json and csv hold the log, which the threshold does not change). `until`: where
+    the log ends if its recording was cut short (its last sign of life), for the figures."""
     if fmt == "md":
-        return to_markdown(group, session, events, quiet_seconds=quiet_seconds)
+        return to_markdown(group, session, events, quiet_seconds=quiet_seconds, until=until)
     return {"json": to_json, "csv": to_csv}[fmt](group, session, events)

@@ -110,6 +110,15 @@ class SessionView:
     def figures(self, now: dynamics.Moment | None = None) -> dynamics.SessionFigures:
         return dynamics.session_figures(self.session, self.events, now or self.now())
 
+    def recorded_figures(self) -> dynamics.SessionFigures:
+        """The figures of the log as recorded (no clock running: the review, a report), up to
+        the recording's last sign of life if it was cut short and not resumed since."""
+        return dynamics.session_figures(self.session, self.events, self.left_open_at())
+
+    def left_open_at(self) -> ClockReading | None:
+        """Where the log ends if its recording was cut short (see `Store.left_open_at`)."""
+        return self.store.left_open_at(self.session.id, self.events)
+
     @property
     def ended(self) -> bool:
         return any(isinstance(e, SessionEnded) for e in self.events)

@@ -183,3 +183,27 @@ def test_a_note_begun_before_a_crash_keeps_its_moment(store: Store, session: Ses
     assert tl.when[-1] == pytest.approx(30.0)
     assert tl.t[-1] == pytest.approx(31.0)
     live.close()
+
+
+def test_a_recording_cut_short_reads_to_its_last_sign_of_life(
+    store: Store, session: Session
+) -> None:
+    """Killed mid-turn and not opened since: the review and the report already count the
+    turn up to the last sign of life, as they will once the session is resumed."""
+    from cofacil import export
+    from cofacil.live import SessionView
+
+    live, clock = run(store, session)
+    live.speak(session.seats[0])
+    talk_for(live, 40, clock)
+    crash(live)
+    view = SessionView(store, session.id)
+    assert view.left_open_at() is not None
+    assert view.recorded_figures().participants[session.seats[0]].talk == pytest.approx(40.0)
+    group = store.group(session.group_id)
+    report = export.render("md", group, session, view.events, until=view.left_open_at())
+    assert "- Length: 0:40 of" in report
+    # While it is being recorded again, the log is read as it stands.
+    live = LiveSession(store, session.id)
+    assert SessionView(store, session.id).left_open_at() is None
+    live.close()

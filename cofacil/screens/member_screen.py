@@ -81,7 +81,7 @@ class MemberScreen(Screen[None]):
             parts = (saved.data, saved.assessment, saved.plan)
             self._saved = parts
         else:
-            figures = dynamics.session_figures(session, self.view.events)
+            figures = self.view.recorded_figures()
             parts = draft(self.view.group, self.member, figures, self.view.library.schemes)
         for name, text in zip(("data", "assessment", "plan"), parts, strict=True):
             self.query_one(f"#note-{name}", TextArea).text = text

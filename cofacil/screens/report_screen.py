@@ -23,11 +23,13 @@ class ReportScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         session = self.store.session(self.session_id)
         group = self.store.group(session.group_id)
+        events = self.store.read_events(session.id)
         report = export.to_markdown(
             group,
             session,
-            self.store.read_events(session.id),
+            events,
             quiet_seconds=load_library(self.store).nudges.quiet_seconds,
+            until=self.store.left_open_at(session.id, events),
         )
         yield Header()
         yield MarkdownViewer(report, show_table_of_contents=False, open_links=False)

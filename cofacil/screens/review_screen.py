@@ -146,7 +146,7 @@ class ReviewScreen(Screen[None]):
     def redraw(self) -> None:
         if self.review is not None:
             self.view.refresh()
-        figures = dynamics.session_figures(self.view.session, self.view.events)
+        figures = self.view.recorded_figures()
         self._draw_summary(figures)
         self._draw_items(figures)
         self._draw_review_layer(figures)
@@ -345,7 +345,7 @@ class ReviewScreen(Screen[None]):
 
     def _refilter(self) -> None:
         self.query_one(TabbedContent).active = "observations"
-        self._draw_items(dynamics.session_figures(self.view.session, self.view.events))
+        self._draw_items(self.view.recorded_figures())
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """The highlighted item in full under the table: its whole text (a row shows only
@@ -381,7 +381,7 @@ class ReviewScreen(Screen[None]):
         """Enter on an item: to that moment on the speaking timeline."""
         listed = self._listed.get(event.row_key.value or "")
         self.moment = listed[1] if listed else None
-        figures = dynamics.session_figures(self.view.session, self.view.events)
+        figures = self.view.recorded_figures()
         self._draw_summary(figures)
         self.query_one(TabbedContent).active = "summary"
         charts_box = self.query_one("#review-charts", Static)
@@ -552,6 +552,7 @@ class ReviewScreen(Screen[None]):
                     session,
                     self.view.events,
                     quiet_seconds=self.view.library.nudges.quiet_seconds,
+                    until=self.view.left_open_at(),
                 )
                 store.write_export(folder / f"{stem}.{fmt}", text)
         except StoreError as error:

@@ -23,8 +23,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cofacil.clock import Clock, SystemClock
-from cofacil.models import FACILITATORS, EventBase, Group, MemberNote, Session, SessionHeader
-from cofacil.storage import index, journal
+from cofacil.models import (
+    FACILITATORS,
+    ClockReading,
+    EventBase,
+    Group,
+    MemberNote,
+    Session,
+    SessionHeader,
+)
+from cofacil.storage import index, journal, live_files
 from cofacil.storage.encryption import SEALING_FILE, is_encrypted, seal_plain_files
 from cofacil.storage.errors import (
     DamagedFile,
@@ -378,6 +386,24 @@ class Store:
         """The last event recorded in a session, read cheaply (its journal's last line)."""
         paths = self.session_paths(session_id)
         return journal.read_last(paths.journal, self.codec, journal_label(session_id))
+
+    def left_open_at(self, session_id: str, events: list[EventBase]) -> ClockReading | None:
+        """For a session whose recording was cut short (killed, and not opened since): the
+        recording's last sign of life, if later than its last event. The log reads up to it
+        (a turn in progress then counts until then), as it will once the session is resumed.
+        None while it is being recorded, once it has ended, or if there is no such sign."""
+        last = events[-1] if events else None
+        if last is None or any(e.type == "session_ended" for e in events):  # type: ignore[attr-defined]
+            return None
+        if self.being_recorded(session_id):
+            return None
+        try:
+            alive = live_files.read_sign_of_life(self.session_paths(session_id), self.codec)
+        except (DamagedFile, OSError):
+            return None
+        if alive is None or alive.epoch != last.epoch or alive.mono <= last.mono:
+            return None
+        return alive
 
     def read_events(self, session_id: str) -> list[EventBase]:
         """Every event of a session, for review: works while another process records it."""
