@@ -3,38 +3,18 @@ pressed as in the room, checked in the store and on the screen)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from test_live_keys import START, app, clock, member, recorded  # noqa: F401 (fixtures)
 
 from cofacil.__main__ import make_app
 from cofacil.clock import FakeClock
-from cofacil.dynamics import effective, timeline
+from cofacil.dynamics import timeline
 from cofacil.models import Flag, Observation, TurnStarted
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.widgets.member_circle import MemberCircle
 from cofacil.widgets.note_bar import NoteBar
-
-START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def app(tmp_path: Path, clock: FakeClock):
-    return make_app(tmp_path, clock=clock, demo=True)
-
-
-def recorded(app) -> list:
-    return effective(app.screen.live.events)[1:]
-
-
-def member(app, seat: int) -> str:
-    return app.screen.live.session.seats[seat - 1]
 
 
 def idle_line(app) -> str:
