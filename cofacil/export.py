@@ -43,7 +43,9 @@ pictures, C1 controls as `\\x9b` and text-direction overrides as `\\u202e`.
 The json holds the group, the session and every event as recorded, and, for reading only (it
 is worked out from those again), `presence`: for each member on the session's list their
 attendance (`status`: present, late, left early, stepped out, absent) and every stretch in the
-room, `in_room`: [{"from": s, "to": s}], in active seconds as `active_s` in the csv.
+room, `in_room`: [{"from": s, "to": s}], in active seconds as `active_s` in the csv; and
+`gaps`: each time cofacil was not running (a crash, a quit), [{"at_s": active seconds,
+"seconds": its length by the wall clock, "ended_by": the event id of the next run's first}].
 
 The json keeps every character as recorded, but writes controls, C1 controls, DEL, the line
 separators and text-direction overrides as `\\uXXXX` escapes, so printing the file on a terminal
@@ -123,6 +125,7 @@ class SessionExport(BaseModel):
     group: Group
     session: Session
     presence: dict[str, Any] = Field(default_factory=dict)  # derived: not read back
+    gaps: list[Any] = Field(default_factory=list)  # derived: not read back
     events: list[Any] = Field(default_factory=list)
 
     def parsed_events(self) -> list[EventBase]:
@@ -130,12 +133,17 @@ class SessionExport(BaseModel):
 
 
 def to_json(group: Group, session: Session, events: Sequence[EventBase]) -> str:
+    tl = dynamics.timeline(events)
     payload = {
         "format": "cofacil-session",
         "version": 1,
         "group": group.model_dump(mode="json"),
         "session": session.model_dump(mode="json"),
-        "presence": presence_data(session, dynamics.timeline(events)),
+        "presence": presence_data(session, tl),
+        "gaps": [  # when cofacil was not running: left out of the session clock
+            {"at_s": round(at, 3), "seconds": round(seconds, 3), "ended_by": end}
+            for (at, seconds), end in zip(tl.gaps, tl.gap_ends, strict=True)
+        ],
         "events": [e.model_dump(mode="json") for e in events],
     }
     return json.dumps(payload, ensure_ascii=False, indent=1).translate(_JSON_ESCAPES) + "\n"

@@ -207,3 +207,35 @@ def test_a_recording_cut_short_reads_to_its_last_sign_of_life(
     live = LiveSession(store, session.id)
     assert SessionView(store, session.id).left_open_at() is None
     live.close()
+
+
+def test_every_report_shows_the_gap_and_each_note_at_its_moment(
+    store: Store, session: Session
+) -> None:
+    import csv
+    import io
+    import json
+
+    from cofacil import export
+
+    live, clock = run(store, session)
+    live.speak(session.seats[0])
+    talk_for(live, 40, clock)
+    begun = live.reading()
+    crash(live)
+    live = restart(store, session, after=20, epoch="run-2")
+    live.observe("back to where we were", [session.seats[0]], [], begun=begun)
+    live.close()
+    group, events = store.group(session.group_id), store.read_events(session.id)
+
+    md = export.render("md", group, session, events)
+    assert "- Gaps (cofacil was not running, left out of the clocks): 0:20 at 0:40" in md
+    assert "- 0:40 — Ann: back to where we were" in md  # its moment
+    rows = list(csv.DictReader(io.StringIO(export.render("csv", group, session, events))))
+    reopened = next(r for r in rows if r["type"] == "reopened")
+    assert float(reopened["gap_s"]) == pytest.approx(20.0)
+    note = next(r for r in rows if r["type"] == "observation")
+    assert note["begun_at"] == begun.at.isoformat() and float(note["begun_active_s"]) == 40.0
+    data = json.loads(export.render("json", group, session, events))
+    assert data["gaps"] == [{"at_s": 40.0, "seconds": 20.0, "ended_by": reopened["event_id"]}]
+    assert export.from_json(export.render("json", group, session, events))[2] == events
