@@ -24,7 +24,7 @@ rows of their own so the record is complete):
     text         observation, flag or review-note text; for a correction the amended text;
                  for attendance the member's attendance over the session, every stretch in
                  the room: "stepped out (in the room 0:00–4:45, 5:47–10:16)"
-    tags         observation tags, separated by "; "
+    tags         observation and flag tags, separated by "; "
     code         scheme:code for coded events, the card for technique_used, arrived/left for
                  attendance, undo/amend for corrections
     target       for corrections and review notes: the event_id they refer to
@@ -231,7 +231,7 @@ def _csv_row(
     elif isinstance(event, TechniqueUsed):
         who, about, code = participant_name(group, event.by), names(event.towards), event.card
     elif isinstance(event, Flag):
-        about, text = names(event.about), event.text
+        about, text, tags = names(event.about), event.text, "; ".join(event.tags)
     elif isinstance(event, AttendanceChanged):
         who, code = participant_name(group, event.member), event.change
         text = attendance.get(event.member, "")

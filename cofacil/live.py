@@ -65,6 +65,22 @@ class RoundState:
     next: str | None
 
 
+def _speaker_before(log: list[EventBase], index: int) -> str | None:
+    """Who held the floor when the event at `index` was recorded (by the log's order: a turn
+    started at the same instant, just after it, does not count)."""
+    speaker: str | None = None
+    for event in log[:index]:
+        if isinstance(event, TurnStarted):
+            speaker = event.speaker
+        elif isinstance(event, Interruption):
+            speaker = event.by
+        elif isinstance(event, (Paused, SessionEnded)) or (
+            isinstance(event, TurnEnded) and event.speaker == speaker
+        ):
+            speaker = None
+    return speaker
+
+
 class SessionView:
     """A session's log as the screen sees it. Read-only: `refresh` follows another writer."""
 
@@ -111,9 +127,16 @@ class SessionView:
         return dynamics.session_figures(self.session, self.events, now or self.now())
 
     def recorded_figures(self) -> dynamics.SessionFigures:
-        """The figures of the log as recorded (no clock running: the review, a report), up to
-        the recording's last sign of life if it was cut short and not resumed since."""
+        """The figures of the log as recorded (the review, a report): while another cofacil
+        records it, up to now (its clocks run); else up to the recording's last sign of life
+        if it was cut short and not resumed since, or its last event."""
+        if self.being_recorded():
+            return self.figures()
         return dynamics.session_figures(self.session, self.events, self.left_open_at())
+
+    def being_recorded(self) -> bool:
+        """Another cofacil records this session now."""
+        return not self.ended and self.store.being_recorded(self.session.id)
 
     def left_open_at(self) -> ClockReading | None:
         """Where the log ends if its recording was cut short (see `Store.left_open_at`)."""
@@ -158,6 +181,13 @@ class SessionView:
         assert isinstance(opening, RoundStarted)
         order = self.present(figures)
         done: list[str] = []
+        # A round begun while a member speaks goes round the circle from them: they are the
+        # first in it, and the seat after theirs is next (never back to the seats before).
+        speaking = _speaker_before(log, started)
+        if speaking in order:
+            first = order.index(speaking)
+            order = order[first:] + order[:first]
+            done.append(speaking)
         for event in log[started + 1 :]:
             if (
                 isinstance(event, TurnStarted)

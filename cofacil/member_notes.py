@@ -59,8 +59,8 @@ def draft(
         data.append(f"Cut in on others {p.interrupted_others}×; was cut off {p.was_interrupted}×.")
     quoted = [
         (t, e)
-        for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
-        # A safety flag about them first of all belongs in their note.
+        for e, t in zip(figures.timeline.events, figures.timeline.when, strict=True)
+        # A safety flag about them first of all belongs in their note (at its moment).
         if isinstance(e, (Observation, Flag))
         and member.id in e.about
         and "private" not in getattr(e, "tags", ())

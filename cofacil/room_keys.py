@@ -35,8 +35,8 @@ class Row:
 ROOM: tuple[Row, ...] = (
     Row(
         "1–9, 0",
-        "that seat's member speaks (the same key again: they stop); seats 11–20 are shift + "
-        "digit (! @ # … )). Not someone out of the room (a + key first), nor during a break",
+        "that seat's member speaks (the same key again: they stop); seats 11–20: shift + "
+        "digit, ! @ # … ). Not someone out of the room (a + key first), nor during a break",
     ),
     Row(
         "l  c",

@@ -124,3 +124,25 @@ def test_the_end_of_the_session_ends_a_go_round_still_going(
     live.end()
     assert live.round_state(live.figures()) is None  # the go-round line goes with the end
     live.close()
+
+
+def test_a_go_round_begun_while_a_member_speaks_goes_round_from_them(
+    store: Store, session, clock: FakeClock
+) -> None:
+    from cofacil.models import Attendance
+
+    session = session.model_copy(update={"attendance": {m: Attendance() for m in session.seats}})
+    store.save_session(session)
+    m1, m2, m3 = session.seats
+    live = LiveSession(store, session.id)
+    live.speak(m2)
+    clock.advance(5)
+    live.start_round("check-in", None)
+    state = live.round_state(live.figures())
+    assert state is not None and state.order == [m2, m3, m1] and state.next == m3
+    assert live.next_in_round() == m3
+    clock.advance(5)
+    assert live.next_in_round() == m1  # round the circle, not back to the seat before
+    assert live.next_in_round() is None  # everyone has spoken: the round ends
+    assert live.round_state(live.figures()) is None
+    live.close()

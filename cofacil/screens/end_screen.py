@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from cofacil import dynamics
 from cofacil.display import duration, percent, visible
 from cofacil.dynamics import SessionFigures
 from cofacil.shown import shown
@@ -42,6 +43,8 @@ class EndScreen(ModalScreen[bool]):
             f"Not yet heard {quiet}",
             f"Flags         {self.flags}",
         ]
+        if f.timeline.gaps:  # time cofacil was not running: not in the figures above
+            lines.append(f"Gaps          {dynamics.gaps_words(f)} (not counted)")
         with Vertical(classes="form"):
             yield Static(Text("End the session?"), classes="form-title")
             yield Static(Text("\n".join(lines)))

@@ -81,6 +81,7 @@ class ReviewScreen(Screen[None]):
         self.comment_target: str | None = None
         self.moment: float | None = None  # an item's time, marked on the timeline
         self._listed: dict[str, tuple[EventBase, float]] = {}  # the rows shown: item, its time
+        self._recording: bool | None = None  # while following: another cofacil records it
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -138,8 +139,11 @@ class ReviewScreen(Screen[None]):
             self.set_interval(1.0, self.follow)
 
     def follow(self) -> None:
+        """Once a second: what was recorded since; while it is recorded, the clocks move."""
         if self.view.refresh():
             self.redraw()
+        elif self._recording or self.view.being_recorded():
+            self._draw_summary(self.view.recorded_figures())
 
     # --- drawing ---------------------------------------------------------------------------
 
@@ -179,19 +183,44 @@ class ReviewScreen(Screen[None]):
         box.update(Text("\n".join(["Review notes", *lines])) if lines else "")
         box.display = bool(lines)
 
+    def _recording_state(self, figures: dynamics.SessionFigures) -> str:
+        """Ended, being recorded, or left open: a follower sees when the recording stopped
+        (a crash, or cofacil closed) instead of a clock that silently stands still."""
+        if figures.timeline.ended:
+            self._recording = None
+            return "ended"
+        recording = self.view.being_recorded()
+        if self._recording and not recording:
+            self.notify(
+                f"Session {self.view.session.number} is no longer being recorded (cofacil was "
+                "closed or stopped); it goes on when it is opened again.",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+        self._recording = recording
+        if recording:
+            return "being recorded"
+        alive = self.view.left_open_at()
+        since = f" since {alive.at.astimezone():%H:%M:%S}" if alive else ""
+        return f"not being recorded{since}; not ended"
+
     def _draw_summary(self, figures: dynamics.SessionFigures) -> None:
         session = self.view.session
         attendance = [
             f"{visible(self.names.get(member, member))}: {status}"
             for member, status in dynamics.attendance_words(session, figures).items()
         ]
-        state = "ended" if figures.timeline.ended else "still being recorded"
+        state = self._recording_state(figures)
         rounded = shown(figures)
         facts = [
             f"{session.date.isoformat()} · session {session.number} · "
             + (f"theme: {visible(session.theme)}" if session.theme else "no theme"),
             f"Length {duration(rounded.active)} of {session.planned_minutes} min planned "
-            f"({state}); breaks {len(figures.timeline.breaks)}",
+            f"({state}); breaks {len(figures.timeline.breaks)}"
+            + (
+                ", on a break now" if figures.timeline.paused and not figures.timeline.ended else ""
+            ),
             talk_words(rounded),
             *(
                 [f"Gaps (cofacil was not running): {dynamics.gaps_words(figures)}"]
@@ -202,9 +231,9 @@ class ReviewScreen(Screen[None]):
             "Go-rounds: " + dynamics.go_rounds_words(figures),
         ]
         self.query_one("#review-facts", Static).update(Text("\n".join(facts)))
-        flags = [
+        flags = [  # each at its moment: when `f` was pressed
             (t, e)
-            for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
+            for e, t in zip(figures.timeline.events, figures.timeline.when, strict=True)
             if isinstance(e, Flag)
         ]
         flag_text = Text()

@@ -438,9 +438,17 @@ class SessionScreen(Screen[None]):
             return
         if done.text is None:
             self.writer.keep_draft(done.kind, None)
-            bar.acknowledge("Nothing saved: the line was closed empty.")
+            bar.acknowledge("Nothing saved: the line was closed empty." + self._still_parked())
             return
         self._save_note(done.kind, done.text, note)
+
+    def _still_parked(self) -> str:
+        """A reminder of the notes still parked, after another line was closed: what replaces
+        the line's word must never hide a parked flag."""
+        return "".join(
+            f" · {NOTE_KEYS[kind]}: {'flag' if kind == 'flag' else 'note'} parked"
+            for kind in self.writer.drafts
+        )
 
     async def on_paste(self, event: events.Paste) -> None:
         bar = self.query_one(NoteBar)
@@ -462,7 +470,9 @@ class SessionScreen(Screen[None]):
         state = "⚠ Kept here, not yet on disk" if kept else "✓ Saved"
         what = "⚑ Flag" if kind == "flag" else "Note"
         whom = live_view.about(about, self.names) or "the group"
-        self.query_one(NoteBar).acknowledge(f"{state}: {what} on {visible(whom)} · {visible(text)}")
+        self.query_one(NoteBar).acknowledge(
+            f"{state}: {what} on {visible(whom)}{self._still_parked()} · {visible(text)}"
+        )
 
     def _find_card(self, text: str) -> None:
         hits = self.deck.find(text)
