@@ -423,3 +423,35 @@ async def test_the_summary_names_who_was_quiet_past_the_threshold(tmp_path: Path
         await pilot.pause()
         charts = str(app.screen.query_one("#review-charts", Static).render())
         assert "Quiet 20 min or longer while in the room: Omar 49:58, Kit 20:00." in charts
+
+
+async def test_a_follow_window_keeps_time_and_says_when_the_recording_stops(
+    tmp_path: Path, demo
+) -> None:
+    """Beside the room, the follower's clock moves every second, not only when a key is
+    pressed; when the recording stops (a crash, a quit) it says so instead of standing still."""
+    from cofacil.demo import start_demo_session
+    from cofacil.live import LiveSession
+
+    store = Store(tmp_path, clock=demo)
+    writer = LiveSession(store, start_demo_session(store).id)
+    writer.speak(writer.keys["1"])
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+
+        def facts() -> str:
+            return str(app.screen.query_one("#review-facts").render())
+
+        assert "Length 0:00 of 90 min planned (being recorded)" in facts()
+        demo.advance(17)
+        app.screen.follow()  # once a second: nothing new recorded, the clock moves all the same
+        assert "Length 0:17 of 90 min planned (being recorded)" in facts()
+        writer.beat()
+        writer.close()  # cofacil closed (or killed) in the room
+        demo.advance(30)
+        app.screen.follow()
+        await pilot.pause()
+        assert "Length 0:17 of 90 min planned (not being recorded since" in facts()
+        notices = [n.message for n in app._notifications]
+        assert any("is no longer being recorded" in n for n in notices)
