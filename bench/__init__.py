@@ -22,6 +22,7 @@ BenchFn = Callable[[], None]
 MODULES: tuple[str, ...] = (
     "bench.store_bench",
     "bench.crypto_bench",
+    "bench.room_bench",
     "bench.dynamics_bench",
     "bench.live_bench",
 )

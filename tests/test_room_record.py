@@ -239,3 +239,33 @@ def test_every_report_shows_the_gap_and_each_note_at_its_moment(
     data = json.loads(export.render("json", group, session, events))
     assert data["gaps"] == [{"at_s": 40.0, "seconds": 20.0, "ended_by": reopened["event_id"]}]
     assert export.from_json(export.render("json", group, session, events))[2] == events
+
+
+def test_a_torn_sign_of_life_is_not_taken(store: Store, session: Session) -> None:
+    """A power cut mid-write may tear the record: its checksum fails, and the gap starts at
+    the last event (as before signs of life were kept), never at a made-up moment."""
+    live, clock = run(store, session)
+    live.speak(session.seats[0])
+    talk_for(live, 12, clock)
+    crash(live)
+    path = store.session_paths(session.id).alive
+    raw = bytearray(path.read_bytes())
+    raw[40] ^= 0x20  # one flipped byte in the reading
+    path.write_bytes(bytes(raw))
+    live = restart(store, session, after=5, epoch="run-2")
+    assert live.events[-1].alive is None  # type: ignore[attr-defined]
+    assert talk_seconds(live.events)[session.seats[0]] == 0.0
+    live.close()
+
+
+def test_the_sign_of_life_is_rewritten_in_place(store: Store, session: Session) -> None:
+    live, clock = run(store, session)
+    path = store.session_paths(session.id).alive
+    before = path.stat()
+    for _ in range(3):
+        clock.advance(1)
+        live.beat()
+    after = path.stat()
+    assert after.st_ino == before.st_ino and after.st_size == before.st_size  # no new file
+    assert stat.S_IMODE(after.st_mode) == 0o600
+    live.close()

@@ -52,6 +52,7 @@ class SessionLog:
         self._ids = {e.id for e in self.events}
         self.last_alive = self._read_sign_of_life()
         self.drafts = self._read_drafts()
+        self._alive = live_files.SignOfLife(self._paths, self._codec)
 
     def _read_sign_of_life(self) -> ClockReading | None:
         """The earlier recording's last sign of life (None: none left, or unreadable, when the
@@ -80,7 +81,7 @@ class SessionLog:
         """A sign of life: recording goes on at `reading`. Cheap (no fsync), and best effort:
         a disk that refuses it costs only the precision of a crash's gap."""
         with contextlib.suppress(OSError):
-            live_files.write_sign_of_life(self._paths, self._codec, reading)
+            self._alive.write(reading)
 
     def keep_drafts(self, drafts: dict[str, Draft]) -> bool:
         """Keep the notes being written on disk, by kind; False if the disk refused (they stay
@@ -135,6 +136,7 @@ class SessionLog:
         """Checkpoint the TinyDB file and let another process record the session."""
         if not self._lock.held:
             return
+        self._alive.close()
         try:
             self._journal.close()
             write_checkpoint(self._paths, self._codec, self.events)
