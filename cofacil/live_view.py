@@ -16,6 +16,7 @@ from cofacil.models import (
     COFAC,
     LEAD,
     CodedEvent,
+    Draft,
     Flag,
     Interruption,
     Observation,
@@ -272,3 +273,53 @@ def deck(
         phrasing=suggestion.phrasing if nudge and suggestion else None,
         used=used,
     )
+
+
+# --- the note line: what it says when no note is open -------------------------------------
+
+NOTE_KEYS = {"observation": "o", "flag": "f"}  # the key that opens (and brings back) each kind
+_KIND_WORD = {"observation": "note", "flag": "flag"}
+
+
+def glimpse(text: str, width: int = 30) -> str:
+    """A note, recognisable in a line: its start, one line, controls shown harmless; cut
+    between words where it can (never inside a joined emoji)."""
+    line = " ".join(visible(text).split())
+    if len(line) <= width:
+        return line
+    cut = line[: width - 1]
+    if " " in cut[width // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip("\u200d ") + "…"
+
+
+def parked_from_before(drafts: dict[str, Draft]) -> str:
+    """On opening the room: the notes an earlier run left being written, each with its key
+    first (on a narrow screen the end of the line is cut)."""
+    parked = [
+        f"{NOTE_KEYS[kind]}: {_KIND_WORD[kind]} “{glimpse(d.text)}”" for kind, d in drafts.items()
+    ]
+    return "Parked from before · " + " · ".join(parked) if parked else ""
+
+
+def parked(kind: str, text: str) -> str:
+    """Escape closed a note with text in it: kept, and how to bring it back."""
+    what, key = _KIND_WORD[kind].capitalize(), NOTE_KEYS[kind]
+    return f"{what} parked · {key} brings it back: “{glimpse(text)}”"
+
+
+def still_parked(drafts: dict[str, Draft]) -> str:
+    """A reminder of the notes still parked, after another line was closed: the line's word
+    must never hide a parked flag."""
+    return "".join(f" · {NOTE_KEYS[kind]}: {_KIND_WORD[kind]} parked" for kind in drafts)
+
+
+def closed_empty(drafts: dict[str, Draft]) -> str:
+    return "Nothing saved: the line was closed empty." + still_parked(drafts)
+
+
+def saved(kind: str, whom: str, text: str, on_disk: bool, drafts: dict[str, Draft]) -> str:
+    """A note just saved: where it is (on disk, or kept to retry), on whom, what it says."""
+    state = "✓ Saved" if on_disk else "⚠ Kept here, not yet on disk"
+    what = "⚑ Flag" if kind == "flag" else "Note"
+    return f"{state}: {what} on {visible(whom)}{still_parked(drafts)} · {visible(text)}"

@@ -87,3 +87,33 @@ def test_the_round_line_counts_down_then_says_by_how_much(store: Store, session:
     )
     assert "0:15 over" in line and over
     live.close()
+
+
+def test_the_note_line_keeps_the_key_first_and_never_hides_a_parked_flag() -> None:
+    from datetime import UTC, datetime
+
+    from cofacil.models import ClockReading, Draft
+
+    begun = ClockReading(at=datetime(2026, 1, 1, tzinfo=UTC), mono=1.0, epoch="e")
+    flag = Draft(kind="flag", text="not safe at home", begun=begun)
+    note = Draft(kind="observation", text="x" * 50, begun=begun)
+    assert live_view.parked_from_before({"flag": flag}).startswith(
+        "Parked from before · f: flag “not safe at home”"
+    )
+    assert (
+        live_view.parked("observation", note.text)
+        == f"Note parked · o brings it back: “{'x' * 29}…”"
+    )
+    assert live_view.closed_empty({"flag": flag}).endswith(" · f: flag parked")
+    saved = live_view.saved("observation", "Ann", "calm", True, {"flag": flag})
+    assert saved == "✓ Saved: Note on Ann · f: flag parked · calm"
+
+
+def test_a_glimpse_cuts_between_words_and_never_inside_a_joined_emoji() -> None:
+    assert live_view.glimpse("a long note about the family and what happened") == (
+        "a long note about the family…"
+    )
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    cut = live_view.glimpse(family * 12)
+    assert cut.endswith("…") and not cut[:-1].endswith("\u200d")
+    assert live_view.glimpse("line one\nline two \x1b[31m") == "line one line two ␛[31m"

@@ -32,7 +32,6 @@ from cofacil.widgets.observation_pane import ObservationPane
 from cofacil.widgets.speaking_timer import SpeakingTimer
 
 RECORDING_ACTIONS = room_keys.recording_actions()
-NOTE_KEYS = {"observation": "o", "flag": "f"}
 
 
 class SessionScreen(Screen[None]):
@@ -110,12 +109,7 @@ class SessionScreen(Screen[None]):
         """Notes left being written (parked, or open when cofacil stopped) are offered back."""
         if not isinstance(self.live, LiveSession) or not self.live.drafts:
             return
-        # The key first: on a narrow screen the end of the line is cut.
-        parked = [
-            f"{NOTE_KEYS[kind]}: {'flag' if kind == 'flag' else 'note'} “{_glimpse(d.text)}”"
-            for kind, d in self.live.drafts.items()
-        ]
-        self.query_one(NoteBar).acknowledge("Parked from before · " + " · ".join(parked))
+        self.query_one(NoteBar).acknowledge(live_view.parked_from_before(self.live.drafts))
 
     @property
     def writer(self) -> LiveSession:
@@ -432,23 +426,13 @@ class SessionScreen(Screen[None]):
         bar = self.query_one(NoteBar)
         if done.parked and note is not None:
             # Parked: on disk as typed; `o` (or `f`) brings it back, its moment kept.
-            what = "Flag" if done.kind == "flag" else "Note"
-            key = NOTE_KEYS[done.kind]
-            bar.acknowledge(f"{what} parked · {key} brings it back: “{_glimpse(note.text)}”")
+            bar.acknowledge(live_view.parked(done.kind, note.text))
             return
         if done.text is None:
             self.writer.keep_draft(done.kind, None)
-            bar.acknowledge("Nothing saved: the line was closed empty." + self._still_parked())
+            bar.acknowledge(live_view.closed_empty(self.writer.drafts))
             return
         self._save_note(done.kind, done.text, note)
-
-    def _still_parked(self) -> str:
-        """A reminder of the notes still parked, after another line was closed: what replaces
-        the line's word must never hide a parked flag."""
-        return "".join(
-            f" · {NOTE_KEYS[kind]}: {'flag' if kind == 'flag' else 'note'} parked"
-            for kind in self.writer.drafts
-        )
 
     async def on_paste(self, event: events.Paste) -> None:
         bar = self.query_one(NoteBar)
@@ -466,12 +450,10 @@ class SessionScreen(Screen[None]):
             self.writer.observe(text, about, notes.tags(text), begun=begun)
         self.writer.keep_draft(kind, None)
         self._record()
-        kept = self.writer.unsaved  # the disk refused it: kept here, retried every second
-        state = "⚠ Kept here, not yet on disk" if kept else "✓ Saved"
-        what = "⚑ Flag" if kind == "flag" else "Note"
+        on_disk = not self.writer.unsaved  # else kept here, retried every second
         whom = live_view.about(about, self.names) or "the group"
         self.query_one(NoteBar).acknowledge(
-            f"{state}: {what} on {visible(whom)}{self._still_parked()} · {visible(text)}"
+            live_view.saved(kind, whom, text, on_disk, self.writer.drafts)
         )
 
     def _find_card(self, text: str) -> None:
@@ -623,12 +605,6 @@ class SessionScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.live.close()
-
-
-def _glimpse(text: str, width: int = 30) -> str:
-    """A parked note, recognisable in a line: its start, one line, controls shown harmless."""
-    line = visible(text.strip())
-    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def _situation(suggestion: Suggestion | None) -> tuple[str, tuple[str, ...]] | None:
