@@ -149,7 +149,7 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
             if event.epoch != prev.epoch:
                 # A crash gap. The earlier run went on until its last sign of life (a turn in
                 # progress too); from there to this run's first event nothing is counted.
-                alive = getattr(event, "alive", None)
+                alive = event.__dict__.get("alive")
                 if alive is not None and alive.epoch == prev.epoch and alive.mono > prev.mono:
                     if paused_at is None:
                         active += alive.mono - prev.mono
@@ -175,7 +175,9 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
         # wall clock; this run's own clock by the monotonic one.
         end += seconds_between(prev, now)
     when = times
-    if any(getattr(e, "begun", None) is not None for e in log):
+    # `__dict__`, not getattr: asking a pydantic event for a field it lacks is slow, and this
+    # runs on every key over the whole log.
+    if any(e.__dict__.get("begun") is not None for e in log):
         when = [_moment_on(log, times, end, i) for i in range(len(log))]
     return Timeline(
         events=log,
@@ -194,7 +196,7 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
 def _moment_on(log: list[EventBase], times: list[float], end: float, index: int) -> float:
     """Where the moment the event at `index` is about falls on the active clock: for a note,
     when it was begun (found among the events before it, within its run); else its own time."""
-    moment = getattr(log[index], "begun", None)
+    moment = log[index].__dict__.get("begun")
     if moment is None:
         return times[index]
     for j in range(index, -1, -1):

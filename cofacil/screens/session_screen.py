@@ -150,10 +150,11 @@ class SessionScreen(Screen[None]):
             )
         box.display = bool(waiting)
 
-    def redraw(self) -> None:
-        """After the log changed: everything, the observation pane included. Drawing records
-        nothing: the suggestion was offered (and logged) before."""
-        figures = self.live.figures()
+    def redraw(self, figures: dynamics.SessionFigures | None = None) -> None:
+        """After the log changed: everything, the observation pane included (`figures`: the
+        log's, if just worked out). Drawing records nothing: the suggestion was offered (and
+        logged) before."""
+        figures = figures or self.live.figures()
         self._notes = live_view.notes(figures, self.names, self.live.library)
         self._draw_live(figures)
         self.query_one(ObservationPane).show(self._notes.lines, hint=self.live.writable)
@@ -165,10 +166,10 @@ class SessionScreen(Screen[None]):
         self.query_one(SpeakingTimer).show(self._room.timer)
         self._draw_deck(figures)
 
-    def _offer(self, figures: dynamics.SessionFigures) -> None:
+    def _offer(self, figures: dynamics.SessionFigures) -> bool:
         """The deck's suggestion for now. When it is a new one, the deck turns to its card and
         (writable) the log says it was shown — once: the log, not the screen, remembers, so a
-        break or a resume does not record it again."""
+        break or a resume does not record it again. True if that was recorded now."""
         suggestion = suggest(
             self.live.session,
             figures,
@@ -189,6 +190,8 @@ class SessionScreen(Screen[None]):
                 "shown", suggestion.rule, suggestion.cards[0], list(suggestion.about),
                 suggestion.reason,
             )  # fmt: skip
+            return True
+        return False
 
     def _draw_deck(self, figures: dynamics.SessionFigures) -> None:
         state = live_view.deck(
@@ -232,8 +235,8 @@ class SessionScreen(Screen[None]):
         """After an event was stored (or kept to retry): the deck's suggestion for the new
         situation, then everything drawn again from the log."""
         self._draw_unsaved()
-        self._offer(self.live.figures())
-        self.redraw()
+        figures = self.live.figures()
+        self.redraw(None if self._offer(figures) else figures)
 
     async def on_key(self, event: events.Key) -> None:
         """Every key of the room is handled here, in the order typed. (Left to the bindings,
