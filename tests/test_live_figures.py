@@ -1,0 +1,44 @@
+"""The live fold agrees with the from-scratch dynamics (the oracle) after every event of any
+log: turns, interruptions, undos, pauses, reopenings after crashes (with and without a sign of
+life), arrivals, go-rounds and notes begun before they were saved."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_review_never_crashes import actions, record
+
+from cofacil.dynamics import Instant, timeline, turns_on
+from cofacil.live_figures import TimelineFold
+
+
+def _check(steps: list, end: bool, later: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        store, session_id = record(Path(tmp) / "data", steps, end)
+        events = store.read_events(session_id)
+    fold = TimelineFold()
+    for n, event in enumerate(events, start=1):
+        if not fold.add(event):
+            fold = TimelineFold.fold(events[:n])  # a correction: folded again from the log
+        last = events[n - 1]
+        now = Instant(last.at, last.mono + later, last.epoch)
+        for moment in (None, now):
+            expected = timeline(events[:n], moment)
+            assert fold.timeline(moment) == expected
+            assert fold.turns(moment) == turns_on(expected)
+            current = turns_on(expected)[-1:] if expected.events else []
+            running = [t for t in current if t.open]
+            assert fold.current(moment) == (running[0] if running else None)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(actions, max_size=30), end=st.booleans(), later=st.floats(0, 120))
+def test_the_fold_equals_the_oracle_after_every_event(steps: list, end: bool, later: float) -> None:
+    _check(steps, end, later)
+
+
+def test_a_correction_asks_for_a_fold_of_the_whole_log() -> None:
+    _check([("speak", "m1"), ("wait", 5.0), ("undo", None), ("speak", "m2")], False, 3.0)
