@@ -455,9 +455,12 @@ def session_figures(
     *,
     silence_threshold: float = SILENCE_THRESHOLD,
     window: float = WINDOW,
+    folded: tuple[Timeline, list[SpeakingTurn]] | None = None,
 ) -> SessionFigures:
-    tl = timeline(events, now)
-    turns = turns_on(tl)
+    """Every figure of the session at `now`. `folded`: its timeline and turns at `now`, kept
+    up to date by the live screen (live_figures), instead of worked out from the log again."""
+    tl, turns = folded if folded is not None else (timeline(events, now), None)
+    turns = turns if turns is not None else turns_on(tl)
     here = presence(session, tl)
     end = tl.end
 

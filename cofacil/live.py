@@ -13,6 +13,7 @@ from typing import Any
 
 from cofacil import dynamics
 from cofacil.library import Library, load_library
+from cofacil.live_figures import TimelineFold
 from cofacil.models import (
     SEAT_KEYS,
     AttendanceChanged,
@@ -96,6 +97,9 @@ class SessionView:
         }
         self._version = store.log_version(session_id)
         self._events: list[EventBase] = store.read_events(session_id) if load else []
+        # The clock and the turns, folded as events come: a key does not read the whole log.
+        self._fold = TimelineFold.fold(self._events)
+        self._folded = len(self._events)  # events of the log in the fold
         self.library: Library = load_library(store)  # the deck and codes in use
 
     @property
@@ -112,7 +116,23 @@ class SessionView:
         events = self.store.read_events(self.session.id)
         changed = len(events) != len(self._events)
         self._events = events
+        self._fold, self._folded = TimelineFold.fold(events), len(events)
         return changed
+
+    def _count(self) -> int:
+        return len(self._events)
+
+    @property
+    def fold(self) -> TimelineFold:
+        """The fold, caught up with whatever the log gained since (a correction: the whole
+        log folded again)."""
+        if self._folded != self._count():
+            events = self.events
+            for n in range(self._folded, len(events)):
+                if not self._fold.add(events[n]):
+                    self._fold = TimelineFold.fold(events[: n + 1])
+            self._folded = len(events)
+        return self._fold
 
     def now(self) -> dynamics.Instant:
         clock = self.store.clock
@@ -124,7 +144,9 @@ class SessionView:
         return ClockReading(at=clock.now(), mono=clock.monotonic(), epoch=clock.epoch)
 
     def figures(self, now: dynamics.Moment | None = None) -> dynamics.SessionFigures:
-        return dynamics.session_figures(self.session, self.events, now or self.now())
+        now = now or self.now()
+        folded = (self.fold.timeline(now), self.fold.turns(now))
+        return dynamics.session_figures(self.session, self.events, now, folded=folded)
 
     def recorded_figures(self) -> dynamics.SessionFigures:
         """The figures of the log as recorded (the review, a report): while another cofacil
@@ -144,20 +166,17 @@ class SessionView:
 
     @property
     def ended(self) -> bool:
-        return any(isinstance(e, SessionEnded) for e in self.events)
+        return self.fold.ended
 
     @property
     def paused(self) -> bool:
-        state = [e for e in dynamics.effective(self.events) if isinstance(e, (Paused, Resumed))]
-        return bool(state) and isinstance(state[-1], Paused)
+        return self.fold.paused
 
     def speaker(self) -> str | None:
-        turns = dynamics.speaking_turns(self.events, self.now())
-        return turns[-1].speaker if turns and turns[-1].open else None
+        return self.fold.speaker()
 
     def last_speaker(self) -> str | None:
-        turns = dynamics.speaking_turns(self.events, self.now())
-        return turns[-1].speaker if turns else None
+        return self.fold.last_speaker()
 
     def present(self, figures: dynamics.SessionFigures) -> list[str]:
         """Members in the room now, in today's seat order."""
@@ -253,6 +272,9 @@ class LiveSession(SessionView):
     @property
     def events(self) -> list[EventBase]:
         return [*self.log.events, *self.unsaved]
+
+    def _count(self) -> int:
+        return len(self.log.events) + len(self.unsaved)
 
     def refresh(self) -> bool:
         return False  # this process writes the log: it is always current

@@ -122,6 +122,25 @@ class TimelineFold:
 
     # --- at a moment ---------------------------------------------------------------------------
 
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    @property
+    def paused(self) -> bool:
+        """A break is under way."""
+        return self._paused_at is not None
+
+    def speaker(self) -> str | None:
+        """Who holds the floor now (None in a silence, a break, or after the end)."""
+        return self._speaker if not self._ended else None
+
+    def last_speaker(self) -> str | None:
+        """Who holds the floor, or spoke last."""
+        if self._speaker is not None:
+            return self._speaker
+        return self.closed[-1].speaker if self.closed else None
+
     def end(self, now: Moment | None = None) -> float:
         """The active clock at `now` (at the last event without it)."""
         prev = self.events[-1] if self.events else None
