@@ -132,6 +132,12 @@ class Timeline:
     # The moment each event is about: when a note was begun (`o` or `f` pressed), else `t`.
     when: list[float] = field(default_factory=list)
     gap_ends: list[str] = field(default_factory=list)  # the id of the event ending each gap
+    # The last go-round's start or end (or the session's end): where a round in progress is
+    # found without reading the log backwards.
+    round_mark: int | None = None
+
+
+ROUND_MARKS = frozenset({"round_started", "round_ended", "session_ended"})
 
 
 def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline:
@@ -143,8 +149,9 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
     active = 0.0
     paused_at: EventBase | None = None
     ended = False
+    round_mark: int | None = None
     prev: EventBase | None = None
-    for event in log:
+    for index, event in enumerate(log):
         if prev is not None and not ended:
             if event.epoch != prev.epoch:
                 # A crash gap. The earlier run went on until its last sign of life (a turn in
@@ -168,6 +175,8 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
             paused_at = None
         elif kind == "session_ended":
             ended = True
+        if kind in ROUND_MARKS:
+            round_mark = index
         prev = event
     end = active
     if now is not None and prev is not None and not ended and paused_at is None:
@@ -184,6 +193,7 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
         t=times,
         when=when,
         gap_ends=gap_ends,
+        round_mark=round_mark,
         end=end,
         ended=ended,
         started_at=log[0].at if log else None,

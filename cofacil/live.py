@@ -186,14 +186,7 @@ class SessionView:
     def round_state(self, figures: dynamics.SessionFigures) -> RoundState | None:
         log = figures.timeline.events
         # The end of the session ends a go-round still going: its line goes with it.
-        started = next(
-            (
-                i
-                for i in range(len(log) - 1, -1, -1)
-                if isinstance(log[i], (RoundStarted, RoundEnded, SessionEnded))
-            ),
-            None,
-        )
+        started = figures.timeline.round_mark
         if started is None or not isinstance(log[started], RoundStarted):
             return None
         opening = log[started]

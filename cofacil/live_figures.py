@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cofacil.dynamics import Moment, SpeakingTurn, Timeline, effective, seconds_between
+from cofacil.dynamics import (
+    ROUND_MARKS,
+    Moment,
+    SpeakingTurn,
+    Timeline,
+    effective,
+    seconds_between,
+)
 from cofacil.models import EventBase
 
 
@@ -35,6 +42,7 @@ class TimelineFold:
         self._ended = False
         self._speaker: str | None = None  # holding the floor since `_since`
         self._since = 0.0
+        self._round_mark: int | None = None
 
     @classmethod
     def fold(cls, events: Iterable[EventBase]) -> TimelineFold:
@@ -80,6 +88,8 @@ class TimelineFold:
             self._paused_at = None
         elif kind == "session_ended":
             self._ended = True
+        if kind in ROUND_MARKS:
+            self._round_mark = len(self.events) - 1
         self._turn(event, kind, t)
 
     def _moment(self, event: EventBase) -> float:
@@ -160,6 +170,7 @@ class TimelineFold:
             paused=self._paused_at is not None,
             when=self.when,
             gap_ends=self.gap_ends,
+            round_mark=self._round_mark,
         )
 
     def current(self, now: Moment | None = None) -> SpeakingTurn | None:

@@ -17,6 +17,7 @@ from cofacil.models import (
     LEAD,
     CodedEvent,
     Draft,
+    EventBase,
     Flag,
     Interruption,
     Observation,
@@ -219,6 +220,7 @@ class Notes:
     lines: list[NoteLine]
     tags: list[str]
     used: tuple[str, ...]
+    version: int = 0  # changes whenever the lines do
 
 
 def about(ids: list[str], names: dict[str, str]) -> str:
@@ -227,27 +229,58 @@ def about(ids: list[str], names: dict[str, str]) -> str:
 
 def notes(figures: dynamics.SessionFigures, names: dict[str, str], library: Library) -> Notes:
     """Each note at the moment it is about (when `o` or `f` was pressed)."""
-    lines: list[NoteLine] = []
-    used: list[str] = []
-    tags: list[str] = []
-    tl = figures.timeline
-    for event, t in zip(tl.events, tl.when or tl.t, strict=True):
+    return NotesFold(names, library).update(figures)
+
+
+class NotesFold:
+    """The notes pane's lines, added as events come: a redraw after a key reads only the new
+    events of the live fold (all of them again after a correction, or for another log)."""
+
+    _NOTED = frozenset({"observation", "flag", "interruption", "coded", "technique_used"})
+
+    def __init__(self, names: dict[str, str], library: Library) -> None:
+        self.names, self.library = names, library
+        self._start([])
+
+    def _start(self, events: list[EventBase]) -> None:
+        self._version = getattr(self, "_version", 0) + 1
+        self._events = events
+        self._seen = 0
+        self.lines: list[NoteLine] = []
+        self.tags: list[str] = []
+        self._used: dict[str, None] = {}
+
+    def update(self, figures: dynamics.SessionFigures) -> Notes:
+        tl = figures.timeline
+        if tl.events is not self._events or len(tl.events) < self._seen:
+            self._start(tl.events)
+        when = tl.when or tl.t
+        for i in range(self._seen, len(tl.events)):
+            event = tl.events[i]
+            if event.type in self._NOTED:  # type: ignore[attr-defined]
+                self._add(event, when[i])
+                self._version += 1
+        self._seen = len(tl.events)
+        # A copy of the list (C speed): what the pane was given never changes under it.
+        return Notes(list(self.lines), list(self.tags), tuple(self._used), self._version)
+
+    def _add(self, event: EventBase, t: float) -> None:
+        names = self.names
         if isinstance(event, (Observation, Flag)):
             kind = "flag" if isinstance(event, Flag) else "observation"
-            lines.append(NoteLine(t, kind, about(event.about, names), event.text))
-            tags += [tag for tag in event.tags if tag not in tags]
+            self.lines.append(NoteLine(t, kind, about(event.about, names), event.text))
+            self.tags += [tag for tag in event.tags if tag not in self.tags]
         elif isinstance(event, Interruption):  # `i` leaves its trace here too
             cut_off = f"cut in on {names.get(event.of, event.of)}"
-            lines.append(NoteLine(t, "interruption", about([event.by], names), cut_off))
+            self.lines.append(NoteLine(t, "interruption", about([event.by], names), cut_off))
         elif isinstance(event, CodedEvent):
-            label = library.scheme(event.scheme).label(event.code)
-            lines.append(NoteLine(t, "code", about(event.about, names), label))
+            label = self.library.scheme(event.scheme).label(event.code)
+            self.lines.append(NoteLine(t, "code", about(event.about, names), label))
         elif isinstance(event, TechniqueUsed):
-            card = library.deck.card(event.card)
+            card = self.library.deck.card(event.card)
             name = card.name if card else event.card
-            lines.append(NoteLine(t, "technique", about(event.towards, names), name))
-            used.append(name)
-    return Notes(lines, tags, tuple(dict.fromkeys(used)))
+            self.lines.append(NoteLine(t, "technique", about(event.towards, names), name))
+            self._used[name] = None
 
 
 def deck(

@@ -7,7 +7,7 @@ A dismissed nudge stays quiet for a while (`snooze`), so the deck does not nag.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from cofacil.display import minutes, percent
@@ -54,12 +54,22 @@ def _snoozed(figures: SessionFigures, settings: NudgeSettings) -> set[str]:
     """Rules waved off or acted on lately: one dismissal quiets the rule, not just the member,
     so the deck does not offer the next quiet member a second later."""
     quiet: set[str] = set()
-    end = figures.timeline.end
-    for event, t in zip(figures.timeline.events, figures.timeline.t, strict=True):
-        recent = end - t < settings.snooze_seconds
-        if isinstance(event, Nudge) and event.action in ("dismissed", "acted") and recent:
+    tl = figures.timeline
+    for event, t in _latest_first(tl.events, tl.t):
+        if tl.end - t >= settings.snooze_seconds:
+            break  # the clock never runs backwards: everything before is older still
+        if isinstance(event, Nudge) and event.action in ("dismissed", "acted"):
             quiet.add(event.rule)
     return quiet
+
+
+def _latest_first(
+    events: Sequence[EventBase], times: Sequence[float]
+) -> Iterator[tuple[EventBase, float]]:
+    """The log from its newest event back, without copying it: the deck looks only at the
+    last few minutes, however long the session."""
+    for i in range(len(events) - 1, -1, -1):
+        yield events[i], times[i]
 
 
 def suggest(
@@ -92,7 +102,7 @@ def _candidates(
     name = lambda m: names.get(m, m)  # noqa: E731
 
     # A code that says something strong just happened comes first.
-    for event, t in reversed(list(zip(figures.timeline.events, figures.timeline.t, strict=True))):
+    for event, t in _latest_first(figures.timeline.events, figures.timeline.t):
         if end - t > settings.code_recent_seconds:
             break
         if not isinstance(event, CodedEvent):

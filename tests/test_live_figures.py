@@ -6,20 +6,27 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_review_never_crashes import actions, record
 
+from cofacil import live_view
 from cofacil.dynamics import Instant, timeline, turns_on
+from cofacil.library import load_library
 from cofacil.live_figures import TimelineFold
+from cofacil.live_view import NotesFold
 
 
 def _check(steps: list, end: bool, later: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store, session_id = record(Path(tmp) / "data", steps, end)
         events = store.read_events(session_id)
+        names = store.group(store.session(session_id).group_id).names()
+        library = load_library(store)
     fold = TimelineFold()
+    notes = NotesFold(names, library)  # the notes pane, kept up to date the same way
     for n, event in enumerate(events, start=1):
         if not fold.add(event):
             fold = TimelineFold.fold(events[:n])  # a correction: folded again from the log
@@ -32,6 +39,13 @@ def _check(steps: list, end: bool, later: float) -> None:
             current = turns_on(expected)[-1:] if expected.events else []
             running = [t for t in current if t.open]
             assert fold.current(moment) == (running[0] if running else None)
+        from_scratch = live_view.notes(SimpleNamespace(timeline=expected), names, library)
+        kept = notes.update(SimpleNamespace(timeline=fold.timeline()))  # type: ignore[arg-type]
+        assert (kept.lines, kept.tags, kept.used) == (
+            from_scratch.lines,
+            from_scratch.tags,
+            from_scratch.used,
+        )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -48,6 +48,7 @@ class SessionScreen(Screen[None]):
         self.pending: live_modes.Pending | None = None  # `i`, `a`, `k` or `g`: the next key's job
         self.names = live.group.names()
         self._notes = live_view.Notes([], [], ())  # from the last redraw
+        self._notes_fold = live_view.NotesFold(self.names, live.library)
         self._room: live_view.Room | None = None  # from the last redraw: `check_action` is cheap
         self._left = False  # after `q`: keys already on their way must not record anything
         self._leave_asked: float | None = None  # when `q` met unsaved events
@@ -155,9 +156,11 @@ class SessionScreen(Screen[None]):
         log's, if just worked out). Drawing records nothing: the suggestion was offered (and
         logged) before."""
         figures = figures or self.live.figures()
-        self._notes = live_view.notes(figures, self.names, self.live.library)
+        self._notes = self._notes_fold.update(figures)
         self._draw_live(figures)
-        self.query_one(ObservationPane).show(self._notes.lines, hint=self.live.writable)
+        self.query_one(ObservationPane).show(
+            self._notes.lines, hint=self.live.writable, version=self._notes.version
+        )
         self.refresh_bindings()
 
     def _draw_live(self, figures: dynamics.SessionFigures) -> None:

@@ -50,6 +50,8 @@ class SessionLog:
             raise
         self._next_seq = self.events[-1].seq + 1 if self.events else 0
         self._ids = {e.id for e in self.events}
+        # Known once, kept as events come: each append asks (the whole log is never re-read).
+        self._signed_off = any(e.type == "signed_off" for e in self.events)  # type: ignore[attr-defined]
         self.last_alive = self._read_sign_of_life()
         self.drafts = self._read_drafts()
         self._alive = live_files.SignOfLife(self._paths, self._codec)
@@ -112,7 +114,7 @@ class SessionLog:
 
     @property
     def signed_off(self) -> bool:
-        return any(e.type == "signed_off" for e in self.events)  # type: ignore[attr-defined]
+        return self._signed_off
 
     def append(self, event: EventBase) -> None:
         """Store a ready-made event (import, demo); its seq must be the next one."""
@@ -130,6 +132,7 @@ class SessionLog:
         self._journal.append(event)
         self.events.append(event)
         self._ids.add(event.id)
+        self._signed_off = self._signed_off or event.type == "signed_off"  # type: ignore[attr-defined]
         self._next_seq += 1
 
     def close(self) -> None:

@@ -34,14 +34,19 @@ class ObservationPane(VerticalScroll, can_focus=False):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._shown: list[NoteLine] | None = None
+        self._version: int | None = None
 
     def compose(self):
         yield Static(id="notes-text")
 
-    def show(self, lines: list[NoteLine], hint: bool = True) -> None:
-        if lines == self._shown:
+    def show(self, lines: list[NoteLine], hint: bool = True, version: int | None = None) -> None:
+        """Draw `lines`; with a `version` (it changes whenever the lines do), nothing is
+        compared or drawn again while it stays the same."""
+        if version is not None and version == self._version:
             return
-        self._shown = lines
+        if version is None and lines == self._shown:
+            return
+        self._shown, self._version = lines, version
         if not lines:
             keys = " · o observation · f flag" if hint else ""
             empty = Text("Nothing noted yet" + keys, style="dim")
