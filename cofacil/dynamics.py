@@ -275,11 +275,16 @@ def talk_seconds(events: Sequence[EventBase], now: Moment | None = None) -> dict
 
 
 def talk_since(turns: Sequence[SpeakingTurn], since: float) -> dict[str, float]:
-    """Each speaker's talk from active second `since` on ("lately")."""
+    """Each speaker's talk from active second `since` on ("lately"). Turns end in order, so
+    only the last few are read, newest first (then added up oldest first)."""
+    lately: list[SpeakingTurn] = []
+    for i in range(len(turns) - 1, -1, -1):
+        if turns[i].end <= since:
+            break
+        lately.append(turns[i])
     recent: dict[str, float] = {}
-    for turn in turns:
-        if turn.end > since:
-            recent[turn.speaker] = recent.get(turn.speaker, 0.0) + turn.end - max(turn.start, since)
+    for turn in reversed(lately):
+        recent[turn.speaker] = recent.get(turn.speaker, 0.0) + turn.end - max(turn.start, since)
     return recent
 
 
@@ -294,21 +299,37 @@ class Presence:
 
 def presence(session: Session, tl: Timeline) -> dict[str, Presence]:
     """For each member on the session's list, when they were in the room."""
+    moves = Moves()
+    for event, t in zip(tl.events, tl.t, strict=True):
+        if isinstance(event, AttendanceChanged):
+            moves.add(event, t)
+    return presence_from(session, tl, moves)
+
+
+@dataclass
+class Moves:
+    """Arrivals and departures during the session, as the log has them so far."""
+
+    arrivals: dict[str, list[float]] = field(default_factory=dict)
+    departures: dict[str, list[float]] = field(default_factory=dict)
+    came_first: dict[str, bool] = field(default_factory=dict)  # first change an arrival
+
+    def add(self, event: AttendanceChanged, t: float) -> None:
+        self.came_first.setdefault(event.member, event.change == "arrived")
+        (self.arrivals if event.change == "arrived" else self.departures).setdefault(
+            event.member, []
+        ).append(t)
+
+
+def presence_from(session: Session, tl: Timeline, moves: Moves) -> dict[str, Presence]:
+    """`presence` from the arrivals and departures already gathered (the live fold's)."""
 
     def at_wall(moment: datetime | None, default: float) -> float:
         if moment is None or tl.started_at is None:
             return default
         return min(tl.end, max(0.0, (moment - tl.started_at).total_seconds()))
 
-    arrivals: dict[str, list[float]] = {}
-    departures: dict[str, list[float]] = {}
-    came_first: dict[str, bool] = {}  # the log's first change for a member was an arrival
-    for event, t in zip(tl.events, tl.t, strict=True):
-        if isinstance(event, AttendanceChanged):
-            came_first.setdefault(event.member, event.change == "arrived")
-            (arrivals if event.change == "arrived" else departures).setdefault(
-                event.member, []
-            ).append(t)
+    arrivals, departures, came_first = moves.arrivals, moves.departures, moves.came_first
     result: dict[str, Presence] = {}
     # In today's seat order (then anyone else the log names): every list built from this,
     # down to "Not heard" in a report, reads the same on every run.
@@ -458,6 +479,75 @@ def silences_of(turns: list[SpeakingTurn], end: float) -> list[float]:
     return [s for s in result if s > 0]
 
 
+@dataclass
+class Totals:
+    """What the figures need of the log besides its clock and its turns, summed as it grows:
+    the closed turns by speaker, the changes of speaker and the hushes before each turn (the
+    running one too), the noted events and the arrivals and departures. The live fold keeps
+    one up to date event by event; `totals_of` works it out from a whole log (the oracle)."""
+
+    by_speaker: dict[str, list[SpeakingTurn]] = field(default_factory=dict)  # closed turns
+    talk: dict[str, float] = field(default_factory=dict)  # closed talk, in the same order
+    lengths: dict[str, list[float]] = field(default_factory=dict)
+    transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    silent_transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    silences: list[float] = field(default_factory=list)  # before each turn, when any
+    interrupted_others: Counter[str] = field(default_factory=Counter)
+    was_interrupted: Counter[str] = field(default_factory=Counter)
+    notes: dict[str, Counter[str]] = field(default_factory=dict)
+    codes: dict[str, Counter[str]] = field(default_factory=dict)
+    moves: Moves = field(default_factory=Moves)
+    last: SpeakingTurn | None = None  # the last turn that began
+
+    def start_turn(self, speaker: str, start: float) -> None:
+        """A turn begins: the hush before it, and a change of speaker."""
+        before = self.last
+        hush = start - (before.end if before is not None else 0.0)
+        if hush > 0:
+            self.silences.append(hush)
+        if before is not None and before.speaker != speaker:
+            pair = (before.speaker, speaker)
+            self.transitions[pair] += 1
+            if start - before.end >= SILENCE_THRESHOLD:
+                self.silent_transitions[pair] += 1
+
+    def close_turn(self, turn: SpeakingTurn) -> None:
+        who = turn.speaker
+        self.by_speaker.setdefault(who, []).append(turn)
+        self.talk[who] = self.talk.get(who, 0.0) + turn.seconds
+        self.lengths.setdefault(who, []).append(turn.seconds)
+        self.last = turn
+
+    def note(self, event: EventBase, t: float) -> None:
+        """An event that counts for someone: a note, a code, a cut-in, an arrival."""
+        kind = event.type  # type: ignore[attr-defined]
+        if kind == "attendance":
+            self.moves.add(event, t)  # type: ignore[arg-type]
+        elif kind == "interruption":
+            self.interrupted_others[event.by] += 1  # type: ignore[attr-defined]
+            self.was_interrupted[event.of] += 1  # type: ignore[attr-defined]
+        elif kind in _NOTE_KINDS:
+            what, subjects = _note_kind(event)
+            for who in subjects:
+                self.notes.setdefault(who, Counter())[what] += 1
+                if isinstance(event, CodedEvent):
+                    self.codes.setdefault(who, Counter())[f"{event.scheme}:{event.code}"] += 1
+
+
+def totals_of(tl: Timeline, turns: list[SpeakingTurn]) -> Totals:
+    """The totals of a whole log, from scratch."""
+    totals = Totals()
+    for event, t in zip(tl.events, tl.t, strict=True):
+        totals.note(event, t)
+    for turn in turns:
+        totals.start_turn(turn.speaker, turn.start)
+        if turn.open:
+            totals.last = turn
+        else:
+            totals.close_turn(turn)
+    return totals
+
+
 def session_figures(
     session: Session,
     events: Sequence[EventBase],
@@ -465,45 +555,37 @@ def session_figures(
     *,
     silence_threshold: float = SILENCE_THRESHOLD,
     window: float = WINDOW,
-    folded: tuple[Timeline, list[SpeakingTurn]] | None = None,
+    folded: tuple[Timeline, list[SpeakingTurn], Totals] | None = None,
 ) -> SessionFigures:
-    """Every figure of the session at `now`. `folded`: its timeline and turns at `now`, kept
-    up to date by the live screen (live_figures), instead of worked out from the log again."""
-    tl, turns = folded if folded is not None else (timeline(events, now), None)
-    turns = turns if turns is not None else turns_on(tl)
-    here = presence(session, tl)
+    """Every figure of the session at `now`. `folded`: its timeline, turns and totals at
+    `now`, kept up to date by the live screen (live_figures) instead of worked out from the
+    log again: the per-event work is then done once per event, not once per key."""
+    if folded is not None and silence_threshold == SILENCE_THRESHOLD:
+        tl, turns, totals = folded
+    else:
+        tl = timeline(events, now)
+        turns = turns_on(tl)
+        totals = totals_of(tl, turns)
+    here = presence_from(session, tl, totals.moves)
     end = tl.end
+    current = turns[-1] if turns and turns[-1].open else None
 
-    by_speaker: dict[str, list[SpeakingTurn]] = {}
-    for turn in turns:
-        by_speaker.setdefault(turn.speaker, []).append(turn)
-    talk = {who: sum(t.seconds for t in ts) for who, ts in by_speaker.items()}
+    talk = dict(totals.talk)
+    if current is not None:  # the running turn, added last (as the log has it)
+        talk[current.speaker] = talk.get(current.speaker, 0.0) + current.seconds
     total_talk = sum(talk.values())
     facilitator_talk = sum(talk.get(f, 0.0) for f in FACILITATORS)
     member_talk = total_talk - facilitator_talk
-
-    interrupted_others: Counter[str] = Counter()
-    was_interrupted: Counter[str] = Counter()
-    notes: dict[str, Counter[str]] = {}
-    codes: dict[str, Counter[str]] = {}
-    for event in tl.events:
-        if event.type not in _NOTE_KINDS:  # type: ignore[attr-defined]
-            continue
-        if isinstance(event, Interruption):
-            interrupted_others[event.by] += 1
-            was_interrupted[event.of] += 1
-        else:
-            kind, subjects = _note_kind(event)
-            for who in subjects:
-                notes.setdefault(who, Counter())[kind] += 1
-                if isinstance(event, CodedEvent):
-                    codes.setdefault(who, Counter())[f"{event.scheme}:{event.code}"] += 1
+    interrupted_others, was_interrupted = totals.interrupted_others, totals.was_interrupted
+    notes, codes = totals.notes, totals.codes
 
     everyone = [*here, *FACILITATORS, *(w for w in talk if w not in here and w not in FACILITATORS)]
     participants: dict[str, ParticipantFigures] = {}
     for who in everyone:
-        mine = by_speaker.get(who, [])
-        lengths = [t.seconds for t in mine]
+        mine = totals.by_speaker.get(who, [])
+        lengths = totals.lengths.get(who, [])
+        if current is not None and current.speaker == who:
+            mine, lengths = [*mine, current], [*lengths, current.seconds]
         where = here.get(who)
         stretches = where.stretches if where is not None else None
         is_member = who not in FACILITATORS
@@ -532,31 +614,31 @@ def session_figures(
             since_spoke=since,
             quiet_for=quiet,
             longest_quiet=_longest_quiet(stretches, mine) if is_member and stretches else None,
-            interrupted_others=interrupted_others[who],
-            was_interrupted=was_interrupted[who],
+            interrupted_others=interrupted_others.get(who, 0),
+            was_interrupted=was_interrupted.get(who, 0),
             present_seconds=sum(b - a for a, b in stretches) if stretches is not None else None,
             stretches=stretches,
             status=status_of(session, who, where) if is_member else "facilitator",
-            notes=notes.get(who, Counter()),
-            codes=codes.get(who, Counter()),
+            notes=Counter(notes.get(who, ())),  # copies: the fold's counters go on counting
+            codes=Counter(codes.get(who, ())),
         )
 
     present_members = [m for m, p in here.items() if p.stretches]
-    transitions: Counter[tuple[str, str]] = Counter()
-    silent_transitions: Counter[tuple[str, str]] = Counter()
-    for before, after in pairwise(turns):
-        if before.speaker != after.speaker:
-            pair = (before.speaker, after.speaker)
-            transitions[pair] += 1
-            if after.start - before.end >= silence_threshold:
-                silent_transitions[pair] += 1
+    transitions = Counter(totals.transitions)
+    silent_transitions = Counter(totals.silent_transitions)
+    if silence_threshold != SILENCE_THRESHOLD:
+        silent_transitions = Counter(
+            (before.speaker, after.speaker)
+            for before, after in pairwise(turns)
+            if before.speaker != after.speaker and after.start - before.end >= silence_threshold
+        )
     pairs: Counter[tuple[str, str]] = Counter()
     for (a, b), n in transitions.items():
         if a not in FACILITATORS and b not in FACILITATORS:
             pairs[(min(a, b), max(a, b))] += n
 
-    current = turns[-1] if turns and turns[-1].open else None
-    silences = silences_of(turns, end)
+    trailing = end - (turns[-1].end if turns else 0.0)
+    silences = [*totals.silences, *([trailing] if trailing > 0 else [])]
     g = gini(talk.get(m, 0.0) for m in present_members)
     return SessionFigures(
         active=end,

@@ -145,7 +145,8 @@ class SessionView:
 
     def figures(self, now: dynamics.Moment | None = None) -> dynamics.SessionFigures:
         now = now or self.now()
-        folded = (self.fold.timeline(now), self.fold.turns(now))
+        fold = self.fold
+        folded = (fold.timeline(now), fold.turns(now), fold.totals)
         return dynamics.session_figures(self.session, self.events, now, folded=folded)
 
     def recorded_figures(self) -> dynamics.SessionFigures:

@@ -19,6 +19,7 @@ from cofacil.dynamics import (
     Moment,
     SpeakingTurn,
     Timeline,
+    Totals,
     effective,
     seconds_between,
 )
@@ -43,6 +44,7 @@ class TimelineFold:
         self._speaker: str | None = None  # holding the floor since `_since`
         self._since = 0.0
         self._round_mark: int | None = None
+        self.totals = Totals()  # the closed turns, changes of speaker, notes, arrivals
 
     @classmethod
     def fold(cls, events: Iterable[EventBase]) -> TimelineFold:
@@ -90,6 +92,7 @@ class TimelineFold:
             self._ended = True
         if kind in ROUND_MARKS:
             self._round_mark = len(self.events) - 1
+        self.totals.note(event, t)
         self._turn(event, kind, t)
 
     def _moment(self, event: EventBase) -> float:
@@ -114,21 +117,29 @@ class TimelineFold:
             if event.speaker == speaker:  # type: ignore[attr-defined]
                 return
             if speaker is not None:
-                self.closed.append(SpeakingTurn(speaker, self._since, t))
-            self._speaker, self._since = event.speaker, t  # type: ignore[attr-defined]
+                self._close(SpeakingTurn(speaker, self._since, t))
+            self._start(event.speaker, t)  # type: ignore[attr-defined]
         elif kind == "interruption":
             by = event.by  # type: ignore[attr-defined]
             if speaker is not None and speaker != by:
-                self.closed.append(SpeakingTurn(speaker, self._since, t, cut_off=True))
-                self._speaker, self._since = by, t
+                self._close(SpeakingTurn(speaker, self._since, t, cut_off=True))
+                self._start(by, t)
             elif speaker is None:
-                self._speaker, self._since = by, t
+                self._start(by, t)
         elif speaker is not None and (
             (kind == "turn_ended" and event.speaker == speaker)  # type: ignore[attr-defined]
             or kind in ("session_ended", "paused")
         ):
-            self.closed.append(SpeakingTurn(speaker, self._since, t))
+            self._close(SpeakingTurn(speaker, self._since, t))
             self._speaker = None
+
+    def _start(self, speaker: str, t: float) -> None:
+        self.totals.start_turn(speaker, t)
+        self._speaker, self._since = speaker, t
+
+    def _close(self, turn: SpeakingTurn) -> None:
+        self.closed.append(turn)
+        self.totals.close_turn(turn)
 
     # --- at a moment ---------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from test_review_never_crashes import actions, record
 
 from cofacil import live_view
-from cofacil.dynamics import Instant, timeline, turns_on
+from cofacil.dynamics import Instant, session_figures, timeline, turns_on
 from cofacil.library import load_library
 from cofacil.live_figures import TimelineFold
 from cofacil.live_view import NotesFold
@@ -23,7 +23,8 @@ def _check(steps: list, end: bool, later: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store, session_id = record(Path(tmp) / "data", steps, end)
         events = store.read_events(session_id)
-        names = store.group(store.session(session_id).group_id).names()
+        session = store.session(session_id)
+        names = store.group(session.group_id).names()
         library = load_library(store)
     fold = TimelineFold()
     notes = NotesFold(names, library)  # the notes pane, kept up to date the same way
@@ -39,6 +40,10 @@ def _check(steps: list, end: bool, later: float) -> None:
             current = turns_on(expected)[-1:] if expected.events else []
             running = [t for t in current if t.open]
             assert fold.current(moment) == (running[0] if running else None)
+            folded = (fold.timeline(moment), fold.turns(moment), fold.totals)
+            assert session_figures(session, events[:n], moment, folded=folded) == (
+                session_figures(session, events[:n], moment)
+            )
         from_scratch = live_view.notes(SimpleNamespace(timeline=expected), names, library)
         kept = notes.update(SimpleNamespace(timeline=fold.timeline()))  # type: ignore[arg-type]
         assert (kept.lines, kept.tags, kept.used) == (
