@@ -105,8 +105,9 @@ def _presses(size: int) -> int:
 
 
 async def _key_round(data_dir: Path, session_id: str, presses: int, seed: int):
-    """Open the live screen on the session, press member keys one at a time (a short pause
-    after each frame), and time each key from its arrival to its frame.
+    """Open the live screen on the session, press member keys one at a time (the next one once
+    the last one's frames have stopped, and a short pause), and time each key from its arrival
+    to its frame.
     Returns (key to its frame in ms, key to the last frame of its burst in ms, frames in that
     burst, events before, events after)."""
     from textual import events
@@ -142,23 +143,22 @@ async def _key_round(data_dir: Path, session_id: str, presses: int, seed: int):
         for i in range(WARMUP + presses):
             key = keys[i % len(keys)]
             before = live.log.next_seq
-            shown: asyncio.Future[float] = loop.create_future()
+            shown: asyncio.Future[tuple[float, int]] = loop.create_future()
 
             def on_frame(at: float, before: int = before, shown=shown) -> None:
                 # The first frame written once the key has been handled (its event recorded):
                 # handling is synchronous, so that frame holds what the key changed.
                 if not shown.done() and live.log.next_seq > before:
-                    shown.set_result(at)
+                    shown.set_result((at, frames.count))
 
             frames.on_frame = on_frame
             begin = time.perf_counter()
             driver.process_message(events.Key(key, key))  # as the input thread hands it on
             try:
-                end = await asyncio.wait_for(shown, PRESS_TIMEOUT_S)
+                end, count = await asyncio.wait_for(shown, PRESS_TIMEOUT_S)
             except TimeoutError:
                 raise RuntimeError(f"key {key!r}: nothing recorded and drawn") from None
             frames.on_frame = None
-            count = frames.count
             # The key's later frames (a footer recomposed, a layout settling), until quiet.
             while time.perf_counter() - frames.last < QUIET_S:
                 await asyncio.sleep(QUIET_S - (time.perf_counter() - frames.last))
@@ -218,7 +218,8 @@ def live_key() -> None:
             f"-{max(last for _, last in runs)} events while measured;"
             f" max {max(samples[size]):.1f} ms; to the last frame of the key's burst"
             f" (quiet {QUIET_S * 1000:.0f} ms after) p50 {p50(settled[size]):.1f} ms,"
-            f" {statistics.median(bursts[size]):.0f} frames"
+            f" {statistics.median(bursts[size]):.0f} frames; p99 of {len(samples[size])}:"
+            f" {'close to the max' if len(samples[size]) < 100 else 'the top 1%'}"
         )
         figure(f"live_key_p50_{size}", p50(samples[size]), "ms")
         figure(f"live_key_p99_{size}", p99(samples[size]), "ms")
