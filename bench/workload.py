@@ -7,7 +7,8 @@ arrival, correction and (rarely) a flag.
 History is written in the store's own format with the store's own pieces: session documents
 through `Store.save_session`, each journal as `journal.encode_line` lines and each checkpoint
 through `AtomicJSONStorage` (the same write `SessionLog.close` does), each file atomically and
-fsynced, just not one fsync per event as recording would.
+fsynced, just not one fsync per event as recording would. `write_open_session` lays out one
+session still being recorded (no end yet) the same way, for the live screen's benches.
 """
 
 from __future__ import annotations
@@ -231,3 +232,23 @@ class History:
         expected = self.journal_lines[-1].count(b"\n")
         if count != expected or rewritten:
             raise RuntimeError(f"built session {sid}: store read {count} of {expected} events")
+
+
+def write_open_session(data_dir: Path, count: int, seed: int = 3) -> str:
+    """A data folder holding one group and one session left open with `count` events (no end),
+    timed across the 90 minutes up to now; written like `History.add_session` (one atomic write
+    per file). Opening it for recording adds a `reopened` event, as resuming a session does.
+    Returns the session's id."""
+    store = Store(data_dir)
+    start = datetime.now().astimezone() - timedelta(minutes=90)
+    group = make_group(start - timedelta(days=7))
+    store.save_group(group)
+    session = make_session(group, 1, start)
+    store.save_session(session)
+    events = session_events(random.Random(seed), group, start, count + 1)[:-1]  # no end
+    folder = store.sessions_dir
+    lines = b"".join(journal.encode_line(e) for e in events)
+    atomic_write(folder / f"{session.id}.journal", lines, keep_backup=False)
+    checkpoint = {"events": {str(e.seq + 1): e.model_dump(mode="json") for e in events}}
+    AtomicJSONStorage(folder / f"{session.id}.json").write(checkpoint)
+    return session.id
