@@ -58,6 +58,7 @@ class SessionScreen(Screen[None]):
         self.suggestion: Suggestion | None = None
         self.note: Draft | None = None  # the note open in the line (kept on disk as typed)
         self._draft_refused = False  # the disk refused the note's last change
+        self._keys_state: tuple[bool, bool] | None = None  # what the footer was built for
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -161,7 +162,12 @@ class SessionScreen(Screen[None]):
         self.query_one(ObservationPane).show(
             self._notes.lines, hint=self.live.writable, version=self._notes.version
         )
-        self.refresh_bindings()
+        # The footer is rebuilt only when what `check_action` answers can change: a rebuild
+        # on every key costs the room whole frames.
+        keys_state = (self.live.ended, self._room.round_active if self._room else False)
+        if keys_state != self._keys_state:
+            self._keys_state = keys_state
+            self.refresh_bindings()
 
     def _draw_live(self, figures: dynamics.SessionFigures) -> None:
         self._room = live_view.room(self.live, figures, self.names)
