@@ -157,7 +157,7 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
                 # A crash gap. The earlier run went on until its last sign of life (a turn in
                 # progress too); from there to this run's first event nothing is counted.
                 alive = event.__dict__.get("alive")
-                if alive is not None and alive.epoch == prev.epoch and alive.mono > prev.mono:
+                if alive is not None and alive.later_in_the_run_of(prev):
                     if paused_at is None:
                         active += alive.mono - prev.mono
                     gaps.append((active, seconds_between(alive, event)))
@@ -467,16 +467,6 @@ class SessionFigures:
     current_silence: float | None  # nobody speaks: for how long
     recent_talk: dict[str, float]  # talk in the last `window` seconds
     timeline: Timeline
-
-
-def silences_of(turns: list[SpeakingTurn], end: float) -> list[float]:
-    result: list[float] = []
-    last = 0.0
-    for turn in turns:
-        result.append(turn.start - last)
-        last = turn.end
-    result.append(end - last)
-    return [s for s in result if s > 0]
 
 
 @dataclass

@@ -100,6 +100,8 @@ class SessionView:
         # The clock and the turns, folded as events come: a key does not read the whole log.
         self._fold = TimelineFold.fold(self._events)
         self._folded = len(self._events)  # events of the log in the fold
+        # Who held the floor when the go-round on show began, by (its event, its place).
+        self._round_opening: tuple[tuple[str, int], str | None] | None = None
         self.library: Library = load_library(store)  # the deck and codes in use
 
     @property
@@ -196,7 +198,10 @@ class SessionView:
         done: list[str] = []
         # A round begun while a member speaks goes round the circle from them: they are the
         # first in it, and the seat after theirs is next (never back to the seats before).
-        speaking = _speaker_before(log, started)
+        key = (opening.id, started)  # the log before it is read once per round, not per key
+        if self._round_opening is None or self._round_opening[0] != key:
+            self._round_opening = (key, _speaker_before(log, started))
+        speaking = self._round_opening[1]
         if speaking in order:
             first = order.index(speaking)
             order = order[first:] + order[:first]
@@ -237,7 +242,7 @@ class LiveSession(SessionView):
             # it began: that run's last sign of life, if it left one after its last event.
             alive = self.log.last_alive
             last = events[-1]
-            if alive is not None and (alive.epoch != last.epoch or alive.mono <= last.mono):
+            if alive is not None and not alive.later_in_the_run_of(last):
                 alive = None
             self._record(Reopened, alive=alive)
         self.beat()

@@ -69,7 +69,7 @@ class TimelineFold:
         if prev is not None and not self._ended:
             if event.epoch != prev.epoch:
                 alive = event.__dict__.get("alive")
-                if alive is not None and alive.epoch == prev.epoch and alive.mono > prev.mono:
+                if alive is not None and alive.later_in_the_run_of(prev):
                     if self._paused_at is None:
                         self._active += alive.mono - prev.mono
                     self.gaps.append((self._active, seconds_between(alive, event)))

@@ -411,6 +411,12 @@ class ClockReading(BaseModel):
     mono: float = Field(allow_inf_nan=False)
     epoch: str = Field(min_length=1)
 
+    def later_in_the_run_of(self, event: EventBase) -> bool:
+        """Taken in the same run of the app as `event`, after it: the one rule for whether a
+        sign of life extends a log that ends with `event` (an older run's, or one from before
+        the event, says nothing about it)."""
+        return self.epoch == event.epoch and self.mono > event.mono
+
 
 class Reopened(EventBase):
     """The app opened a session that an earlier run left open (a quit or a crash).

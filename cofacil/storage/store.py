@@ -401,7 +401,7 @@ class Store:
             alive = live_files.read_sign_of_life(self.session_paths(session_id), self.codec)
         except (DamagedFile, OSError):
             return None
-        if alive is None or alive.epoch != last.epoch or alive.mono <= last.mono:
+        if alive is None or not alive.later_in_the_run_of(last):
             return None
         return alive
 
