@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.console import Console
@@ -187,6 +187,7 @@ def demo_figures() -> tuple[SessionFigures, list[str]]:
 
 @settings(deadline=None)  # the first example makes the demo session
 @given(st.lists(NAME, min_size=12, max_size=12), st.integers(min_value=40, max_value=120))
+@example(["0"] * 9 + ["👨\u200d👨🏽\u200d"] + ["0"] * 2, 40)  # a name that ends in a joiner
 def test_the_review_charts_keep_their_columns_for_any_names(names: list[str], width: int) -> None:
     figures, order = demo_figures()
     named = dict(zip(order, names, strict=False))

@@ -15,6 +15,9 @@ from rich.cells import cell_len, split_graphemes
 __all__ = ["TERMINAL", "cell_len", "clusters", "cut", "fit", "places"]
 
 
+JOINER = "\u200d"
+
+
 def _regional(ch: str) -> bool:
     return "\U0001f1e6" <= ch <= "\U0001f1ff"
 
@@ -34,9 +37,11 @@ def clusters(text: str) -> list[tuple[str, int]]:
 
 def cut(text: str, width: int) -> str:
     """The longest start of the text that takes at most `width` cells and ends between two
-    clusters: never half a wide character, an emoji without its skin tone, or half a flag."""
+    clusters: never half a wide character, an emoji without its skin tone, or half a flag.
+    A joiner at the end is left off: it joins nothing here, and Rich would join whatever is
+    written after the text to it, and count the two as one cell."""
     if cell_len(text) <= width:
-        return text
+        return text.rstrip(JOINER)
     kept: list[str] = []
     used = 0
     for cluster, size in clusters(text):
@@ -44,7 +49,7 @@ def cut(text: str, width: int) -> str:
             break
         kept.append(cluster)
         used += size
-    return "".join(kept)
+    return "".join(kept).rstrip(JOINER)
 
 
 def fit(text: str, width: int) -> str:
