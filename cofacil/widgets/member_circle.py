@@ -95,10 +95,15 @@ class MemberCircle(Widget, can_focus=False):
             y = cy + ry * math.sin(angle)
             self._place(grid, styles, seat, share, round(x), round(y))
         # A row never wraps, whatever a name holds: it would pull the whole circle apart.
+        # Appended a run of like-styled cells at a time: the circle is drawn on every key.
         text = Text(no_wrap=True, overflow="crop")
         for row, (chars, row_styles) in enumerate(zip(grid, styles, strict=True)):
-            for char, style in zip(chars, row_styles, strict=True):
-                text.append(char, style or "")  # "": the second cell of a wide character
+            start = 0
+            for end in range(1, width + 1):
+                if end == width or row_styles[end] is not row_styles[start]:
+                    # "" in `chars`: the second cell of a wide character
+                    text.append("".join(chars[start:end]), row_styles[start] or "")
+                    start = end
             if row < height - 1:
                 text.append("\n")
         return text
