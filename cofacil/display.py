@@ -22,6 +22,7 @@ draws with (`cofacil.widgets.cells`), and the core imports no Rich.
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections.abc import Sequence
@@ -82,6 +83,7 @@ def percent(fraction: float) -> str:
     return f"{nearest(fraction * 100)}%"
 
 
+@functools.lru_cache(maxsize=4096)  # the live screen shows the same names and cards on every key
 def visible(text: str) -> str:
     """Control characters made visible and harmless: an escape shows as ␛, never reaches the
     terminal. Line breaks and tabs become spaces (one line per item on the screen)."""

@@ -27,7 +27,7 @@ The rules that make a messy real-life log give right figures:
 
 from __future__ import annotations
 
-import statistics
+from bisect import bisect_right, insort
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -478,7 +478,7 @@ class Totals:
 
     by_speaker: dict[str, list[SpeakingTurn]] = field(default_factory=dict)  # closed turns
     talk: dict[str, float] = field(default_factory=dict)  # closed talk, in the same order
-    lengths: dict[str, list[float]] = field(default_factory=dict)
+    lengths: dict[str, list[float]] = field(default_factory=dict)  # closed turns', shortest first
     transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
     silent_transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
     silences: list[float] = field(default_factory=list)  # before each turn, when any
@@ -488,6 +488,11 @@ class Totals:
     codes: dict[str, Counter[str]] = field(default_factory=dict)
     moves: Moves = field(default_factory=Moves)
     last: SpeakingTurn | None = None  # the last turn that began
+    silence_total: float = 0.0  # of `silences`, added as they come
+    longest_silence: float = 0.0  # of `silences`
+    # Each member's walk through their quiet stretches so far (`QuietWalk`): a cache, not a
+    # figure, resumed by `session_figures` so a key does not walk the whole log again.
+    quiet_walks: dict[str, QuietWalk] = field(default_factory=dict, compare=False, repr=False)
 
     def start_turn(self, speaker: str, start: float) -> None:
         """A turn begins: the hush before it, and a change of speaker."""
@@ -495,6 +500,8 @@ class Totals:
         hush = start - (before.end if before is not None else 0.0)
         if hush > 0:
             self.silences.append(hush)
+            self.silence_total += hush
+            self.longest_silence = max(self.longest_silence, hush)
         if before is not None and before.speaker != speaker:
             pair = (before.speaker, speaker)
             self.transitions[pair] += 1
@@ -505,7 +512,7 @@ class Totals:
         who = turn.speaker
         self.by_speaker.setdefault(who, []).append(turn)
         self.talk[who] = self.talk.get(who, 0.0) + turn.seconds
-        self.lengths.setdefault(who, []).append(turn.seconds)
+        insort(self.lengths.setdefault(who, []), turn.seconds)
         self.last = turn
 
     def note(self, event: EventBase, t: float) -> None:
@@ -572,16 +579,20 @@ def session_figures(
     everyone = [*here, *FACILITATORS, *(w for w in talk if w not in here and w not in FACILITATORS)]
     participants: dict[str, ParticipantFigures] = {}
     for who in everyone:
-        mine = totals.by_speaker.get(who, [])
+        # Their closed turns, and the running one when it is theirs: read, never copied (a
+        # key must not cost the length of the log).
+        closed = totals.by_speaker.get(who, [])
         lengths = totals.lengths.get(who, [])
-        if current is not None and current.speaker == who:
-            mine, lengths = [*mine, current], [*lengths, current.seconds]
+        running = current if current is not None and current.speaker == who else None
+        count = len(closed) + (running is not None)
+        latest = running or (closed[-1] if closed else None)
+        first = closed[0] if closed else running
         where = here.get(who)
         stretches = where.stretches if where is not None else None
         is_member = who not in FACILITATORS
         present_now = where.inside if where is not None else not is_member
-        last_end = mine[-1].end if mine else None
-        speaking = bool(mine) and mine[-1].open
+        last_end = latest.end if latest is not None else None
+        speaking = running is not None
         since = 0.0 if speaking else (end - last_end if last_end is not None else None)
         quiet = None
         if present_now and not speaking and stretches is not None:
@@ -591,19 +602,23 @@ def session_figures(
             quiet = end - (last_end if last_end is not None else 0.0)
         participants[who] = ParticipantFigures(
             id=who,
-            turns=len(mine),
+            turns=count,
             talk=talk.get(who, 0.0),
             share=talk.get(who, 0.0) / total_talk if total_talk else 0.0,
             member_share=(talk.get(who, 0.0) / member_talk if member_talk else 0.0)
             if is_member
             else None,
-            mean_turn=statistics.fmean(lengths) if lengths else 0.0,
-            median_turn=statistics.median(lengths) if lengths else 0.0,
-            longest_turn=max(lengths, default=0.0),
-            first_spoke=mine[0].start if mine else None,
+            mean_turn=talk.get(who, 0.0) / count if count else 0.0,
+            median_turn=_median(lengths, running.seconds if running else None),
+            longest_turn=max(lengths[-1] if lengths else 0.0, running.seconds if running else 0.0),
+            first_spoke=first.start if first is not None else None,
             since_spoke=since,
             quiet_for=quiet,
-            longest_quiet=_longest_quiet(stretches, mine) if is_member and stretches else None,
+            longest_quiet=totals.quiet_walks.setdefault(who, QuietWalk()).longest_quiet(
+                stretches, closed, running
+            )
+            if is_member and stretches
+            else None,
             interrupted_others=interrupted_others.get(who, 0),
             was_interrupted=was_interrupted.get(who, 0),
             present_seconds=sum(b - a for a, b in stretches) if stretches is not None else None,
@@ -633,8 +648,8 @@ def session_figures(
     return SessionFigures(
         active=end,
         talk=total_talk,
-        silence=sum(silences),
-        longest_silence=max(silences, default=0.0),
+        silence=totals.silence_total + trailing if trailing > 0 else totals.silence_total,
+        longest_silence=max(totals.longest_silence, trailing),
         silences=silences,
         facilitator_talk=facilitator_talk,
         member_talk=member_talk,
@@ -651,6 +666,79 @@ def session_figures(
         recent_talk=talk_since(turns, end - window),
         timeline=tl,
     )
+
+
+def _median(ordered: list[float], extra: float | None) -> float:
+    """The median of `ordered` (sorted) with `extra` among them, without sorting or copying:
+    `statistics.median` of the lot."""
+    n = len(ordered) + (extra is not None)
+    if not n:
+        return 0.0
+    at = bisect_right(ordered, extra) if extra is not None else n
+
+    def nth(k: int) -> float:
+        return ordered[k] if k < at else extra if k == at else ordered[k - 1]  # type: ignore[return-value]
+
+    mid = n // 2
+    return nth(mid) if n % 2 else (nth(mid - 1) + nth(mid)) / 2
+
+
+@dataclass
+class QuietWalk:
+    """`_longest_quiet`, walked as the session goes: the stretches in the room that are over,
+    and the closed turns already taken in, are not walked again, so a key costs the same at
+    minute 170 as at minute 1. A walk that does not match what it is given (a correction made
+    the log anew) starts over: it always answers as `_longest_quiet` does."""
+
+    walked: list[tuple[float, float]] = field(default_factory=list)  # stretches that are over
+    came: float | None = None  # the stretch being walked began then (None: not begun)
+    since: float = 0.0  # quiet since, in that stretch
+    taken: int = 0  # closed turns taken in
+    best: float = 0.0  # the longest quiet so far, but for the end of the stretch being walked
+
+    def longest_quiet(
+        self,
+        stretches: list[tuple[float, float]],
+        closed: list[SpeakingTurn],
+        running: SpeakingTurn | None,
+    ) -> float:
+        done = len(self.walked)
+        if (
+            done >= len(stretches)
+            or stretches[:done] != self.walked
+            or (self.came is not None and stretches[done][0] != self.came)
+            or self.taken > len(closed)
+        ):
+            self.walked, self.came, self.since, self.taken, self.best = [], None, 0.0, 0, 0.0
+        while len(self.walked) < len(stretches) - 1:  # stretches over since the last call
+            came, went = stretches[len(self.walked)]
+            self._walk(came, went, closed)
+            if running is not None and running.start < went:
+                # A turn still running began in a stretch that is over: rare, walked whole.
+                return _longest_quiet(stretches, [*closed, running])
+            self.best = max(self.best, went - self.since)
+            self.walked.append((came, went))
+            self.came = None
+        came, went = stretches[-1]
+        self._walk(came, went, closed)
+        best, since = self.best, self.since
+        if running is not None and running.end > came and running.start < went:
+            best, since = max(best, running.start - since), max(since, running.end)
+        return max(best, went - since)
+
+    def _walk(self, came: float, went: float, closed: list[SpeakingTurn]) -> None:
+        """Take in the closed turns of the stretch (came, went) not yet taken in."""
+        if self.came is None:  # a new stretch: from the first turn that ends after it began
+            self.came, self.since = came, came
+            while self.taken and closed[self.taken - 1].end > came:
+                self.taken -= 1
+            while self.taken < len(closed) and closed[self.taken].end <= came:
+                self.taken += 1
+        while self.taken < len(closed) and closed[self.taken].start < went:
+            turn = closed[self.taken]
+            self.best = max(self.best, turn.start - self.since)
+            self.since = max(self.since, turn.end)
+            self.taken += 1
 
 
 def _longest_quiet(stretches: list[tuple[float, float]], mine: list[SpeakingTurn]) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cofacil.dynamics import (
+    QuietWalk,
+    SpeakingTurn,
+    _longest_quiet,
+    _median,
     effective,
     gini,
     member_trends,
@@ -362,3 +367,46 @@ def test_a_correction_and_its_undo_give_the_original_figures(
 def test_timeline_of_an_empty_log() -> None:
     tl = timeline([])
     assert tl.end == 0 and tl.events == []
+
+
+# A member's session as it goes: wait, start or stop speaking, leave or come back.
+MOVES = st.lists(
+    st.tuples(st.sampled_from(["wait", "speak", "stop", "leave", "come"]), st.floats(0, 50)),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MOVES)
+def test_the_quiet_walk_answers_as_the_whole_walk_at_every_moment(moves) -> None:
+    """The live screen's walk through a member's quiet stretches, kept from one key to the
+    next, answers what walking the whole session again answers, at every moment."""
+    walk = QuietWalk()
+    now, inside, speaking = 0.0, True, None
+    stretches: list[tuple[float, float]] = [(0.0, 0.0)]
+    closed: list[SpeakingTurn] = []
+    for move, dt in moves:
+        now += dt
+        if move == "speak" and speaking is None:
+            speaking = now
+        elif move == "stop" and speaking is not None:
+            closed.append(SpeakingTurn("m", speaking, now))
+            speaking = None
+        elif move == "leave" and inside:
+            inside = False
+            stretches[-1] = (stretches[-1][0], now)
+        elif move == "come" and not inside:
+            inside = True
+            stretches.append((now, now))
+        if inside:
+            stretches[-1] = (stretches[-1][0], now)
+        running = SpeakingTurn("m", speaking, now, open=True) if speaking is not None else None
+        whole = _longest_quiet(stretches, [*closed, *([running] if running else [])])
+        assert walk.longest_quiet(list(stretches), closed, running) == whole
+
+
+@given(st.lists(st.floats(0, 1e4)), st.none() | st.floats(0, 1e4))
+def test_the_median_with_the_running_turn_is_the_median_of_all(lengths, extra) -> None:
+    everything = [*lengths, *([extra] if extra is not None else [])]
+    expected = statistics.median(everything) if everything else 0.0
+    assert _median(sorted(lengths), extra) == expected

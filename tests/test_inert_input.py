@@ -223,7 +223,7 @@ async def test_circle_keeps_its_shape_with_wide_and_rtl_names(
         app.push_screen(SessionScreen(LiveSession(app.store, open_session.id)))
         await pilot.pause()
         circle = app.screen.query_one(MemberCircle)
-        rows = circle.render().plain.split("\n")
+        rows = circle.text_rows()
         assert len(rows) == circle.size.height
         # Every row fits the widget: a wide name never pushes the ring out of shape.
         assert all(cell_len(row) <= circle.size.width for row in rows)

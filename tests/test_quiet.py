@@ -154,12 +154,12 @@ async def test_a_seat_says_how_long_its_member_has_been_quiet(tmp_path: Path) ->
         screen.tick()
         await pilot.pause()
         assert seat().quiet is None
-        assert "quiet" not in str(screen.query_one(MemberCircle).render())
+        assert "quiet" not in "\n".join(screen.query_one(MemberCircle).text_rows())
         clock.advance(2)  # 61 s
         screen.tick()
         await pilot.pause()
         assert seat().quiet == 61
-        circle = str(screen.query_one(MemberCircle).render())
+        circle = "\n".join(screen.query_one(MemberCircle).text_rows())
         assert "2 Theo◷" in circle and "quiet 1m" in circle
         assert screen.suggestion is not None and screen.suggestion.about == (theo,)
 

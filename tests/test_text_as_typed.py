@@ -249,7 +249,7 @@ async def circle_rows(tmp_path: Path, clock: FakeClock, name: str) -> tuple[list
         app.push_screen(SessionScreen(LiveSession(store, session.id)))
         await pilot.pause()
         circle = app.screen.query_one(MemberCircle)
-        return circle.render().plain.split("\n"), circle.size.width
+        return circle.text_rows(), circle.size.width
 
 
 async def test_a_name_with_a_skin_tone_does_not_shift_the_circle(

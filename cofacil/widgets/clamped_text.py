@@ -33,8 +33,14 @@ class ClampedText(Widget, can_focus=False):
         self._text = Text()
 
     def update(self, text: Text) -> None:
+        """Show `text`; the same text again costs nothing, and the screen is laid out again
+        only when the number of lines changes (the deck is drawn again on every key)."""
+        if text == self._text:
+            return
+        width = self.content_size.width
+        before = len(self._lines(width)) if width else None
         self._text = text
-        self.refresh(layout=True)
+        self.refresh(layout=before is None or len(self._lines(width)) != before)
 
     def _lines(self, width: int) -> list[Text]:
         return clamp(self._text, self.app.console, width, self.max_lines)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.containers import Vertical
-from textual.widgets import Static
 
 from cofacil.display import visible
 from cofacil.live_view import DeckState
 from cofacil.widgets.clamped_text import ClampedText
+from cofacil.widgets.shown_text import ShownText
 
 
 class DeckPane(Vertical, can_focus=False):
@@ -24,20 +24,20 @@ class DeckPane(Vertical, can_focus=False):
     """
 
     def compose(self):
-        yield Static(id="deck-nudge")
-        yield Static(id="deck-title")
+        yield ShownText(id="deck-nudge")
+        yield ShownText(id="deck-title")
         yield ClampedText(2, id="deck-purpose")
         yield ClampedText(3, id="deck-phrasing")
         yield ClampedText(3, id="deck-more")
-        yield Static(id="deck-used")
+        yield ShownText(id="deck-used")
 
     def show(self, state: DeckState) -> None:
         card = state.card
-        nudge = self.query_one("#deck-nudge", Static)
-        nudge.update(Text(f"➜ {visible(state.nudge)} · t use · x dismiss") if state.nudge else "")
+        nudge = self.query_one("#deck-nudge", ShownText)
+        nudge.show(Text(f"➜ {visible(state.nudge)} · t use · x dismiss") if state.nudge else "")
         nudge.display = bool(state.nudge)
         title = f"{visible(card.name)}  [{state.position}/{state.total}]"
-        self.query_one("#deck-title", Static).update(Text(title))
+        self.query_one("#deck-title", ShownText).show(Text(title))
         self.query_one("#deck-purpose", ClampedText).update(Text(visible(card.purpose)))
         shown = card.phrasing(state.name, state.phrasing)
         self.query_one("#deck-phrasing", ClampedText).update(Text(f"“{visible(shown)}”"))
@@ -45,6 +45,6 @@ class DeckPane(Vertical, can_focus=False):
         self.query_one("#deck-more", ClampedText).update(
             Text("\n".join(f"“{visible(p)}”" for p in more))
         )
-        used = self.query_one("#deck-used", Static)
-        used.update(Text("Used: " + visible(", ".join(state.used))) if state.used else "")
+        used = self.query_one("#deck-used", ShownText)
+        used.show(Text("Used: " + visible(", ".join(state.used))) if state.used else "")
         used.display = bool(state.used)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.events import Click
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 from cofacil.display import apportion, duration, visible
@@ -59,6 +60,8 @@ class MemberCircle(Widget, can_focus=False):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._hitboxes: list[tuple[int, int, int, int, str]] = []
+        self._rows: list[Strip] = []
+        self._drawn_for: object = None  # (seats, size) the rows were drawn for
 
     @staticmethod
     def ring(seats: tuple[Seat, ...], lead: str, cofac: str) -> list[Seat]:
@@ -70,14 +73,16 @@ class MemberCircle(Widget, can_focus=False):
         ring = [head, *members[:half], foot, *members[half:]]
         return [s for s in ring if s is not None]
 
-    def render(self) -> Text:
+    def _drawn(self) -> tuple[list[list[str]], list[list[Style | None]]]:
+        """The circle as a grid of cells and their styles (None: plain), at the widget's size;
+        the seats' hitboxes are kept for taps."""
         width, height = self.size.width, self.size.height
         grid = [[" "] * width for _ in range(height)]
         styles: list[list[Style | None]] = [[None] * width for _ in range(height)]
         self._hitboxes = []
         seats = self.ring(self.seats, "lead", "cofac")
         if width < 8 or height < 5 or not seats:
-            return Text("")
+            return grid, styles
         cx, cy = (width - 1) / 2, (height - 1) / 2
         rx = max(1.0, (width - LABEL_WIDTH) / 2)
         ry = max(1.0, (height - 3) / 2)
@@ -94,19 +99,41 @@ class MemberCircle(Widget, can_focus=False):
             x = cx + rx * math.cos(angle)
             y = cy + ry * math.sin(angle)
             self._place(grid, styles, seat, share, round(x), round(y))
-        # A row never wraps, whatever a name holds: it would pull the whole circle apart.
-        # Appended a run of like-styled cells at a time: the circle is drawn on every key.
-        text = Text(no_wrap=True, overflow="crop")
-        for row, (chars, row_styles) in enumerate(zip(grid, styles, strict=True)):
-            start = 0
-            for end in range(1, width + 1):
-                if end == width or row_styles[end] is not row_styles[start]:
-                    # "" in `chars`: the second cell of a wide character
-                    text.append("".join(chars[start:end]), row_styles[start] or "")
-                    start = end
-            if row < height - 1:
-                text.append("\n")
-        return text
+        return grid, styles
+
+    def _strips(self) -> list[Strip]:
+        """The circle's rows, drawn again only when the seats, the size or the theme change:
+        the Line API spares Textual laying out a text of the whole circle on every key.
+        (`notify_style_update` forgets them when the theme changes.)"""
+        key = (self.seats, self.size)
+        if key != self._drawn_for:
+            base = self.rich_style
+            grid, styles = self._drawn()
+            rows = []
+            for chars, row_styles in zip(grid, styles, strict=True):
+                segments = []
+                start = 0
+                for end in range(1, len(chars) + 1):  # a run of like-styled cells at a time
+                    if end == len(chars) or row_styles[end] is not row_styles[start]:
+                        # "" in `chars`: the second cell of a wide character
+                        style = base + row_styles[start] if row_styles[start] else base
+                        segments.append(Segment("".join(chars[start:end]), style))
+                        start = end
+                rows.append(Strip(segments, len(chars)))
+            self._rows, self._drawn_for = rows, key
+        return self._rows
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._drawn_for = None  # the theme or the CSS changed: the styles drawn with did too
+
+    def render_line(self, y: int) -> Strip:
+        rows = self._strips()
+        return rows[y] if y < len(rows) else Strip.blank(self.size.width)
+
+    def text_rows(self) -> list[str]:
+        """The circle as drawn, a string per row (for reading it back)."""
+        return [strip.text for strip in self._strips()]
 
     def _place(
         self,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Digits, Static
+from textual.widgets import Digits
 
 from cofacil.display import duration, nearest, visible
 from cofacil.live_view import TimerState
+from cofacil.widgets.shown_text import ShownText
 
 
 class SpeakingTimer(Vertical):
@@ -26,11 +27,11 @@ class SpeakingTimer(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(id="timer-who")
+        yield ShownText(id="timer-who")
         yield Digits("0:00", id="timer-digits")
-        yield Static(id="timer-clock")
-        yield Static(id="timer-round")
-        yield Static(id="timer-gap")
+        yield ShownText(id="timer-clock")
+        yield ShownText(id="timer-round")
+        yield ShownText(id="timer-gap")
 
     def show(self, state: TimerState) -> None:
         if state.ended:
@@ -41,18 +42,20 @@ class SpeakingTimer(Vertical):
             who = "Silence"
         else:
             who = f"Speaking: {visible(state.speaker)}"
-        self.query_one("#timer-who", Static).update(Text(who))
-        self.query_one("#timer-digits", Digits).update(duration(state.turn))
+        self.query_one("#timer-who", ShownText).show(Text(who))
+        digits = self.query_one("#timer-digits", Digits)
+        if digits.value != duration(state.turn):
+            digits.update(duration(state.turn))
         # In whole seconds: the time shown as elapsed and the time left add up to the plan.
         remaining = nearest(state.planned) - nearest(state.elapsed)
         left = f"{duration(remaining)} left" if remaining >= 0 else f"{duration(-remaining)} over"
         clock = f"{duration(state.elapsed)} of {duration(state.planned)} · {left}"
-        self.query_one("#timer-clock", Static).update(Text(clock))
-        round_line = self.query_one("#timer-round", Static)
-        round_line.update(Text(state.round_line))
+        self.query_one("#timer-clock", ShownText).show(Text(clock))
+        round_line = self.query_one("#timer-round", ShownText)
+        round_line.show(Text(state.round_line))
         round_line.display = bool(state.round_line)
-        gap = self.query_one("#timer-gap", Static)
-        gap.update(Text(state.gap))
+        gap = self.query_one("#timer-gap", ShownText)
+        gap.show(Text(state.gap))
         gap.display = bool(state.gap)
         self.set_class(state.speaker is None and not state.paused, "-silence")
         self.set_class(state.paused, "-paused")
