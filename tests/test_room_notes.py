@@ -170,3 +170,32 @@ async def test_the_sign_of_life_goes_on_while_a_dialog_is_open(app, monkeypatch)
         before = len(beats)
         await pilot.pause(2.3)
         assert len(beats) - before >= 2
+
+
+async def test_a_long_session_lists_every_flag_and_the_newest_notes() -> None:
+    """However many notes a session holds, the live pane keeps every flag in sight, then the
+    newest notes, and says how many earlier ones are left to the review."""
+    from textual.app import App
+    from textual.widgets import Static
+
+    from cofacil.live_view import NoteLine
+    from cofacil.widgets.observation_pane import SHOWN, ObservationPane
+
+    lines = [NoteLine(0.0, "flag", "Kit", "not safe at home")]
+    lines += [NoteLine(float(i), "observation", "", f"note {i}") for i in range(1, SHOWN + 51)]
+
+    class Pane(App):
+        def compose(self):
+            yield ObservationPane()
+
+    app = Pane()
+    async with app.run_test(size=(60, 20)) as pilot:
+        pane = app.query_one(ObservationPane)
+        pane.show(lines)
+        await pilot.pause()
+        shown = str(pane.query_one("#notes-text", Static).content).splitlines()
+    assert "not safe at home" in shown[0]
+    assert f"note {SHOWN + 50}" in shown[1]  # the newest next
+    assert not any(line.endswith("note 50") for line in shown)  # older than the newest SHOWN
+    assert shown[-1] == "… 50 earlier notes: all in the review"
+    assert pane.flag_count == 1

@@ -3,6 +3,8 @@ concerns) above everything else, so later notes never push one out of sight."""
 
 from __future__ import annotations
 
+from itertools import islice
+
 from rich.style import Style
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -10,6 +12,8 @@ from textual.widgets import Static
 
 from cofacil.display import duration, visible
 from cofacil.live_view import NoteLine
+
+SHOWN = 200  # notes other than flags the live pane lists, newest first
 
 MARKS = {
     "observation": "•",
@@ -54,11 +58,13 @@ class ObservationPane(VerticalScroll, can_focus=False):
             return
         flag = self.get_component_rich_style("observation-pane--flag")
         when = self.get_component_rich_style("observation-pane--time")
-        newest_first = lines[::-1]
-        flags_first = [n for n in newest_first if n.kind == "flag"] + [
-            n for n in newest_first if n.kind != "flag"
-        ]
+        # Every flag, then the newest other notes: drawing every note of a long session again
+        # for each new one would cost the room whole frames. The review lists them all.
+        flags = [n for n in reversed(lines) if n.kind == "flag"]
+        others = len(lines) - len(flags)
+        newest = list(islice((n for n in reversed(lines) if n.kind != "flag"), SHOWN))
         text = Text()
+        flags_first = flags + newest
         for line in flags_first:
             style = flag if line.kind == "flag" else Style()
             text.append(
@@ -70,6 +76,8 @@ class ObservationPane(VerticalScroll, can_focus=False):
                 text.append(": ", style=style)
             text.append(visible(line.text), style=style)
             text.append("\n")
+        if others > len(newest):
+            text.append(f"… {others - len(newest):,} earlier notes: all in the review", when)
         text.rstrip()
         self.query_one("#notes-text", Static).update(text)
 
