@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
+from textual.strip import Strip
 
 from cofacil import dynamics
 from cofacil.__main__ import make_app
@@ -663,3 +664,15 @@ async def test_the_note_being_written_is_in_sight_and_wide(app, size) -> None:
         bar, field = app.screen.query_one(NoteBar), app.screen.query_one(NoteInput)
         assert app.screen.region.contains_region(bar.region) and bar.region.height == 1
         assert field.region.width >= size[0] - 20
+
+
+async def test_the_circle_is_drawn_again_in_a_new_theme(app) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        circle = app.screen.query_one(MemberCircle)
+        before = [strip._segments for strip in circle._strips()]
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = [strip._segments for strip in circle._strips()]
+        assert [s.text for s in map(Strip, after)] == [s.text for s in map(Strip, before)]
+        assert after != before  # the same seats, in the new theme's colours

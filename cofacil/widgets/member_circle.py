@@ -61,7 +61,7 @@ class MemberCircle(Widget, can_focus=False):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._hitboxes: list[tuple[int, int, int, int, str]] = []
         self._rows: list[Strip] = []
-        self._drawn_for: object = None  # (seats, size) the rows were drawn for
+        self._drawn_for: object = None  # the size the rows were drawn at (None: draw again)
 
     @staticmethod
     def ring(seats: tuple[Seat, ...], lead: str, cofac: str) -> list[Seat]:
@@ -105,7 +105,7 @@ class MemberCircle(Widget, can_focus=False):
         """The circle's rows, drawn again only when the seats, the size or the theme change:
         the Line API spares Textual laying out a text of the whole circle on every key.
         (`notify_style_update` forgets them when the theme changes.)"""
-        key = (self.seats, self.size)
+        key = self.size  # the seats and the theme clear it when they change
         if key != self._drawn_for:
             base = self.rich_style
             grid, styles = self._drawn()
@@ -122,6 +122,9 @@ class MemberCircle(Widget, can_focus=False):
                 rows.append(Strip(segments, len(chars)))
             self._rows, self._drawn_for = rows, key
         return self._rows
+
+    def watch_seats(self) -> None:
+        self._drawn_for = None
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
