@@ -9,20 +9,28 @@ checkpoint's last good copy.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cofacil.models import EventBase
 from cofacil.storage import journal
 from cofacil.storage.errors import DamagedFile, NewerSchema, StoreError
 from cofacil.storage.safefile import atomic_write, backup_path, quarantine_copy
-from cofacil.storage.schema import newer_schema_message, validate_event
+from cofacil.storage.schema import SCHEMA_VERSION, newer_schema_message, validate_event
 from cofacil.storage.session_files import (
     CHECKPOINT_TABLES,
     SessionPaths,
     checkpoint_label,
     journal_label,
 )
-from cofacil.storage.tinydb_file import AtomicJSONStorage, open_db, sealed_without_vault
+from cofacil.storage.tinydb_file import (
+    AtomicJSONStorage,
+    open_db,
+    peek_table,
+    sealed_without_vault,
+)
 from cofacil.storage.vault import Codec
 
 
@@ -73,6 +81,36 @@ def merge(*sources: list[EventBase]) -> list[EventBase]:
     return [by_seq[seq] for seq in sorted(by_seq)]
 
 
+def _checkpoint_adds_nothing(paths: SessionPaths, codec: Codec, read: journal.JournalRead) -> bool:
+    """The journal read whole, and the checkpoint holds no event it does not (nor one from a
+    newer cofacil, which is refused): the journal wins every clash, so the checkpoint would
+    change nothing, and its events need not be checked one by one again (most of the time a
+    review takes to open a long session)."""
+    if read.damaged:
+        return False
+    documents = peek_table(paths.checkpoint, codec, checkpoint_label(paths.session_id), "events")
+    if documents is None:
+        return False
+    have = {str(event.seq + 1) for event in read.events}  # a document's id is its seq + 1
+    return documents.keys() <= have and all(
+        type(v := doc.get("v", 0)) is int and v <= SCHEMA_VERSION for doc in documents.values()
+    )
+
+
+@contextmanager
+def _kept_whole() -> Iterator[None]:
+    """While a log is read: every object made lives on with it, so the collector's passes in
+    the middle of reading thousands of events find nothing to free."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+@_kept_whole()
 def read_events(
     paths: SessionPaths, codec: Codec, people: set[str] | None, notices: list[str]
 ) -> list[EventBase]:
@@ -82,9 +120,12 @@ def read_events(
     for recording."""
     # Journal first: a checkpoint that lands in between is then still seen in the file.
     from_journal = read_journal(paths, codec, people)
-    from_file = read_checkpoint(
-        paths.checkpoint, codec, paths.session_id, people, tolerate_damage=True
-    )
+    if _checkpoint_adds_nothing(paths, codec, from_journal):
+        from_file: list[EventBase] = []
+    else:
+        from_file = read_checkpoint(
+            paths.checkpoint, codec, paths.session_id, people, tolerate_damage=True
+        )
     events = merge(from_file, from_journal.events)
     if from_journal.bad_lines:
         have = {e.seq for e in from_file}
@@ -105,6 +146,7 @@ def write_checkpoint(
     AtomicJSONStorage(paths.checkpoint, codec, label, CHECKPOINT_TABLES).write(data, keep_backup)
 
 
+@_kept_whole()
 def recover_log(
     paths: SessionPaths, codec: Codec, people: set[str] | None, notices: list[str]
 ) -> list[EventBase]:

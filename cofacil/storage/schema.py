@@ -95,13 +95,14 @@ def event_problem(event: EventBase, people: set[str] | None) -> str | None:
     the session's roster and the facilitators) someone it names who is not on it. One pass:
     a session's log holds thousands of events and is read on every review."""
     named = event.people()
-    if people is not None and any(p not in people for p in named):
+    if people is not None and not people.issuperset(named):
         return "it names someone who is not on the session's roster"
     target = event.__dict__.get("target")
     # Names on the roster were checked when the roster was read: only the rest here.
-    ids = [event.id, *(named if people is None else ()), *([target] if target else ())]
-    bad = next((i for i in ids if not well_formed_id(i)), None)
-    return None if bad is None else f"{bad!r} is not a well-formed id"
+    for value in (event.id, *(named if people is None else ()), *([target] if target else ())):
+        if not well_formed_id(value):
+            return f"{value!r} is not a well-formed id"
+    return None
 
 
 def validate_event(doc: dict[str, Any], where: str, people: set[str] | None = None) -> EventBase:

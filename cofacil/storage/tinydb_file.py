@@ -136,6 +136,17 @@ class AtomicJSONStorage(Storage):
         pass
 
 
+def peek_table(path: Path, codec: Codec, label: str, table: str) -> dict[str, Any] | None:
+    """One table of the file as its JSON says (its checksum and documents not checked): for
+    a caller that holds those documents from elsewhere, checked, and needs the file only if
+    it has more. None if the file does not read."""
+    try:
+        documents = json.loads(codec.open_file(read_file(path), label)).get(table, {})
+    except (OSError, ValueError, AttributeError, RecursionError, Undecryptable):
+        return None
+    return documents if _is_table(documents) else None
+
+
 def open_db(
     path: Path, codec: Codec = PLAIN, label: str = "main", tables: frozenset[str] | None = None
 ) -> TinyDB:
