@@ -68,6 +68,22 @@ _STARTUP = {
     ),
     "models": "import sys; from textual.app import App\nimport cofacil.models\napp = App()\n",
 }
+# The first frames the issue compares beside the demo's: a review of an ended session, and
+# resuming a session left open (argv: data folder, session id).
+_FIRST_FRAME = {
+    "review": (
+        "import sys; from cofacil.__main__ import make_app\n"
+        "app = make_app(__import__('pathlib').Path(sys.argv[1]), review=sys.argv[2])\n"
+    ),
+    "resume": (
+        "import sys; from pathlib import Path\n"
+        "from cofacil.app import CofacilApp\nfrom cofacil.live import LiveSession\n"
+        "from cofacil.storage import Store\n"
+        "store = Store(Path(sys.argv[1]))\n"
+        "app = CofacilApp(store, live=LiveSession(store, sys.argv[2]))\n"
+    ),
+}
+FIRST_FRAME_RUNS = 7
 # The child tells the wall-clock time of its first frame, so what follows it (closing the
 # session, tearing the process down) is not counted.
 _RUN = (
@@ -297,10 +313,10 @@ def live_memory() -> None:
     note(f"target: under 150 MB: {_met(cofacil < 150)}")
 
 
-def _startup(kind: str, data_dir: str) -> float:
+def _startup(kind: str, data_dir: str, *args: str, script: str | None = None) -> float:
     begin = time.time()  # the wall clock: the only clock both processes read alike
     done = subprocess.run(
-        [sys.executable, "-c", _STARTUP[kind] + _RUN, data_dir],
+        [sys.executable, "-c", (script or _STARTUP[kind]) + _RUN, data_dir, *args],
         check=True,
         capture_output=True,
         text=True,
@@ -326,3 +342,52 @@ def startup() -> None:
     figure("ratio_startup_cofacil_over_bare", p50(runs["cofacil"]) / bare, "x")
     figure("ratio_startup_pydantic_import_over_bare", p50(runs["pydantic"]) / bare, "x")
     figure("ratio_startup_models_import_over_bare", p50(runs["models"]) / bare, "x")
+
+
+@bench("first_frame")
+def first_frame() -> None:
+    """Process start to the first frame of a review (500 and 5,000 events) and of resuming a
+    5,000-event session, beside the demo's, runs interleaved."""
+    with tempfile.TemporaryDirectory(prefix="cofacil-bench-") as tmp:
+        root = Path(tmp)
+        demo = root / "demo"
+        _startup("cofacil", str(demo))  # the demo group exists from here on
+        cases: dict[str, tuple[str, Path, str]] = {"demo": ("cofacil", demo, "")}
+        for size in (500, 5_000):
+            folder = root / f"review-{size}"
+            cases[f"review_{size}"] = (
+                "review",
+                folder,
+                write_open_session(folder, size, ended=True),
+            )
+        folder = root / "resume-5000"
+        cases["resume_5000"] = ("resume", folder, write_open_session(folder, 5_000))
+        runs: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(FIRST_FRAME_RUNS):
+            for name, (kind, folder, session_id) in cases.items():
+                if kind == "resume":  # each resume records a `reopened`: a fresh copy each time
+                    copy = root / "resuming"
+                    shutil.copytree(folder, copy)
+                    runs[name].append(
+                        _startup(kind, str(copy), session_id, script=_FIRST_FRAME[kind])
+                    )
+                    shutil.rmtree(copy)
+                elif kind == "review":
+                    runs[name].append(
+                        _startup(kind, str(folder), session_id, script=_FIRST_FRAME[kind])
+                    )
+                else:
+                    runs[name].append(_startup(kind, str(folder)))
+    note(
+        "first_frame: process start to first frame, headless 80x24, median of"
+        f" {FIRST_FRAME_RUNS}, interleaved: the demo; the review of an ended session of 500 and"
+        " of 5,000 events; resuming a session left open with 5,000 events"
+    )
+    for name in cases:
+        figure(f"first_frame_{name}", p50(runs[name]), "ms")
+    ratio = p50(runs["review_5000"]) / p50(runs["review_500"])
+    figure("ratio_first_frame_review_5000_over_500", ratio, "x")
+    note(f"target: at most 2: {_met(ratio <= 2)}")
+    ratio = p50(runs["resume_5000"]) / p50(runs["demo"])
+    figure("ratio_first_frame_resume_5000_over_demo", ratio, "x")
+    note(f"target: at most 1.5: {_met(ratio <= 1.5)}")

@@ -234,10 +234,11 @@ class History:
             raise RuntimeError(f"built session {sid}: store read {count} of {expected} events")
 
 
-def write_open_session(data_dir: Path, count: int, seed: int = 3) -> str:
+def write_open_session(data_dir: Path, count: int, seed: int = 3, ended: bool = False) -> str:
     """A data folder holding one group and one session left open with `count` events (no end),
     timed across the 90 minutes up to now; written like `History.add_session` (one atomic write
     per file). Opening it for recording adds a `reopened` event, as resuming a session does.
+    `ended`: the last of the `count` events ends the session (a session to review).
     Returns the session's id."""
     store = Store(data_dir)
     start = datetime.now().astimezone() - timedelta(minutes=90)
@@ -245,7 +246,11 @@ def write_open_session(data_dir: Path, count: int, seed: int = 3) -> str:
     store.save_group(group)
     session = make_session(group, 1, start)
     store.save_session(session)
-    events = session_events(random.Random(seed), group, start, count + 1)[:-1]  # no end
+    rng = random.Random(seed)
+    if ended:
+        events = session_events(rng, group, start, count)  # the last one ends it
+    else:
+        events = session_events(rng, group, start, count + 1)[:-1]  # no end
     folder = store.sessions_dir
     lines = b"".join(journal.encode_line(e) for e in events)
     atomic_write(folder / f"{session.id}.journal", lines, keep_backup=False)

@@ -130,9 +130,14 @@ class SessionView:
         log folded again)."""
         if self._folded != self._count():
             events = self.events
-            for n in range(self._folded, len(events)):
-                if not self._fold.add(events[n]):
-                    self._fold = TimelineFold.fold(events[: n + 1])
+            new = events[self._folded :]
+            if any(event.type == "correction" for event in new):  # type: ignore[attr-defined]
+                # Folded again once, however many corrections came (a resumed log holds all
+                # of its own): one per correction would cost the log's length each.
+                self._fold = TimelineFold.fold(events)
+            else:
+                for event in new:
+                    self._fold.add(event)
             self._folded = len(events)
         return self._fold
 

@@ -200,7 +200,7 @@ def default_hotkey(seat: int) -> str:
 class Doc(BaseModel):
     """A stored document: strict, closed to unknown fields, immutable, versioned."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     v: int = SCHEMA_VERSION
 
@@ -405,7 +405,7 @@ class ClockReading(BaseModel):
     """A moment that is not an event of its own: wall time, monotonic reading and its epoch,
     as events are stamped (when a note was begun; a run's last sign of life)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     at: Stamp
     mono: float = Field(allow_inf_nan=False)
@@ -613,7 +613,7 @@ EVENT_TYPES: tuple[type[EventBase], ...] = (
 )
 # The union of every event type, told apart by their `type` field.
 Event = Annotated[reduce(operator.or_, EVENT_TYPES), Field(discriminator="type")]  # type: ignore[valid-type]
-event_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+event_adapter: TypeAdapter[Event] = TypeAdapter(Event, config=ConfigDict(defer_build=True))
 
 
 def parse_event(raw: dict[str, Any]) -> EventBase:

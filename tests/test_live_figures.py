@@ -61,3 +61,18 @@ def test_the_fold_equals_the_oracle_after_every_event(steps: list, end: bool, la
 
 def test_a_correction_asks_for_a_fold_of_the_whole_log() -> None:
     _check([("speak", "m1"), ("wait", 5.0), ("undo", None), ("speak", "m2")], False, 3.0)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(actions, max_size=30), end=st.booleans())
+def test_a_log_opened_whole_is_folded_as_the_oracle_reads_it(steps: list, end: bool) -> None:
+    """Opening a session folds its whole log at once, corrections and all (once, not once per
+    correction): the figures are the oracle's."""
+    from cofacil.live import SessionView
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store, session_id = record(Path(tmp) / "data", steps, end)
+        view = SessionView(store, session_id)
+        events = store.read_events(session_id)
+        assert view.fold.timeline() == timeline(events)
+        assert view.fold.turns() == turns_on(timeline(events))
