@@ -23,6 +23,9 @@ from cofacil.widgets.plain_text import PlainInput
 UNWANTED_COMMANDS = frozenset({"Screenshot", "Bell"})
 
 
+_FROZEN = False  # gc.freeze() done in this process
+
+
 class CofacilApp(App[None]):
     TITLE = "cofacil"
     CSS_PATH = "cofacil.tcss"
@@ -97,9 +100,12 @@ class CofacilApp(App[None]):
     def _resume_collecting(self) -> None:
         # What is alive at the first frame (the modules, the log, the screen) lives as long as
         # the app: frozen, the collector's passes never walk it again, so a pass in the middle
-        # of a key costs the same at minute 170 as at minute 1. Done once: cycles among those
-        # objects that die later are left (a screen closed), a bounded cost.
-        gc.freeze()
+        # of a key costs the same at minute 170 as at minute 1. Once a process: cycles among
+        # those objects that die later are left (a screen closed), a bounded cost.
+        global _FROZEN
+        if not _FROZEN:
+            _FROZEN = True
+            gc.freeze()
         if self._collecting:
             gc.enable()
 
