@@ -585,7 +585,7 @@ def session_figures(
         lengths = totals.lengths.get(who, [])
         running = current if current is not None and current.speaker == who else None
         count = len(closed) + (running is not None)
-        latest = running or (closed[-1] if closed else None)
+        latest = running if running is not None else closed[-1] if closed else None
         first = closed[0] if closed else running
         where = here.get(who)
         stretches = where.stretches if where is not None else None

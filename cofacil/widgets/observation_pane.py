@@ -61,11 +61,10 @@ class ObservationPane(VerticalScroll, can_focus=False):
         # Every flag, then the newest other notes: drawing every note of a long session again
         # for each new one would cost the room whole frames. The review lists them all.
         flags = [n for n in reversed(lines) if n.kind == "flag"]
-        others = len(lines) - len(flags)
         newest = list(islice((n for n in reversed(lines) if n.kind != "flag"), SHOWN))
+        earlier = len(lines) - len(flags) - len(newest)
         text = Text()
-        flags_first = flags + newest
-        for line in flags_first:
+        for line in flags + newest:
             style = flag if line.kind == "flag" else Style()
             text.append(
                 f"{duration(line.at)} ", style=style + when if line.kind != "flag" else style
@@ -76,8 +75,8 @@ class ObservationPane(VerticalScroll, can_focus=False):
                 text.append(": ", style=style)
             text.append(visible(line.text), style=style)
             text.append("\n")
-        if others > len(newest):
-            text.append(f"… {others - len(newest):,} earlier notes: all in the review", when)
+        if earlier:
+            text.append(f"… {earlier:,} earlier notes: all in the review", when)
         text.rstrip()
         self.query_one("#notes-text", Static).update(text)
 
