@@ -616,9 +616,19 @@ Event = Annotated[reduce(operator.or_, EVENT_TYPES), Field(discriminator="type")
 event_adapter: TypeAdapter[Event] = TypeAdapter(Event, config=ConfigDict(defer_build=True))
 
 
+event_list_adapter: TypeAdapter[list[Event]] = TypeAdapter(
+    list[Event], config=ConfigDict(defer_build=True)
+)
+
+
 def parse_event(raw: dict[str, Any]) -> EventBase:
     return event_adapter.validate_python(raw)  # type: ignore[return-value]
 
 
 def parse_event_json(raw: str | bytes) -> EventBase:
     return event_adapter.validate_json(raw)  # type: ignore[return-value]
+
+
+def parse_events_json(raw: bytes) -> list[EventBase]:
+    """A JSON array of events, validated in one call."""
+    return event_list_adapter.validate_json(raw)  # type: ignore[return-value]

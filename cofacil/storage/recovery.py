@@ -91,7 +91,10 @@ def _checkpoint_adds_nothing(paths: SessionPaths, codec: Codec, read: journal.Jo
     documents = peek_table(paths.checkpoint, codec, checkpoint_label(paths.session_id), "events")
     if documents is None:
         return False
-    have = {str(event.seq + 1) for event in read.events}  # a document's id is its seq + 1
+    seqs = [event.seq for event in read.events]
+    # A document's id is its seq + 1; a journal's seqs are most often 0, 1, 2, … in order.
+    n = len(seqs)
+    have = set(map(str, range(1, n + 1) if seqs == list(range(n)) else (s + 1 for s in seqs)))
     return documents.keys() <= have and all(
         type(v := doc.get("v", 0)) is int and v <= SCHEMA_VERSION for doc in documents.values()
     )

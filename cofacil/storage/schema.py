@@ -3,12 +3,15 @@ ones refused. `validate` is the one way a stored document becomes a model."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from cofacil.models import (
+    ID_PATTERN,
     SCHEMA_VERSION,
     EventBase,
     event_adapter,
@@ -103,6 +106,27 @@ def event_problem(event: EventBase, people: set[str] | None) -> str | None:
         if not well_formed_id(value):
             return f"{value!r} is not a well-formed id"
     return None
+
+
+_ID_BODY = ID_PATTERN.removeprefix("^").removesuffix("$")
+_ID_LINES = re.compile(rf"(?:{_ID_BODY}\n)*{_ID_BODY}")  # well-formed ids, one per line
+
+
+def sound_log(events: Sequence[EventBase], people: set[str] | None) -> bool:
+    """True when no event of a whole log has an `event_problem`: the same rules, checked for
+    all events at once (one set test, one match over every id), which is what reading a
+    long session pays for. False means at least one has: ask `event_problem` which."""
+    named = chain.from_iterable(e.people() for e in events)
+    ids = [e.id for e in events]
+    ids += [t for e in events if (t := e.__dict__.get("target"))]
+    if people is None:
+        ids += named
+    elif not people.issuperset(named):
+        return False
+    if not ids:
+        return True
+    lines = "\n".join(ids)  # an id holding a line break would pass as two: counted below
+    return lines.count("\n") == len(ids) - 1 and _ID_LINES.fullmatch(lines) is not None
 
 
 def validate_event(doc: dict[str, Any], where: str, people: set[str] | None = None) -> EventBase:
