@@ -4,7 +4,6 @@ line written there goes through `_say`, so what it quotes cannot steer the termi
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 import termios
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import NoReturn
 
 from cofacil import __version__
 from cofacil.clock import Clock
+from cofacil.collector import collector_paused
 from cofacil.display import visible
 from cofacil.models import (
     EventBase,
@@ -133,9 +133,7 @@ def make_app(
     # Starting up allocates tens of thousands of objects and frees almost none, so the
     # collector's passes over them only delay the first frame (`make bench` measures it). The
     # app pauses it too, from when it starts running until its first frame is drawn.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         from cofacil.app import CofacilApp  # Textual loads only when an app is wanted
         from cofacil.demo import start_demo_session
         from cofacil.live import LiveSession
@@ -148,9 +146,6 @@ def make_app(
         elif review is not None:  # "latest" or an id; an unknown one is a one-line error here
             review = pick_session(store, review).id
         return CofacilApp(store, live=live, review=review)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def pick_session(store: Store, wanted: str) -> Session:

@@ -75,14 +75,15 @@ def shown(figures: SessionFigures) -> ShownFigures:
         share_of=dict(
             zip(people, apportion([100 * p.share for p in people.values()]), strict=True)
         ),
-        member_share_of=dict(
-            zip(
-                members,
-                apportion([100 * (people[m].member_share or 0.0) for m in members]),
-                strict=True,
-            )
-        ),
+        member_share_of=member_percents({m: people[m].member_share or 0.0 for m in members}),
     )
+
+
+def member_percents(member_share: dict[str, float]) -> dict[str, int]:
+    """Each member's share of the members' talk in whole percents: 100 in all (0 with no
+    talk), in the order given (which settles a tie)."""
+    members = list(member_share)
+    return dict(zip(members, apportion([100 * member_share[m] for m in members]), strict=True))
 
 
 def talk_words(figures: ShownFigures) -> str:

@@ -1,6 +1,7 @@
 """The live fold agrees with the from-scratch dynamics (the oracle) after every event of any
 log: turns, interruptions, undos, pauses, reopenings after crashes (with and without a sign of
-life), arrivals, go-rounds and notes begun before they were saved."""
+life), arrivals, go-rounds and notes begun before they were saved. So does the lean pass that
+gives each member's row of a session for their course across sessions."""
 
 from __future__ import annotations
 
@@ -13,10 +14,39 @@ from hypothesis import strategies as st
 from test_review_never_crashes import actions, record
 
 from cofacil import live_view
-from cofacil.dynamics import Instant, session_figures, timeline, turns_on
+from cofacil.dynamics import (
+    Instant,
+    MemberSession,
+    member_rows,
+    session_figures,
+    timeline,
+    turns_on,
+)
 from cofacil.library import load_library
 from cofacil.live_figures import TimelineFold
 from cofacil.live_view import NotesFold
+from cofacil.models import FACILITATORS
+from cofacil.shown import shown
+
+
+def _rows_from_figures(session, events) -> dict[str, MemberSession]:
+    """Each member's row as the session's review has it: every figure, then the members'."""
+    figures = session_figures(session, events)
+    percents = shown(figures).member_share_of
+    return {
+        m: MemberSession(
+            session_id=session.id,
+            number=session.number,
+            status=p.status,
+            turns=p.turns,
+            talk=p.talk,
+            member_share=p.member_share or 0.0,
+            member_percent=percents[m],
+            notes=sum(p.notes.values()),
+        )
+        for m, p in figures.participants.items()
+        if m not in FACILITATORS
+    }
 
 
 def _check(steps: list, end: bool, later: float) -> None:
@@ -44,6 +74,8 @@ def _check(steps: list, end: bool, later: float) -> None:
             assert session_figures(session, events[:n], moment, folded=folded) == (
                 session_figures(session, events[:n], moment)
             )
+        rows = member_rows(session, events[:n])
+        assert list(rows.items()) == list(_rows_from_figures(session, events[:n]).items())
         from_scratch = live_view.notes(SimpleNamespace(timeline=expected), names, library)
         kept = notes.update(SimpleNamespace(timeline=fold.timeline()))  # type: ignore[arg-type]
         assert (kept.lines, kept.tags, kept.used) == (

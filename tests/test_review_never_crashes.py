@@ -1,8 +1,9 @@
 """Review and report never crash: random valid logs — turns, interruptions, undos, pauses,
 reopenings after a crash (with and without a sign of life), go-rounds, arrivals and departures,
-notes begun before they were saved — are recorded through the live session, and the figures,
-every chart, the report, every member's course and draft note and what a window following the
-session shows are built for every prefix of each log, as that window sees it grow."""
+notes begun before they were saved, codes and techniques — are recorded through the live
+session, and the figures, every chart, the report, every member's course and draft note and
+what a window following the session shows are built for every prefix of each log, as that
+window sees it grow."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ actions = st.one_of(
     st.tuples(st.just("silence"), st.none()),
     st.tuples(st.just("observe"), st.sampled_from(PEOPLE)),
     st.tuples(st.just("flag"), st.sampled_from(PEOPLE)),
+    st.tuples(st.just("code"), st.sampled_from(PEOPLE)),
+    st.tuples(st.just("technique"), st.sampled_from(PEOPLE)),
     st.tuples(st.just("pause"), st.none()),
     st.tuples(st.just("undo"), st.none()),
     st.tuples(st.just("presence"), st.sampled_from(["m1", "m2", "m3"])),
@@ -64,6 +67,10 @@ def record(data: Path, steps: list[tuple[str, object]], end: bool) -> tuple[Stor
             live.observe("a note", about=[str(arg)], tags=["t"], begun=begun)
         elif kind == "flag":
             live.flag("a concern #t", about=[str(arg)], tags=["t"], begun=live.reading())
+        elif kind == "code":
+            live.code("quick", "conflict", about=[str(arg)])
+        elif kind == "technique":
+            live.technique("support", by=LEAD, towards=[str(arg)])
         elif kind == "beat":
             live.beat()
         elif kind == "pause":

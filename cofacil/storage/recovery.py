@@ -9,11 +9,9 @@ checkpoint's last good copy.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from cofacil.collector import collector_paused
 from cofacil.models import EventBase
 from cofacil.storage import journal
 from cofacil.storage.errors import DamagedFile, NewerSchema, StoreError
@@ -100,20 +98,7 @@ def _checkpoint_adds_nothing(paths: SessionPaths, codec: Codec, read: journal.Jo
     )
 
 
-@contextmanager
-def _kept_whole() -> Iterator[None]:
-    """While a log is read: every object made lives on with it, so the collector's passes in
-    the middle of reading thousands of events find nothing to free."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
-@_kept_whole()
+@collector_paused()  # every event made lives on with the log
 def read_events(
     paths: SessionPaths, codec: Codec, people: set[str] | None, notices: list[str]
 ) -> list[EventBase]:
@@ -149,7 +134,7 @@ def write_checkpoint(
     AtomicJSONStorage(paths.checkpoint, codec, label, CHECKPOINT_TABLES).write(data, keep_backup)
 
 
-@_kept_whole()
+@collector_paused()  # every event made lives on with the log
 def recover_log(
     paths: SessionPaths, codec: Codec, people: set[str] | None, notices: list[str]
 ) -> list[EventBase]:

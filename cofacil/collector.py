@@ -1,0 +1,25 @@
+"""Pausing Python's cycle collector while a large structure is built.
+
+Reading a long log, or working out a group's course from every session, makes tens of
+thousands of objects that either live on together or die by reference counting. The
+collector's passes in the middle find nothing to free, yet each full pass walks everything
+alive (a year of sessions): paused, the same work takes the same time at every size.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The collector off inside (as a `with` or as a decorator), as it was after."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
