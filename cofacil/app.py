@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.driver import Driver
 from textual.screen import Screen
 
+from cofacil import collector
 from cofacil.commands import screen_commands
 from cofacil.display import visible
 from cofacil.live import LiveSession
@@ -21,9 +22,6 @@ from cofacil.widgets.plain_text import PlainInput
 # Textual's own commands that have no place here: a screenshot writes the screen (notes,
 # names) to an unprotected file in the working folder; a bell must never ring in the room.
 UNWANTED_COMMANDS = frozenset({"Screenshot", "Bell"})
-
-
-_FROZEN = False  # gc.freeze() done in this process
 
 
 class CofacilApp(App[None]):
@@ -83,7 +81,10 @@ class CofacilApp(App[None]):
         self.notify(message.reason, severity="warning", markup=False)
 
     def on_unmount(self) -> None:
-        self._resume_collecting()  # in case the app ends before its first frame
+        if self._collecting:  # the app ends before its first frame
+            self._collecting = False
+            gc.enable()
+        collector.unsettle()  # another app in this process (a test run) starts afresh
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from screen_commands(screen)
@@ -98,15 +99,10 @@ class CofacilApp(App[None]):
         gc.disable()
 
     def _resume_collecting(self) -> None:
-        # What is alive at the first frame (the modules, the log, the screen) lives as long as
-        # the app: frozen, the collector's passes never walk it again, so a pass in the middle
-        # of a key costs the same at minute 170 as at minute 1. Once a process: cycles among
-        # those objects that die later are left (a screen closed), a bounded cost.
-        global _FROZEN
-        if not _FROZEN:
-            _FROZEN = True
-            gc.freeze()
+        # What is alive at the first frame (the modules, the log, the screen) lives on.
+        collector.settle()
         if self._collecting:
+            self._collecting = False
             gc.enable()
 
     def on_mount(self) -> None:

@@ -23,3 +23,16 @@ def collector_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
+
+
+def settle() -> None:
+    """Everything alive now lives on (the modules, an open session's log, the screen drawn):
+    frozen, the collector's passes never walk it again, so a pass in the middle of a key costs
+    the same at minute 170 as at minute 1."""
+    gc.freeze()
+
+
+def unsettle() -> None:
+    """What was frozen can be collected again (a live screen closed, an app ended): cycles
+    among what died since are freed by the collector's next passes, not kept for good."""
+    gc.unfreeze()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -676,3 +677,26 @@ async def test_the_circle_is_drawn_again_in_a_new_theme(app) -> None:
         after = [strip._segments for strip in circle._strips()]
         assert [s.text for s in map(Strip, after)] == [s.text for s in map(Strip, before)]
         assert after != before  # the same seats, in the new theme's colours
+
+
+async def test_the_circle_kept_row_by_row_is_the_circle_drawn_whole(app) -> None:
+    """A key repaints only the seats it changed; what stays on screen is still the circle as
+    the seats would draw it from nothing, after speaker changes, a silence and a departure."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        circle = app.screen.query_one(MemberCircle)
+        for key in ("1", "2", "2", "3", "space", "1", "l", "4"):
+            await pilot.press(key)
+            await pilot.pause()
+            kept = [strip._segments for strip in circle._strips()]
+            circle._cells, circle._drawn_for = [], None  # forget every row: drawn from nothing
+            assert [strip._segments for strip in circle._strips()] == kept
+
+
+async def test_an_open_session_is_kept_out_of_the_collectors_passes_until_it_closes(app) -> None:
+    """Frozen while the room is live (a pass never walks the log mid-key); released when the
+    app ends, so what died meanwhile can still be collected."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0

@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from cofacil import dynamics, live_modes, live_view, notes, room_keys
+from cofacil import collector, dynamics, live_modes, live_view, notes, room_keys
 from cofacil.display import duration, visible
 from cofacil.live import LiveSession, SessionView
 from cofacil.models import COFAC, LEAD, Draft, Flag
@@ -93,6 +93,9 @@ class SessionScreen(Screen[None]):
         self._offer(self.live.figures())
         self.redraw()
         self.set_interval(1.0, self.tick)
+        # The log and the screen live as long as the session is open: kept out of the
+        # collector's passes (a session opened from the home screen, after the first frame).
+        self.call_after_refresh(collector.settle)
 
     def _tell_gap(self) -> None:
         """Reopened after cofacil was closed or killed: say that the time away is a gap, not
@@ -617,6 +620,7 @@ class SessionScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.live.close()
+        collector.unsettle()  # the log closed: what it held can be collected
 
 
 def _situation(suggestion: Suggestion | None) -> tuple[str, tuple[str, ...]] | None:

@@ -13,10 +13,12 @@ Clicking (tapping) a seat chooses that person as the speaker.
 from __future__ import annotations
 
 import math
+from itertools import groupby
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.events import Click
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -50,7 +52,9 @@ class MemberCircle(Widget, can_focus=False):
     MemberCircle > .member-circle--next { color: $primary; text-style: bold underline; }
     """
 
-    seats: reactive[tuple[Seat, ...]] = reactive((), layout=False)
+    # Not repainted whole: `watch_seats` marks only the rows that changed (a key moves the
+    # speaker between two seats; the rest of the circle, and the screen around it, stay put).
+    seats: reactive[tuple[Seat, ...]] = reactive((), layout=False, repaint=False)
 
     class SpeakerChosen(Message):
         def __init__(self, participant: str) -> None:
@@ -62,6 +66,8 @@ class MemberCircle(Widget, can_focus=False):
         self._hitboxes: list[tuple[int, int, int, int, str]] = []
         self._rows: list[Strip] = []
         self._drawn_for: object = None  # the size the rows were drawn at (None: draw again)
+        self._cells: list[tuple[list[str], list[Style | None]]] = []  # what each row holds
+        self._base: Style | None = None  # the widget's own style the rows were drawn in
 
     @staticmethod
     def ring(seats: tuple[Seat, ...], lead: str, cofac: str) -> list[Seat]:
@@ -109,22 +115,36 @@ class MemberCircle(Widget, can_focus=False):
         if key != self._drawn_for:
             base = self.rich_style
             grid, styles = self._drawn()
+            # A row drawn as before keeps its strip (a key changes a seat or two).
+            same_size = len(self._cells) == len(grid) and self._base == base
             rows = []
-            for chars, row_styles in zip(grid, styles, strict=True):
+            for y, (chars, row_styles) in enumerate(zip(grid, styles, strict=True)):
+                if same_size and self._cells[y] == (chars, row_styles):
+                    rows.append(self._rows[y])
+                    continue
                 segments = []
                 start = 0
-                for end in range(1, len(chars) + 1):  # a run of like-styled cells at a time
-                    if end == len(chars) or row_styles[end] is not row_styles[start]:
-                        # "" in `chars`: the second cell of a wide character
-                        style = base + row_styles[start] if row_styles[start] else base
-                        segments.append(Segment("".join(chars[start:end]), style))
-                        start = end
+                for style, run in groupby(row_styles):  # a run of like-styled cells at a time
+                    end = start + sum(1 for _ in run)
+                    # "" in `chars`: the second cell of a wide character
+                    text = "".join(chars[start:end])
+                    segments.append(Segment(text, base + style if style else base))
+                    start = end
                 rows.append(Strip(segments, len(chars)))
             self._rows, self._drawn_for = rows, key
+            self._cells, self._base = list(zip(grid, styles, strict=True)), base
         return self._rows
 
     def watch_seats(self) -> None:
+        before = self._rows if self._drawn_for == self.size else None
         self._drawn_for = None
+        if before is None:
+            self.refresh()
+            return
+        width = self.size.width
+        changed = [y for y, (a, b) in enumerate(zip(before, self._strips(), strict=True)) if a != b]
+        if changed:
+            self.refresh(*(Region(0, y, width, 1) for y in changed))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
