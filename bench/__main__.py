@@ -6,12 +6,14 @@ import argparse
 import importlib
 import os
 import platform
+import random
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench import BENCHES, MODULES, note
+from bench import BENCHES, MODULES, figure, note
 
 
 def _filesystem(path: str) -> str:
@@ -31,6 +33,20 @@ def _filesystem(path: str) -> str:
         if inside and len(point) >= len(best[0]):
             best = (point, kind, device)
     return f"{best[1]} on {best[2]} (mounted at {best[0]})"
+
+
+def _reference_ms() -> float:
+    """A fixed piece of pure-Python work, to tell a slow run from slow code."""
+    rng = random.Random(1)
+    data = [(rng.random(), str(i)) for i in range(200_000)]
+    runs = []
+    for _ in range(5):
+        begin = time.perf_counter()
+        counts: dict[str, int] = {}
+        for _, key in sorted(data):
+            counts[key[-1]] = counts.get(key[-1], 0) + 1
+        runs.append((time.perf_counter() - begin) * 1000)
+    return statistics.median(runs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +71,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     note(f"temp folder {tmp}: {_filesystem(tmp)}")
     started = time.perf_counter()
+    figure("machine_reference_before", _reference_ms(), "ms")
     for name in args.names or list(BENCHES):
         BENCHES[name]()
+    figure("machine_reference_after", _reference_ms(), "ms")
+    note(
+        "machine_reference: the same pure-Python work (sorting and counting 200,000 tuples)"
+        " before and after, median of 5: these machines run at different speeds from one"
+        " minute to the next, and every figure in between moves with it"
+    )
     note(f"bench wall time: {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -9,7 +9,7 @@ import termios
 from pathlib import Path
 from typing import NoReturn
 
-from cofacil import __version__
+from cofacil import __version__, record
 from cofacil.clock import Clock
 from cofacil.collector import collector_paused
 from cofacil.display import visible
@@ -115,6 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--redact",
         action="store_true",
         help="pseudonyms for every name, #private notes left out (supervision, research)",
+    )
+    vf = commands.add_parser(
+        "verify",
+        parents=[common],
+        help="check signed-off sessions against their digests (a data folder, or an exported "
+        "json file)",
+    )
+    vf.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="an exported json file (default: every signed-off session of the data folder)",
     )
     return parser
 
@@ -283,19 +296,10 @@ def _tell_notices(store: Store) -> None:
 
 
 def _render(store: Store, session_id: str, fmt: str, redacted: bool) -> str:
-    session = store.session(session_id)
-    group, events = store.group(session.group_id), store.read_events(session.id)
-    until = store.left_open_at(session.id, events)  # a recording cut short: its last sign
-    if redacted:
-        from cofacil.redact import redact
+    from cofacil.live import SessionView
 
-        group, session, events = redact(group, session, events)
-    from cofacil import export
-    from cofacil.library import load_library
-
-    # The therapist's quiet threshold, as the live circle and the review use it.
-    quiet = load_library(store).nudges.quiet_seconds
-    return export.render(fmt, group, session, events, quiet_seconds=quiet, until=until)
+    # As filed: as the review shows it, and as signed once the session is signed off.
+    return SessionView(store, session_id).rendered(fmt, redacted=redacted)
 
 
 def _export_all(args: argparse.Namespace, store: Store) -> None:
@@ -328,12 +332,61 @@ def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
         _say(f"wrote {args.output}")
 
 
+def _verdict_line(where: str, verdict: record.Verdict) -> str:
+    signed = verdict.signed
+    assert signed is not None
+    by = f"signed off by {visible(signed.name)} {signed.at.isoformat(timespec='minutes')}"
+    if not verdict.checked:
+        return f"{where}, {by}: signed before digests were kept, nothing to check"
+    if verdict.holds:
+        return f"{where}, {by}: as signed (SHA-256 {verdict.expected})"
+    return (
+        f"{where}, {by}: DIFFERS from its digest, changed after sign-off "
+        f"(signed {verdict.expected}, now {verdict.found})"
+    )
+
+
+def _verify(args: argparse.Namespace, data_dir: Path, codec: Codec) -> int:
+    """One line per signed-off session; 0 if every one is as signed, 1 if any differs."""
+    lines: list[tuple[str, record.Verdict]] = []
+    if args.file is not None:
+        from cofacil import export
+
+        try:
+            group, session, events = export.from_json(args.file.read_text(encoding="utf-8"))
+        except ValueError as error:
+            reason = str(error).splitlines()[0]
+            raise StoreError(f"{args.file}: not a cofacil session export ({reason})") from None
+        verdict = record.verify(events)
+        if verdict.signed is None:
+            _say(f"cofacil: {args.file}: session {session.number} is not signed off")
+            return 1
+        lines.append((f"{args.file}: session {session.number} of {visible(group.name)}", verdict))
+    else:
+        store = _open_store(data_dir, codec)
+        for group in store.groups(include_archived=True):
+            for session in store.sessions(group.id):
+                verdict = record.verify(store.read_events(session.id))
+                if verdict.signed is not None:
+                    where = f"{visible(group.name)}, session {session.number} ({session.date})"
+                    lines.append((where, verdict))
+        _tell_notices(store)
+        if not lines:
+            _say(f"cofacil: no signed-off session in {data_dir}")
+            return 0
+    for where, verdict in lines:
+        print(_verdict_line(where, verdict))
+    return 0 if all(v.holds or not v.checked for _, v in lines) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     data_dir = getattr(args, "data_dir", None) or default_data_dir()
     # Reading commands never make a data folder; demo and the home screen may.
-    create = args.command not in ("export", "review")
+    create = args.command not in ("export", "review", "verify")
     try:
+        if args.command == "verify" and args.file is not None:
+            return _verify(args, data_dir, PLAIN)  # a file: no data folder is opened
         # A folder that is not cofacil's (a file, someone else's files, a shared folder) is
         # refused before a passphrase is asked for or anything is written, `--encrypt` included.
         check_folder(data_dir, create)
@@ -341,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             _export(args, data_dir, codec)
             return 0
+        if args.command == "verify":
+            return _verify(args, data_dir, codec)
         review = args.session if args.command == "review" else None
         app = make_app(
             data_dir, demo=args.command == "demo", review=review, codec=codec, create=create

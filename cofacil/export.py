@@ -82,7 +82,6 @@ from cofacil.models import (
     ReviewNote,
     Session,
     SessionStarted,
-    SignedOff,
     TechniqueUsed,
     TurnEnded,
     TurnStarted,
@@ -90,6 +89,7 @@ from cofacil.models import (
 )
 from cofacil.notes import tags as typed_tags
 from cofacil.nudges import NudgeSettings
+from cofacil.record import Labels, labels_of, signed_off
 from cofacil.schemes import scheme_for
 from cofacil.shown import shown, talk_words
 
@@ -126,6 +126,7 @@ class SessionExport(BaseModel):
     session: Session
     presence: dict[str, Any] = Field(default_factory=dict)  # derived: not read back
     gaps: list[Any] = Field(default_factory=list)  # derived: not read back
+    signed: dict[str, Any] | None = None  # derived: not read back
     events: list[Any] = Field(default_factory=list)
 
     def parsed_events(self) -> list[EventBase]:
@@ -146,6 +147,12 @@ def to_json(group: Group, session: Session, events: Sequence[EventBase]) -> str:
         ],
         "events": [e.model_dump(mode="json") for e in events],
     }
+    if (signed := signed_off(events)) is not None:  # for reading: the sign-off event has it
+        payload["signed"] = {
+            "by": signed.name,
+            "at": signed.at.isoformat(),
+            "digest": signed.digest,
+        }
     return json.dumps(payload, ensure_ascii=False, indent=1).translate(_JSON_ESCAPES) + "\n"
 
 
@@ -183,9 +190,15 @@ def from_json(text: str) -> tuple[Group, Session, list[EventBase]]:
     return export.group, export.session, export.parsed_events()
 
 
-def card_name(card_id: str) -> str:
-    card = shipped_deck().card(card_id)
-    return card.name if card else card_id
+class _Shipped:
+    """Labels from the shipped deck and schemes, for a caller that gives none."""
+
+    def card_name(self, card_id: str) -> str:
+        card = shipped_deck().card(card_id)
+        return card.name if card else card_id
+
+    def code_label(self, scheme: str, code: str) -> str:
+        return scheme_for(scheme).label(code)
 
 
 def participant_name(group: Group, participant: str) -> str:
@@ -304,11 +317,15 @@ def to_markdown(
     *,
     quiet_seconds: float = NudgeSettings.quiet_seconds,
     until: dynamics.Moment | None = None,
+    labels: Labels | None = None,
 ) -> str:
     """The session report to file: figures, the charts as text, flags, each member, every
     observation, the lead therapist's comments and addenda, and the sign-off. `quiet_seconds`:
     the therapist's threshold (nudges.toml), as the live circle and the review used it;
-    `until`: the last sign of life of a recording cut short (the review reads to it too)."""
+    `until`: the last sign of life of a recording cut short (the review reads to it too);
+    `labels`: the names of the cards and codes used (the therapist's library, or as signed)."""
+    labels = labels or labels_of(_Shipped(), events)
+    code_label = labels.code
     figures = dynamics.session_figures(session, events, until)
     rounded = shown(figures)
     tl = figures.timeline
@@ -328,7 +345,7 @@ def to_markdown(
             return f"{duration(moment)} (saved {duration(saved)})"
         return duration(moment)
 
-    signed = next((e for e in log if isinstance(e, SignedOff)), None)
+    signed = signed_off(log)
     lines = [
         f"# {md_text(group.name)} — session {session.number}",
         "",
@@ -442,7 +459,7 @@ def to_markdown(
         else:
             towards = ", ".join(name(m) for m in e.towards) or "the group"
             lines.append(
-                f"- {when(e)} — technique: {md_text(card_name(e.card))} by {name(e.by)}"
+                f"- {when(e)} — technique: {md_text(labels.card(e.card))} by {name(e.by)}"
                 f" towards {towards}"
             )
         lines += comments_on(e)
@@ -458,22 +475,27 @@ def to_markdown(
         lines.append(f"- {_comment(note, names, on)}")
     if not review:
         lines.append("- none")
+    if signed is not None and signed.digest:
+        lines += [
+            "",
+            "---",
+            "",
+            f"Signed record, SHA-256: `{signed.digest}` (`cofacil verify` checks it against the"
+            " session's log)",
+        ]
     return "\n".join(lines) + "\n"
 
 
 def _comment(note: ReviewNote, names: dict[str, str], on: str = "") -> str:
-    """`Comment by Dr. Hale, 2026-03-05T19:40+00:00[, on …]: text`."""
+    """`Comment by Dr. Hale, 2026-03-05T19:40+00:00[, on …]: text`; an addendum says why
+    it was added: `Addendum by …, reason: late entry: text`."""
     by = md_text(names.get(note.author, note.author))
     where = f", {on}" if on else ""
+    why = f", reason: {md_text(note.reason)}" if note.reason else ""
     return (
-        f"{note.kind} by {by}, {note.at.isoformat(timespec='minutes')}{where}: {md_text(note.text)}"
+        f"{note.kind} by {by}, {note.at.isoformat(timespec='minutes')}{where}{why}: "
+        f"{md_text(note.text)}"
     )
-
-
-def code_label(scheme_code: str) -> str:
-    """`quick:conflict` as the co-facilitator saw it: "Conflict or open disagreement"."""
-    scheme, _, code = scheme_code.partition(":")
-    return scheme_for(scheme).label(code)
 
 
 def when_of(event_id: str, active: dict[str, float]) -> str:
@@ -488,10 +510,14 @@ def render(
     *,
     quiet_seconds: float = NudgeSettings.quiet_seconds,
     until: dynamics.Moment | None = None,
+    labels: Labels | None = None,
 ) -> str:
     """`quiet_seconds` is the therapist's quiet threshold; only the md report says who was
     quiet (the json and csv hold the log, which the threshold does not change). `until`: where
-    the log ends if its recording was cut short (its last sign of life), for the figures."""
+    the log ends if its recording was cut short (its last sign of life), for the figures;
+    `labels`: the names of the cards and codes (`cofacil.record`)."""
     if fmt == "md":
-        return to_markdown(group, session, events, quiet_seconds=quiet_seconds, until=until)
+        return to_markdown(
+            group, session, events, quiet_seconds=quiet_seconds, until=until, labels=labels
+        )
     return {"json": to_json, "csv": to_csv}[fmt](group, session, events)

@@ -78,6 +78,9 @@ class Library:
         card = self.deck.card(card_id)
         return card.name if card else card_id
 
+    def code_label(self, scheme: str, code: str) -> str:
+        return self.scheme(scheme).label(code)
+
 
 def _line_of(text: str, table: str, index: int, key: str | None) -> int | None:
     """The line of `key` in the `index`-th `[[table]]` block (1-based), for error messages."""

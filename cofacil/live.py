@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from cofacil import dynamics
+from cofacil import dynamics, record
 from cofacil.library import Library, load_library
 from cofacil.live_figures import TimelineFold
 from cofacil.models import (
@@ -25,6 +25,7 @@ from cofacil.models import (
     Flag,
     Group,
     Interruption,
+    MemberNote,
     Nudge,
     Observation,
     Paused,
@@ -103,6 +104,48 @@ class SessionView:
         # Who held the floor when the go-round on show began, by (its event, its place).
         self._round_opening: tuple[tuple[str, int], str | None] | None = None
         self.library: Library = load_library(store)  # the deck and codes in use
+        self.filed: record.Filed = self._file()
+
+    def _file(self) -> record.Filed:
+        """The session as its views and exports render it; once signed off, as signed: the
+        names, the roster, the labels and the notes frozen then (`cofacil.record`)."""
+        store, session_id = self.store, self.session.id
+        filed = record.filed(
+            store.group(self.session.group_id),
+            store.session(session_id),
+            self._events,
+            self.library,
+            self.library.nudges.quiet_seconds,
+            store.member_notes(session_id),
+        )
+        self.group, self.session = filed.group, filed.session
+        return filed
+
+    def member_note(self, member_id: str) -> MemberNote | None:
+        """A member's note as filed (as signed, once the session is signed off)."""
+        if self.filed.frozen:
+            return self.filed.notes.get(member_id)
+        return self.store.member_note(self.session.id, member_id)
+
+    def rendered(self, fmt: str, *, redacted: bool = False) -> str:
+        """The session in an export format (`cofacil.export`), as filed."""
+        from cofacil import export  # loaded when something is exported
+
+        group, session, events = self.group, self.session, self.events
+        until = self.left_open_at()  # a recording cut short: up to its last sign of life
+        if redacted:
+            from cofacil.redact import redact
+
+            group, session, events = redact(group, session, events)
+        return export.render(
+            fmt,
+            group,
+            session,
+            events,
+            quiet_seconds=self.filed.quiet_seconds,
+            until=until,
+            labels=self.filed.labels,
+        )
 
     @property
     def events(self) -> list[EventBase]:
@@ -119,6 +162,7 @@ class SessionView:
         changed = len(events) != len(self._events)
         self._events = events
         self._fold, self._folded = TimelineFold.fold(events), len(events)
+        self.filed = self._file()  # signed off meanwhile: frozen from here on
         return changed
 
     def _count(self) -> int:

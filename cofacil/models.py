@@ -33,7 +33,9 @@ from pydantic import (
 )
 from pydantic_core import SchemaValidator, core_schema
 
-SCHEMA_VERSION = 2  # 2: a note's moment (`begun`), tags in flags, a gap's last sign of life
+# 2: a note's moment (`begun`), tags in flags, a gap's last sign of life.
+# 3: the signed record and its digest in a sign-off; an addendum's reason.
+SCHEMA_VERSION = 3
 
 # The two facilitators take part in turns like members do; they are named by role, not by id.
 LEAD = "lead"
@@ -41,6 +43,7 @@ COFAC = "cofac"
 FACILITATORS = (LEAD, COFAC)
 
 NAME_MAX = 40
+REASON_MAX = 200  # why an addendum was added
 MAX_MEMBERS = 20  # members in the room at most: one key each
 ROSTER_MAX = 60  # with those who have left the group, who are kept, never deleted
 TEXT_MAX = 4000  # an observation or flag; the lead therapist reads long notes later
@@ -559,13 +562,15 @@ class Correction(EventBase):
 
 class ReviewNote(EventBase):
     """A note the lead therapist adds in review, about the session or one event. After the
-    session is signed off, a note is an addendum: shown as such, never an edit."""
+    session is signed off, a note is an addendum: shown as such, never an edit, with why it
+    was added (`reason`: a late entry, a correction, a clarification …)."""
 
     type: Literal["review_note"] = "review_note"
     author: Author = "lead"
     text: str = Field(min_length=1, max_length=TEXT_MAX)
     target: Id | None = None
     addendum: bool = False
+    reason: str = Field(default="", max_length=REASON_MAX)
 
     @property
     def kind(self) -> str:
@@ -581,13 +586,29 @@ class Reviewed(EventBase):
     target: Id
 
 
+class SignedRecord(Doc):
+    """What a session is read with, frozen at sign-off (`cofacil.record`): the group and its
+    roster, the session's set-up and attendance, the labels of the cards and codes used, the
+    quiet threshold of its report, and the member notes."""
+
+    group: Group
+    session: Session
+    cards: dict[str, str] = Field(default_factory=dict)  # card id → name
+    codes: dict[str, str] = Field(default_factory=dict)  # "scheme:code" → label
+    quiet_seconds: float = Field(gt=0, allow_inf_nan=False)
+    notes: list[MemberNote] = Field(default_factory=list)
+
+
 class SignedOff(EventBase):
     """The lead therapist signs the session off: from here on the record is locked and only
-    addenda may follow."""
+    addenda may follow. `record` and `digest` (SHA-256 of the record and every event before
+    this one) are kept from schema 3 on; an older sign-off has neither."""
 
     type: Literal["signed_off"] = "signed_off"
     author: Author = "lead"
     name: str = Field(min_length=1, max_length=NAME_MAX)  # who signed, as they sign
+    record: SignedRecord | None = None
+    digest: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
 EVENT_TYPES: tuple[type[EventBase], ...] = (

@@ -156,6 +156,9 @@ def redact(
         if isinstance(event, Correction) and event.text is not None:
             update["text"] = clean(event.text)
         if isinstance(event, SignedOff):
+            # The frozen record names everyone: left out. Its digest stays, to say which
+            # signed record this was made from (a redacted copy cannot be checked against it).
             update["name"] = clean(event.name)
+            update["record"] = None
         safe_events.append(event.model_copy(update=update))
     return safe_group, safe_session, safe_events

@@ -7,7 +7,8 @@ with its author and time) can follow — the store itself refuses anything else.
 
 from __future__ import annotations
 
-from cofacil import dynamics
+from cofacil import dynamics, record
+from cofacil.live import SessionView
 from cofacil.models import (
     CodedEvent,
     EventBase,
@@ -87,12 +88,28 @@ class SessionReview:
             return None
         return self.log.record(Reviewed, target=target)
 
-    def sign_off(self, name: str) -> EventBase:
-        if not any(isinstance(e, SessionEnded) for e in self.events):
+    def sign_off(self, name: str, view: SessionView) -> EventBase:
+        """Signed as `name` (as typed): the record is frozen as `view` files it now, with its
+        digest (`cofacil.record`)."""
+        events = self.events
+        if not any(isinstance(e, SessionEnded) for e in events):
             raise StoreError("the session has not ended yet: end it before signing off")
         if self.signed_off is not None:
             raise StoreError("the session is already signed off")
-        return self.log.record(SignedOff, name=name.strip() or "lead therapist")
+        kept = record.freeze(
+            view.group,
+            view.session,
+            events,
+            view.library,
+            view.library.nudges.quiet_seconds,
+            view.store.member_notes(view.session.id),
+        )
+        return self.log.record(
+            SignedOff,
+            name=name.strip() or "lead therapist",
+            record=kept,
+            digest=record.digest(kept, events),
+        )
 
     def close(self) -> None:
         self.log.close()

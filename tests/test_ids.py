@@ -248,4 +248,18 @@ def test_every_id_field_of_every_event_type_is_checked() -> None:
             for name, info in cls.model_fields.items()
             if ID_MARK in info.metadata or _id_paths(info.annotation)
         }
-        assert fields <= {"id", "target", *PEOPLE_FIELDS}, cls
+        # A sign-off's frozen record (a group, a session, notes) is checked whole.
+        assert fields <= {"id", "target", "record", *PEOPLE_FIELDS}, cls
+
+
+def test_a_sign_off_whose_record_holds_an_ill_formed_id_does_not_read() -> None:
+    from cofacil.models import Group, Session, SignedOff, SignedRecord
+    from cofacil.storage.schema import event_problem, sound_log
+
+    at = datetime(2026, 3, 5, 19, 0, tzinfo=UTC)
+    group = Group(id="../../etc", name="Group", created_at=at)
+    session = Session(group_id=group.id, number=1, date=at.date(), created_at=at)
+    record = SignedRecord(group=group, session=session, quiet_seconds=600)
+    event = SignedOff(seq=9, at=at, mono=1.0, epoch="e", name="Dr. R", record=record)
+    assert event_problem(event, None) == "'../../etc' is not a well-formed id"
+    assert not sound_log([event], None)

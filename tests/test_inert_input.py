@@ -36,7 +36,7 @@ from cofacil.display import visible
 from cofacil.dynamics import session_figures
 from cofacil.export import from_json, render
 from cofacil.library import load_library
-from cofacil.live import LiveSession
+from cofacil.live import LiveSession, SessionView
 from cofacil.models import COFAC, TEXT_MAX, Flag, MemberNote, Observation, ReviewNote, Session
 from cofacil.redact import redact
 from cofacil.review import SessionReview
@@ -150,7 +150,7 @@ def ended_session(store: Store, clock: FakeClock, open_session: Session) -> Sess
     live.close()
     review = SessionReview(store, open_session.id)
     review.comment(TEXT)
-    review.sign_off("\x1b[2J[b]Dr[/b]")
+    review.sign_off("\x1b[2J[b]Dr[/b]", SessionView(store, open_session.id))
     review.close()
     return open_session
 

@@ -64,6 +64,8 @@ def _edit(lines: list[bytes], edit: tuple) -> None:
     body = lines[at].partition(b" ")[2]
     if kind == "flip":
         data = bytearray(b"\n".join(lines))
+        if not data:
+            return
         data[edit[1] % len(data)] ^= 1 << edit[2]
         lines[:] = bytes(data).split(b"\n")
     elif kind == "drop":

@@ -31,11 +31,13 @@ from cofacil.models import (
     SCHEMA_VERSION,
     EventBase,
     Group,
+    Member,
     Observation,
     Paused,
     Session,
     SessionStarted,
     SignedOff,
+    SignedRecord,
     TurnStarted,
 )
 from cofacil.storage import (
@@ -81,6 +83,25 @@ AWARE = st.datetimes(
 )
 
 
+def _signed_record() -> SignedRecord:
+    """A sign-off's frozen record, of the test session's roster."""
+    members = [
+        Member(id=m, name=m.upper(), seat=i, hotkey=str(i)) for i, m in enumerate(PEOPLE[:3], 1)
+    ]
+    group = Group(id="g1", name="Tuesday group", members=members, created_at=START)
+    session = Session(
+        id="s1",
+        group_id="g1",
+        number=1,
+        date=START.date(),
+        seats=list(PEOPLE[:3]),
+        created_at=START,
+    )
+    return SignedRecord(
+        group=group, session=session, cards={"support": "Support"}, quiet_seconds=600
+    )
+
+
 def strategy_for(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]:
     """A strategy for one model field; an annotation it does not know is an error, so a new
     event type or field cannot slip past the round-trip tests."""
@@ -99,6 +120,12 @@ def strategy_for(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]
         return st.lists(strategy_for(inner, []), max_size=4)
     lows = [m.min_length for m in metadata if isinstance(m, MinLen)]
     highs = [m.max_length for m in metadata if isinstance(m, MaxLen)]
+    if annotation is SignedRecord:  # a whole group and session: one valid one is enough
+        return st.just(_signed_record())
+    if annotation is str and (
+        patterns := [m.pattern for m in metadata if getattr(m, "pattern", None)]
+    ):
+        return st.from_regex(patterns[0], fullmatch=True)
     if annotation is str and ID_MARK in metadata:
         return st.sampled_from(PEOPLE)  # an id: someone on the test session's roster
     if annotation is str:

@@ -76,7 +76,7 @@ class MemberScreen(Screen[None]):
         self.query_one("#member-note-title", Static).update(
             Text(f"Note for session {session.number} (DAP){lock}")
         )
-        saved = self.view.store.member_note(session.id, self.member.id)
+        saved = self.view.member_note(self.member.id)  # as signed, once signed off
         if saved is not None:
             parts = (saved.data, saved.assessment, saved.plan)
             self._saved = parts

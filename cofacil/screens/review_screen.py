@@ -259,8 +259,7 @@ class ReviewScreen(Screen[None]):
             counted = figures.participants[member].codes
             if counted:
                 labels = ", ".join(
-                    visible(self.view.library.scheme(c.split(":")[0]).label(c.split(":")[1]))
-                    + f" ×{n}"
+                    visible(self.view.filed.labels.code(c)) + f" ×{n}"
                     for c, n in counted.most_common()
                 )
                 codes.append(f"  {visible(self.names[member])}: {labels}")
@@ -292,7 +291,7 @@ class ReviewScreen(Screen[None]):
             "Techniques: "
             + (
                 ", ".join(
-                    f"{visible(self.view.library.card_name(e.card))} ({duration(t)})"
+                    f"{visible(self.view.filed.labels.card(e.card))} ({duration(t)})"
                     for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
                     if e in used
                 )
@@ -349,10 +348,10 @@ class ReviewScreen(Screen[None]):
         if isinstance(event, (Observation, Flag)):
             return event.text
         if isinstance(event, CodedEvent):
-            return self.view.library.scheme(event.scheme).label(event.code)
+            return self.view.filed.labels.code(f"{event.scheme}:{event.code}")
         if isinstance(event, TechniqueUsed):
             by = self.names.get(event.by, event.by)
-            return f"{self.view.library.card_name(event.card)} (by {by})"
+            return f"{self.view.filed.labels.card(event.card)} (by {by})"
         return ""
 
     def _passes(self, event: EventBase) -> bool:
@@ -537,7 +536,7 @@ class ReviewScreen(Screen[None]):
         def signed(name: str | None) -> None:
             if name is not None and self.review is not None:
                 try:
-                    self.review.sign_off(name)
+                    self.review.sign_off(name, self.view)
                 except StoreError as error:
                     self.notify(str(error), severity="error", markup=False)
                     return
@@ -563,26 +562,17 @@ class ReviewScreen(Screen[None]):
     def action_preview(self) -> None:
         from cofacil.screens.report_screen import ReportScreen  # Markdown: loaded when asked
 
-        self.app.push_screen(ReportScreen(self.view.store, self.view.session.id))
+        self.app.push_screen(ReportScreen(self.view))
 
     def action_export(self) -> None:
         """The report, the csv and the json into the data folder's exports/ (0600)."""
-        from cofacil.export import render
-
         store, session = self.view.store, self.view.session
         folder = store.data_dir / "exports"
         stem = f"{session.date.isoformat()}-session-{session.number:03d}"
         try:
             store.make_export_dir(folder)
             for fmt in ("md", "csv", "json"):
-                text = render(
-                    fmt,
-                    self.view.group,
-                    session,
-                    self.view.events,
-                    quiet_seconds=self.view.library.nudges.quiet_seconds,
-                    until=self.view.left_open_at(),
-                )
+                text = self.view.rendered(fmt)
                 store.write_export(folder / f"{stem}.{fmt}", text)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)

@@ -48,7 +48,17 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return _versioned(doc, 2)
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1, 1: _v1_to_v2}
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 added fields with defaults too (a sign-off's record and digest, an
+    addendum's reason)."""
+    return _versioned(doc, 3)
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    0: _v0_to_v1,
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+}
 
 
 def newer_schema_message(where: str, version: int) -> str:
@@ -105,6 +115,14 @@ def event_problem(event: EventBase, people: set[str] | None) -> str | None:
     for value in (event.id, *(named if people is None else ()), *([target] if target else ())):
         if not well_formed_id(value):
             return f"{value!r} is not a well-formed id"
+    return _record_problem(event)
+
+
+def _record_problem(event: EventBase) -> str | None:
+    """A sign-off's frozen record holds a group, a session and notes: their ids too."""
+    record = event.__dict__.get("record")
+    if record is not None and (bad := ill_formed_ids(record)):
+        return f"{bad[0]} is not a well-formed id"
     return None
 
 
@@ -122,6 +140,8 @@ def sound_log(events: Sequence[EventBase], people: set[str] | None) -> bool:
     if people is None:
         ids += named
     elif not people.issuperset(named):
+        return False
+    if any(_record_problem(e) for e in events if e.type == "signed_off"):  # type: ignore[attr-defined]
         return False
     if not ids:
         return True

@@ -324,6 +324,10 @@ class Store:
     def member_note(self, session_id: str, member_id: str) -> MemberNote | None:
         return self._index().member_notes.get(f"{session_id}:{member_id}")
 
+    def member_notes(self, session_id: str) -> list[MemberNote]:
+        """Every member note saved for a session."""
+        return [n for n in self._index().member_notes.values() if n.session_id == session_id]
+
     def save_member_note(self, note: MemberNote) -> None:
         with self._changing("the member note cannot be saved") as content:
             if note.session_id not in content.sessions:

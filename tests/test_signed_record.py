@@ -1,0 +1,176 @@
+"""Sign-off freezes the record: every export of a signed session reads the same, byte for byte,
+whatever changes afterwards in the group, the roster or the library; its digest is in the
+report and the json, and `cofacil verify` finds a log or an export changed after sign-off."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+from conftest import _add_session
+
+from cofacil.__main__ import main
+from cofacil.clock import FakeClock
+from cofacil.live import LiveSession, SessionView
+from cofacil.models import COFAC, LEAD, Member, MemberNote
+from cofacil.review import SessionReview
+from cofacil.storage import Store
+
+OWN_DECK = """
+[[cards]]
+id = "grounding"
+name = "{name}"
+purpose = "Brings a member back to the room when they are overwhelmed."
+when = "When someone seems flooded or far away."
+phrasings = ["Let's all notice our feet on the floor.", "What do you see?", "Take your time."]
+objectives = ["fears-anxiety"]
+kinds = ["support", "other"]
+"""
+OWN_CODES = (
+    '[[schemes]]\nid = "ours"\nname = "Our codes"\n\n[[schemes.codes]]\n'
+    'key = "g"\nid = "grief"\nlabel = "{label}"\nsignals = ["strong-emotion"]\n'
+)
+FORMATS = ("md", "csv", "json")
+
+
+def _library(data_dir: Path, card: str, code: str, quiet_minutes: int) -> None:
+    (data_dir / "deck.toml").write_text(OWN_DECK.format(name=card))
+    (data_dir / "coding_schemes.toml").write_text(OWN_CODES.format(label=code))
+    (data_dir / "nudges.toml").write_text(f"quiet_minutes = {quiet_minutes}\n")
+
+
+def _recorded(store: Store, clock: FakeClock) -> str:
+    """An ended session using the therapist's own card and code, with a member note."""
+    session = _add_session(store)
+    live = LiveSession(store, session.id)
+    live.speak("m1")
+    clock.advance(40)
+    live.observe("Ann talks about her sister", about=["m1"], tags=["family"])
+    live.technique("grounding", LEAD, ["m1"])
+    live.code("ours", "grief", ["m1"])
+    live.speak("m2")
+    clock.advance(25)
+    live.flag("not safe at home", about=["m2"])
+    live.speak(COFAC)
+    clock.advance(5)
+    live.end()
+    live.close()
+    note = MemberNote(
+        id=f"{session.id}:m1",
+        session_id=session.id,
+        member_id="m1",
+        data="Ann spoke of her sister.",
+        assessment="Grief close to the surface.",
+        plan="Check in next week.",
+        updated_at=clock.now(),
+    )
+    store.save_member_note(note)
+    return session.id
+
+
+def _exports(store: Store, session_id: str) -> dict[str, str]:
+    view = SessionView(store, session_id)
+    out = {fmt: view.rendered(fmt) for fmt in FORMATS}
+    out |= {f"redacted {fmt}": view.rendered(fmt, redacted=True) for fmt in FORMATS}
+    return out
+
+
+@pytest.fixture
+def signed(store: Store, clock: FakeClock, data_dir: Path) -> tuple[Store, str]:
+    _library(data_dir, "Grounding", "Grief named", 10)
+    session_id = _recorded(store, clock)
+    review = SessionReview(store, session_id)
+    review.sign_off("Dr. Rivera, LCSW", SessionView(store, session_id))
+    review.close()
+    return store, session_id
+
+
+def test_exports_use_the_therapists_own_card_and_code_names(
+    store: Store, clock: FakeClock, data_dir: Path
+) -> None:
+    _library(data_dir, "Grounding", "Grief named", 10)
+    md = SessionView(store, _recorded(store, clock)).rendered("md")
+    assert "technique: Grounding by" in md and "code: Grief named" in md
+
+
+def test_a_signed_session_reads_the_same_whatever_changes_afterwards(
+    signed: tuple[Store, str], data_dir: Path
+) -> None:
+    store, session_id = signed
+    before = _exports(store, session_id)
+    assert "Grounding" in before["md"] and "Grief named" in before["md"]
+
+    # Everything the record is read with changes: names, roster, facilitators, the library.
+    session = store.session(session_id)
+    group = store.group(session.group_id)
+    renamed = [m.model_copy(update={"name": f"{m.name} K."}) for m in group.members]
+    newcomer = Member(id="m9", name="Zoë", seat=4, hotkey="4")
+    store.save_group(
+        group.model_copy(update={"members": [*renamed, newcomer], "lead": "Dr. Someone Else"})
+    )
+    _library(data_dir, "Grounding (renamed)", "Grief, relabelled", 25)
+    note = store.member_note(session_id, "m1")
+    assert note is not None
+    store.save_member_note(note.model_copy(update={"plan": "changed after sign-off"}))
+
+    after = _exports(store, session_id)
+    for name, text in before.items():
+        assert after[name] == text, f"the {name} export changed after sign-off"
+    assert "Zoë" not in after["md"] and "not on the list" not in after["md"]
+    assert "Rivera, LCSW" in after["md"] and "Ann K" not in after["md"]
+
+
+def test_the_digest_stands_in_the_report_and_the_json(signed: tuple[Store, str]) -> None:
+    store, session_id = signed
+    view = SessionView(store, session_id)
+    exported = json.loads(view.rendered("json"))
+    digest = exported["signed"]["digest"]
+    assert len(digest) == 64 and exported["signed"]["by"] == "Dr. Rivera, LCSW"
+    assert f"Signed record, SHA-256: `{digest}`" in view.rendered("md")
+    redacted = json.loads(view.rendered("json", redacted=True))
+    signed_event = next(e for e in redacted["events"] if e["type"] == "signed_off")
+    assert signed_event["record"] is None and signed_event["digest"] == digest  # no names
+
+
+def _tamper_journal(store: Store, session_id: str, old: bytes, new: bytes) -> None:
+    """An edit a checksum cannot catch: the line's crc is written again."""
+    path = store.session_paths(session_id).journal
+    lines = path.read_bytes().split(b"\n")
+    for i, line in enumerate(lines):
+        body = line.partition(b" ")[2]
+        if old in body:
+            body = body.replace(old, new)
+            lines[i] = b"%08x %s" % (zlib.crc32(body), body)
+    path.write_bytes(b"\n".join(lines))
+    store.session_paths(session_id).checkpoint.unlink()  # the journal alone tells the log
+
+
+def test_verify_finds_a_log_changed_after_sign_off(
+    signed: tuple[Store, str], data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store, session_id = signed
+    assert main(["verify", "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "signed off by Dr. Rivera, LCSW" in out and "as signed (SHA-256" in out
+
+    _tamper_journal(store, session_id, b"her sister", b"her brother")
+    assert main(["verify", "--data-dir", str(data_dir)]) == 1
+    assert "DIFFERS from its digest" in capsys.readouterr().out
+
+
+def test_verify_checks_an_exported_file(
+    signed: tuple[Store, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store, session_id = signed
+    exported = tmp_path / "session.json"
+    exported.write_text(SessionView(store, session_id).rendered("json"))
+    assert main(["verify", str(exported)]) == 0
+    assert "as signed" in capsys.readouterr().out
+    exported.write_text(exported.read_text().replace("not safe at home", "safe at home"))
+    assert main(["verify", str(exported)]) == 1
+    assert "DIFFERS" in capsys.readouterr().out
+    exported.write_text("{not json")
+    assert main(["verify", str(exported)]) == 1
+    assert "not a cofacil session export" in capsys.readouterr().err
