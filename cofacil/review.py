@@ -75,13 +75,20 @@ class SessionReview:
     def signed_off(self) -> SignedOff | None:
         return next((e for e in self.events if isinstance(e, SignedOff)), None)
 
-    def comment(self, text: str, target: str | None = None) -> EventBase:
-        """A comment on an item (or the session); after sign-off, an addendum."""
-        text = text.strip()
+    def comment(self, text: str, target: str | None = None, reason: str = "") -> EventBase:
+        """A comment on an item (or the session); after sign-off, an addendum, which says
+        why it was added (`reason`: a late entry, a correction, a clarification …)."""
+        text, reason = text.strip(), " ".join(reason.split())
         if not text:
             raise StoreError("a comment needs some text")
         addendum = self.signed_off is not None
-        return self.log.record(ReviewNote, text=text, target=target, addendum=addendum)
+        if addendum and not reason:
+            raise StoreError("an addendum needs a reason (a late entry, a correction …)")
+        if not addendum:
+            reason = ""  # a comment before sign-off is part of the record being made
+        return self.log.record(
+            ReviewNote, text=text, target=target, addendum=addendum, reason=reason
+        )
 
     def mark_reviewed(self, target: str) -> EventBase | None:
         if any(isinstance(e, Reviewed) and e.target == target for e in self.events):

@@ -167,17 +167,22 @@ async def test_comment_mark_sign_off_then_only_addenda(tmp_path: Path, demo) -> 
         footer = {b.binding.description for b in app.screen.active_bindings.values()}
         assert "Addendum" in footer and "Comment" not in footer  # what `n` adds now
         await pilot.press("n", *"she is safe, seen by GP", "enter")
+        await pilot.pause()  # an addendum says why it is added: the line asks
+        assert "why this addendum?" in app.screen.query_one("#review-comment").placeholder
+        await pilot.press("enter")  # no reason: still asked
+        await pilot.press(*"late entry", "enter")
         await pilot.pause()
         session_id = app.screen.view.session.id
         notes = str(app.screen.query_one("#review-notes").render())
         assert "Addendum (Dr. Rivera, " in notes and "Comment (Dr. Rivera, " in notes
+        assert "17:00, late entry) on the item at 55:31: she is safe" in notes
 
     events = Store(tmp_path).read_events(session_id)
     comments = [e for e in events if isinstance(e, ReviewNote)]
-    assert [(c.text, c.addendum) for c in comments] == [
-        ("steady group overall", False),
-        ("called her the next day", False),
-        ("she is safe, seen by GP", True),
+    assert [(c.text, c.addendum, c.reason) for c in comments] == [
+        ("steady group overall", False, ""),
+        ("called her the next day", False, ""),
+        ("she is safe, seen by GP", True, "late entry"),
     ]
     assert comments[0].target is None and comments[1].target is not None
     assert any(isinstance(e, Reviewed) for e in events)

@@ -42,9 +42,11 @@ KINDS = dict(zip(ITEM_TYPES, ("note", "code", "FLAG", "technique"), strict=True)
 
 
 def _comment_head(note: ReviewNote, names: dict[str, str]) -> str:
-    """`Comment (Dr. Rivera, 2026-11-19 19:40)`: who wrote it, by name, and when."""
+    """`Comment (Dr. Rivera, 2026-11-19 19:40)`: who wrote it, by name, and when; an
+    addendum says why too: `Addendum (Dr. Rivera, 2026-11-19 19:40, late entry)`."""
     by = names.get(note.author, note.author)
-    return f"{note.kind} ({by}, {note.at.astimezone().strftime('%Y-%m-%d %H:%M')})"
+    why = f", {note.reason}" if note.reason else ""
+    return f"{note.kind} ({by}, {note.at.astimezone().strftime('%Y-%m-%d %H:%M')}{why})"
 
 
 class ReviewScreen(Screen[None]):
@@ -79,6 +81,7 @@ class ReviewScreen(Screen[None]):
         self.choosing_member = False
         self.review: SessionReview | None = None  # writable: an ended session nobody holds
         self.comment_target: str | None = None
+        self._addendum_text: str | None = None  # an addendum typed, its reason still to come
         self.moment: float | None = None  # an item's time, marked on the timeline
         self._listed: dict[str, tuple[EventBase, float]] = {}  # the rows shown: item, its time
         self._recording: bool | None = None  # while following: another cofacil records it
@@ -165,10 +168,11 @@ class ReviewScreen(Screen[None]):
         banner = self.query_one("#review-signed", Static)
         if signed is not None:
             when = signed.at.astimezone().strftime("%Y-%m-%d %H:%M")
+            digest = f" (SHA-256 {signed.digest[:12]}…)" if signed.digest else ""
             banner.update(
                 Text(
-                    f"Signed off by {visible(signed.name)}, {when}: the record is locked; "
-                    "comments are now addenda"
+                    f"Signed off by {visible(signed.name)}, {when}: the record is locked"
+                    f"{digest}; comments are now addenda, each with its reason"
                 )
             )
         banner.display = signed is not None
@@ -434,14 +438,35 @@ class ReviewScreen(Screen[None]):
         search.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "review-comment" and self._asks_reason(event.input):
+            return
         event.input.display = False
         if event.input.id == "review-comment":
-            self._save_comment(event.value)
+            text, reason = event.value, ""
+            if self._addendum_text is not None:  # the addendum's text came first
+                text, reason, self._addendum_text = self._addendum_text, event.value, None
+            self._save_comment(text, reason)
             self._focus_tab()  # the arrows move on from the item just commented on
             return
         self.text_filter = event.value.strip()
         self.query_one("#review-items", DataTable).focus()
         self._refilter()
+
+    def _asks_reason(self, field: Input) -> bool:
+        """An addendum's text is in: the same line asks why it is added (kept with it, as a
+        clinic's record wants). True while the reason is still to come."""
+        signed = self.review is not None and self.review.signed_off is not None
+        if not signed or self._addendum_text is not None or not field.value.strip():
+            if self._addendum_text is not None and not field.value.strip():
+                self.notify("An addendum needs a reason", severity="warning", markup=False)
+                return True
+            return False
+        self._addendum_text = field.value
+        field.value = ""
+        field.placeholder = (
+            "why this addendum? late entry, correction, clarification … · Enter saves"
+        )
+        return True
 
     def on_key(self, event: events.Key) -> None:
         if not self.choosing_member and self._refuse_while_following(event):
@@ -450,6 +475,7 @@ class ReviewScreen(Screen[None]):
             field = self.query_one("#review-comment", Input)
             if field.display:
                 event.stop()
+                self._addendum_text = None
                 field.display = False
                 self._focus_tab()
                 return
@@ -511,11 +537,11 @@ class ReviewScreen(Screen[None]):
         field.display = True
         field.focus()
 
-    def _save_comment(self, text: str) -> None:
+    def _save_comment(self, text: str, reason: str = "") -> None:
         if self.review is None or not text.strip():
             return
         try:
-            self.review.comment(text, self.comment_target)
+            self.review.comment(text, self.comment_target, reason)
         except StoreError as error:
             self.notify(str(error), severity="error", markup=False)
             return
