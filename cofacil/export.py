@@ -9,25 +9,29 @@ rows of their own so the record is complete):
 
     seq          position in the session's log, from 0
     event_id     the event's id (corrections name it in `target`)
-    type         session_started, paused, resumed, session_ended, turn_started, turn_ended,
-                 interruption, observation, coded, technique_used, flag, attendance,
-                 correction, review_note
+    type         session_started, paused, resumed, reopened, session_ended, turn_started,
+                 turn_ended, interruption, observation, coded, technique_used, flag,
+                 round_started, round_ended, nudge, attendance, correction, review_note,
+                 reviewed, signed_off
     at           wall-clock time, ISO 8601 with offset
     elapsed_s    seconds since the session started, by the wall clock (breaks included)
     active_s     the session clock as the live screen shows it: active seconds, breaks and
                  crash gaps left out (empty for undone events and corrections)
     author       who recorded it: cofac or lead
     who          the acting participant: speaker, interrupter, technique user, or the member
-                 whose attendance changed (a member's display name, or Lead / Co-facilitator)
+                 whose attendance changed (a member's display name, or Lead / Co-facilitator);
+                 for signed_off the name the lead therapist signed with, as typed
     about        display names the event concerns, separated by "; " (interrupted speaker,
                  observation subjects, technique recipients)
     text         observation, flag or review-note text; for a correction the amended text;
                  for attendance the member's attendance over the session, every stretch in
-                 the room: "stepped out (in the room 0:00–4:45, 5:47–10:16)"
+                 the room: "stepped out (in the room 0:00–4:45, 5:47–10:16)"; for
+                 signed_off the SHA-256 digest of the signed record (`cofacil verify`)
     tags         observation and flag tags, separated by "; "
     code         scheme:code for coded events, the card for technique_used, arrived/left for
-                 attendance, undo/amend for corrections
-    target       for corrections and review notes: the event_id they refer to
+                 attendance, undo/amend for corrections, comment/addendum for review notes
+    target       for corrections, review notes and reviewed marks: the event_id they refer to
+                 (empty for a review note on the whole session)
     undone       1 if a later correction undid this event, else 0
     begun_at     observations and flags: when `o` or `f` was pressed (the moment the note is
                  about; `at` is when it was saved), ISO 8601 with offset
@@ -35,6 +39,7 @@ rows of their own so the record is complete):
     gap_s        on the first event of a new run of cofacil (`reopened`): the seconds it was
                  not running before it (from the last sign of life of the run before), left
                  out of the session clock
+    reason       for an addendum (a review note after sign-off): why it was added
 
 Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab, CR or LF)
 are prefixed with an apostrophe; control characters (escape sequences) show as control
@@ -79,9 +84,11 @@ from cofacil.models import (
     Group,
     Interruption,
     Observation,
+    Reviewed,
     ReviewNote,
     Session,
     SessionStarted,
+    SignedOff,
     TechniqueUsed,
     TurnEnded,
     TurnStarted,
@@ -112,6 +119,7 @@ CSV_COLUMNS = (
     "begun_at",
     "begun_active_s",
     "gap_s",
+    "reason",
 )
 
 
@@ -253,7 +261,11 @@ def _csv_row(
         about = names(event.about) if event.about is not None else ""
         tags = "; ".join(event.tags) if event.tags is not None else ""
     elif isinstance(event, ReviewNote):
-        text, target = event.text, event.target or ""
+        text, target, code = event.text, event.target or "", event.kind.lower()
+    elif isinstance(event, Reviewed):
+        target = event.target
+    elif isinstance(event, SignedOff):
+        who, text = event.name, event.digest or ""
     elapsed = (event.at - started.at).total_seconds() if started else 0.0
     row = [
         str(event.seq),
@@ -273,6 +285,7 @@ def _csv_row(
         begun.at.isoformat() if (begun := getattr(event, "begun", None)) else "",
         "" if moment is None or begun is None else f"{moment:.1f}",
         "" if gap is None else f"{gap:.1f}",
+        event.reason if isinstance(event, ReviewNote) else "",
     ]
     return [_cell(v) for v in row]
 
@@ -442,25 +455,29 @@ def to_markdown(
 
     lines += ["## Observations, codes, techniques", ""]
     notes = [e for e in log if isinstance(e, (Observation, CodedEvent, TechniqueUsed, Flag))]
+    marked = {e.target for e in events if isinstance(e, Reviewed)}
+    if notes:
+        lines += [f"Marked reviewed (✓): {sum(e.id in marked for e in notes)} of {len(notes)}", ""]
     for e in notes:
+        tick = " ✓" if e.id in marked else ""
         if isinstance(e, Observation):
             about = ", ".join(name(m) for m in e.about) or "group"
             # Tags typed in the text are there already: only the others are added.
             typed = set(typed_tags(e.text))
             tags = " ".join("\\#" + md_text(t) for t in e.tags if t not in typed)
-            lines.append(f"- {when(e)} — {about}: {md_text(e.text)} {tags}".rstrip())
+            lines.append(f"- {when(e)} — {about}: {md_text(e.text)} {tags}".rstrip() + tick)
         elif isinstance(e, Flag):
             about = ", ".join(name(m) for m in e.about) or "group"
-            lines.append(f"- {when(e)} — **flag**, {about}: {md_text(e.text)}")
+            lines.append(f"- {when(e)} — **flag**, {about}: {md_text(e.text)}{tick}")
         elif isinstance(e, CodedEvent):
             about = ", ".join(name(m) for m in e.about) or "group"
             label = code_label(f"{e.scheme}:{e.code}")
-            lines.append(f"- {when(e)} — {about}: code: {md_text(label)}")
+            lines.append(f"- {when(e)} — {about}: code: {md_text(label)}{tick}")
         else:
             towards = ", ".join(name(m) for m in e.towards) or "the group"
             lines.append(
                 f"- {when(e)} — technique: {md_text(labels.card(e.card))} by {name(e.by)}"
-                f" towards {towards}"
+                f" towards {towards}{tick}"
             )
         lines += comments_on(e)
     if not notes:

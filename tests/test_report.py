@@ -26,6 +26,7 @@ from cofacil.models import (
     Observation,
     Paused,
     Resumed,
+    Reviewed,
     ReviewNote,
     Session,
     SessionEnded,
@@ -109,8 +110,13 @@ def events() -> list:
         (1110, SessionEnded, {}),
         (1500, ReviewNote, {"text": "Follow up with Cy Lee before next week", "target": None}),
         (1550, ReviewNote, {"text": "Called Cy the next day", "target": "e09"}),  # the flag
+        (1560, Reviewed, {"target": "e09"}),
         (1600, SignedOff, {"name": "Dr. Hale"}),
-        (1700, ReviewNote, {"text": "Cy seen by GP; safe", "target": None, "addendum": True}),
+        (
+            1700,
+            ReviewNote,
+            {"text": "Cy seen by GP; safe", "target": None, "addendum": True, "reason": "late"},
+        ),
     ]
     result = []
     for seq, (t, kind, fields) in enumerate(steps):
