@@ -1,8 +1,9 @@
 """Draft DAP notes per member, and a member's course across sessions. UI-free.
 
-Data: the member's participation and what was observed about them. Assessment: the codes seen
-(therapeutic factors among them). Plan: left for the therapist. Other members appear by their
-initials only, in the note's text as well as in the observations quoted.
+Data: the member's participation and what was observed about them. Assessment: each risk
+flagged about them, and the codes seen (therapeutic factors among them). Plan: a follow-up for
+each risk; the rest is the therapist's. Other members appear by their initials only, in the
+note's text as well as in the observations quoted. Clinical text only: no interface hints.
 """
 
 from __future__ import annotations
@@ -46,15 +47,18 @@ def draft(
     if p is None or p.status == "absent":
         return ("Absent from this session.", "", "")
     figures_shown = shown(figures)  # as the review and the report show them
-    data = [
-        f"Attendance: {attendance_text(p.status, p.stretches)}.",
-        f"Participation: {p.turns} turn{'' if p.turns == 1 else 's'}, "
-        f"{duration(figures_shown.talk_of[member.id])} "
-        f"({figures_shown.member_share_of.get(member.id, 0)}% of members' talk), "
-        f"longest {duration(figures_shown.longest_turn_of[member.id])}"
-        + (f", first spoke at {duration(p.first_spoke)}" if p.first_spoke is not None else "")
-        + ".",
-    ]
+    data = [f"Attendance: {attendance_text(p.status, p.stretches)}."]
+    if p.turns:
+        data.append(
+            f"Participation: {p.turns} turn{'' if p.turns == 1 else 's'}, "
+            f"{duration(figures_shown.talk_of[member.id])} "
+            f"({figures_shown.member_share_of.get(member.id, 0)}% of members' talk), "
+            f"longest {duration(figures_shown.longest_turn_of[member.id])}"
+            + (f", first spoke at {duration(p.first_spoke)}" if p.first_spoke is not None else "")
+            + "."
+        )
+    else:
+        data.append("Participation: did not speak.")
     if p.interrupted_others or p.was_interrupted:
         data.append(f"Cut in on others {p.interrupted_others}×; was cut off {p.was_interrupted}×.")
     quoted = [
@@ -73,7 +77,7 @@ def draft(
         data.append("Observed:")
         # One line per observation, as typed, but never an escape sequence or a line break.
         for t, e in quoted:
-            flag = "FLAG: " if isinstance(e, Flag) else ""
+            flag = "Flag: " if isinstance(e, Flag) else ""
             data.append(
                 f"- {duration(t)} {flag}{visible(_others_by_initials(e.text, group, member))}"
             )
@@ -81,11 +85,22 @@ def draft(
                 f"  {visible(_others_by_initials(text, group, member))}"
                 for text in comments.get(e.id, [])
             ]
-    assessment = []
+    # Each safety flag is a risk in the assessment and a follow-up in the plan.
+    flags = [(t, e) for t, e in quoted if isinstance(e, Flag)]
+    assessment = [
+        f"- Risk noted at {duration(t)}: {visible(_others_by_initials(e.text, group, member))}"
+        for t, e in flags
+    ]
     for scheme_code, count in p.codes.most_common():
         scheme_id, _, code = scheme_code.partition(":")
         scheme = schemes.get(scheme_id)
         label = scheme.label(code) if scheme else code
-        kind = "therapeutic factor" if scheme_id == "yalom" else "code"
-        assessment.append(f"- {visible(label)} ({kind}) ×{count}")
-    return ("\n".join(data), "\n".join(assessment), "")
+        kind = ", a therapeutic factor" if scheme_id == "yalom" else ""
+        times = "once" if count == 1 else f"{count} times"
+        assessment.append(f"- {visible(label)}{kind}: observed {times}.")
+    plan = [
+        f"- Follow up on the risk noted at {duration(t)} before the next session; record the "
+        "safety assessment and who was informed."
+        for t, _ in flags
+    ]
+    return ("\n".join(data), "\n".join(assessment), "\n".join(plan))

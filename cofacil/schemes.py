@@ -18,6 +18,8 @@ class Code(BaseModel):
     key: str = Field(min_length=1, max_length=1, pattern=r"^[^0-9\s]$")
     id: str = Field(min_length=1, max_length=40)
     label: str = Field(min_length=1, max_length=80)
+    # A reminder for the room ("record a flag too"): shown when coding, never in the record.
+    hint: str = Field(default="", max_length=80)
     area: str = ""  # a heading, e.g. Bales' four areas
     signals: list[Signal] = Field(default_factory=list)  # what the live nudges listen for
 

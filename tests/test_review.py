@@ -239,8 +239,13 @@ def test_draft_note_names_others_by_initials(tmp_path: Path, demo) -> None:
     figures = session_figures(session, store.read_events(session.id))
     priya = next(m for m in group.members if m.name == "Priya")
     data, assessment, plan = draft(group, priya, figures, load_library(store).schemes)
-    assert "code" in assessment or assessment == ""
-    assert data.startswith("Attendance: present.") and "turn" in data and plan == ""
+    assert data.startswith("Attendance: present.") and "turn" in data
+    # Clinical text: her flag is a risk in the assessment and a follow-up in the plan; codes
+    # read as what was observed; nothing of the screen ("(code)", "record a flag too").
+    assert assessment.splitlines()[0].startswith("- Risk noted at 55:31: Said she has not")
+    assert "- Conflict or open disagreement: observed once." in assessment.splitlines()
+    assert "(code)" not in assessment and "record a flag" not in assessment
+    assert plan.startswith("- Follow up on the risk noted at 55:31 before the next session")
     others = [m.name for m in group.members if m.id != priya.id]
     for line in data.splitlines()[2:]:
         assert not any(re.search(rf"\b{re.escape(n)}\b", line) for n in others), line
@@ -257,7 +262,7 @@ def test_draft_note_names_others_by_initials(tmp_path: Path, demo) -> None:
     review.close()
     figures = session_figures(session, store.read_events(session.id))
     lines = draft(group, priya, figures, load_library(store).schemes)[0].splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("- 55:31 FLAG: "))
+    at = next(i for i, line in enumerate(lines) if line.startswith("- 55:31 Flag: "))
     assert lines[at + 1] == "  Comment: Called her next day; T. offered to walk her home"
 
 

@@ -341,7 +341,10 @@ class SessionScreen(Screen[None]):
         text = live_modes.prompt(pending, visible(self.names[about]) if about else None)
         codes = None
         if pending is not None and pending.mode == "code":
-            codes = [(visible(c.key), visible(c.label)) for c in self.scheme.codes]
+            codes = [
+                (visible(c.key), visible(f"{c.label} ({c.hint})" if c.hint else c.label))
+                for c in self.scheme.codes
+            ]
         self._show_pending(text, codes)
 
     def on_member_circle_speaker_chosen(self, message: MemberCircle.SpeakerChosen) -> None:
