@@ -12,7 +12,9 @@ rows of their own so the record is complete):
     type         session_started, paused, resumed, reopened, session_ended, turn_started,
                  turn_ended, interruption, observation, coded, technique_used, flag,
                  round_started, round_ended, nudge, attendance, correction, review_note,
-                 reviewed, signed_off
+                 reviewed, signed_off; after the log, one member_note row per member note
+                 (`who` the member, `text` its Data, Assessment and Plan, `code` DAP, `at`
+                 when it was last saved, `event_id` the note's id)
     at           wall-clock time, ISO 8601 with offset
     elapsed_s    seconds since the session started, by the wall clock (breaks included)
     active_s     the session clock as the live screen shows it: active seconds, breaks and
@@ -45,7 +47,8 @@ Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab,
 are prefixed with an apostrophe; control characters (escape sequences) show as control
 pictures, C1 controls as `\\x9b` and text-direction overrides as `\\u202e`.
 
-The json holds the group, the session and every event as recorded, and, for reading only (it
+The json holds the group, the session, every event as recorded and the member notes, and,
+for reading only (it
 is worked out from those again), `presence`: for each member on the session's list their
 attendance (`status`: present, late, left early, stepped out, absent) and every stretch in the
 room, `in_room`: [{"from": s, "to": s}], in active seconds as `active_s` in the csv; and
@@ -65,7 +68,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -83,10 +87,12 @@ from cofacil.models import (
     Flag,
     Group,
     Interruption,
+    MemberNote,
     Observation,
     Reviewed,
     ReviewNote,
     Session,
+    SessionEnded,
     SessionStarted,
     SignedOff,
     TechniqueUsed,
@@ -136,12 +142,18 @@ class SessionExport(BaseModel):
     gaps: list[Any] = Field(default_factory=list)  # derived: not read back
     signed: dict[str, Any] | None = None  # derived: not read back
     events: list[Any] = Field(default_factory=list)
+    member_notes: list[MemberNote] = Field(default_factory=list)
 
     def parsed_events(self) -> list[EventBase]:
         return [event_adapter.validate_python(e) for e in self.events]  # type: ignore[misc]
 
 
-def to_json(group: Group, session: Session, events: Sequence[EventBase]) -> str:
+def to_json(
+    group: Group,
+    session: Session,
+    events: Sequence[EventBase],
+    notes: Sequence[MemberNote] = (),
+) -> str:
     tl = dynamics.timeline(events)
     payload = {
         "format": "cofacil-session",
@@ -154,6 +166,7 @@ def to_json(group: Group, session: Session, events: Sequence[EventBase]) -> str:
             for (at, seconds), end in zip(tl.gaps, tl.gap_ends, strict=True)
         ],
         "events": [e.model_dump(mode="json") for e in events],
+        "member_notes": [n.model_dump(mode="json") for n in sorted(notes, key=lambda n: n.id)],
     }
     if (signed := signed_off(events)) is not None:  # for reading: the sign-off event has it
         payload["signed"] = {
@@ -290,7 +303,12 @@ def _csv_row(
     return [_cell(v) for v in row]
 
 
-def to_csv(group: Group, session: Session, events: Sequence[EventBase]) -> str:
+def to_csv(
+    group: Group,
+    session: Session,
+    events: Sequence[EventBase],
+    notes: Sequence[MemberNote] = (),
+) -> str:
     started = next((e for e in events if isinstance(e, SessionStarted)), None)
     tl = dynamics.timeline(events)
     active = {e.id: t for e, t in zip(tl.events, tl.t, strict=True)}  # standing events only
@@ -311,7 +329,26 @@ def to_csv(group: Group, session: Session, events: Sequence[EventBase]) -> str:
             gaps.get(event.id),
         )
         writer.writerow(row)
+    for note in sorted(notes, key=lambda n: n.id):  # after the log: not events of it
+        writer.writerow(_note_row(group, note))
     return out.getvalue()
+
+
+def _note_row(group: Group, note: MemberNote) -> list[str]:
+    """A member note as a row: `member_note`, whose it is, its parts in `text`."""
+    parts = [("Data", note.data), ("Assessment", note.assessment), ("Plan", note.plan)]
+    text = "\n".join(f"{heading}: {part.strip()}" for heading, part in parts)
+    row = dict.fromkeys(CSV_COLUMNS, "")
+    row |= {
+        "event_id": note.id,
+        "type": "member_note",
+        "at": note.updated_at.isoformat(),
+        "author": "lead",
+        "who": participant_name(group, note.member_id),
+        "text": text,
+        "code": "DAP",
+    }
+    return [_cell(row[c]) for c in CSV_COLUMNS]
 
 
 _MD_SPECIAL = set("\\`*_{}[]<>()#+-.!|~&:")  # ":" keeps `https://…` from linking
@@ -331,8 +368,12 @@ def to_markdown(
     quiet_seconds: float = NudgeSettings.quiet_seconds,
     until: dynamics.Moment | None = None,
     labels: Labels | None = None,
+    notes: Mapping[str, MemberNote] | None = None,
 ) -> str:
-    """The session report to file: figures, the charts as text, flags, each member, every
+    """The session report to file. It leads with the group note (what an EHR group note
+    holds: date, clock times, length, theme, attendance with times, techniques used, the
+    group's dynamics, risk items) and the member notes (`notes`, by member id: one for each
+    member who came), then the figures, the charts as text, flags, each member, every
     observation, the lead therapist's comments and addenda, and the sign-off. `quiet_seconds`:
     the therapist's threshold (nudges.toml), as the live circle and the review used it;
     `until`: the last sign of life of a recording cut short (the review reads to it too);
@@ -359,15 +400,34 @@ def to_markdown(
         return duration(moment)
 
     signed = signed_off(log)
+    words = dynamics.attendance_words(session, figures)
+    flags = [e for e in log if isinstance(e, Flag)]
+    techniques = Counter(labels.card(e.card) for e in log if isinstance(e, TechniqueUsed))
     lines = [
         f"# {md_text(group.name)} — session {session.number}",
         "",
-        f"- Date: {session.date.isoformat()}",
-        f"- Theme: {md_text(session.theme) or '—'}",
+        "## Group note",
+        "",
+        f"- Date: {session.date.isoformat()}, {_clock_times(log, tl.ended)}",
         f"- Length: {duration(rounded.active)} of {session.planned_minutes} min planned"
         f"{'' if tl.ended else ' (not ended)'}; breaks: {len(tl.breaks)}",
         f"- Gaps (cofacil was not running, left out of the clocks): {dynamics.gaps_words(figures)}",
+        f"- Theme: {md_text(session.theme) or '—'}",
         f"- Lead therapist: {md_text(group.lead)}; co-facilitator: {md_text(group.cofac)}",
+        "- Attendance: "
+        + "; ".join(
+            f"{md_text(m.name)} {words.get(m.id, 'not on the list')}" for m in group.seated()
+        ),
+        "- Techniques used: "
+        + (", ".join(f"{md_text(c)} ×{n}" for c, n in techniques.most_common()) or "none"),
+        f"- Group dynamics: {talk_words(rounded)}; balance {percent(figures.balance)}"
+        f" ({charts.balance_words(figures.balance)}); not heard: "
+        + (", ".join(name(m) for m in figures.not_yet_spoken) or "nobody"),
+        "- Risk: "
+        + (
+            "; ".join(f"{when(f)} {_about(f.about, name)}: {md_text(f.text)}" for f in flags)
+            or "none recorded"
+        ),
         "- Signed off: "
         + (
             f"by {md_text(signed.name)}, {signed.at.isoformat(timespec='minutes')}"
@@ -375,9 +435,28 @@ def to_markdown(
             else "no"
         ),
         "",
-        "## Flags",
+        "## Member notes (DAP)",
         "",
     ]
+    came = [m for m in group.seated() if _came(figures, m.id)]
+    for member in came:
+        lines += [f"### {md_text(member.name)}", ""]
+        note = (notes or {}).get(member.id)
+        if note is None or not any(p.strip() for p in (note.data, note.assessment, note.plan)):
+            lines += ["No note written.", ""]
+            continue
+        for heading, part in (
+            ("Data", note.data),
+            ("Assessment", note.assessment),
+            ("Plan", note.plan),
+        ):
+            kept = [md_text(line) for line in part.splitlines() if line.strip()]
+            # Each line of the note its own line (a backslash: a hard break in Markdown).
+            lines.append(f"**{heading}:**" + ("\\" if kept else " —"))
+            lines += [*(line + "\\" for line in kept[:-1]), *kept[-1:], ""]
+    if not came:
+        lines += ["- nobody came", ""]
+    lines += ["## Flags", ""]
     # The lead therapist's comments stand under the item they are about.
     comments: dict[str, list[ReviewNote]] = {}
     for note in (e for e in log if isinstance(e, ReviewNote) and e.target):
@@ -386,15 +465,13 @@ def to_markdown(
     def comments_on(event: EventBase) -> list[str]:
         return [f"  - {_comment(note, names)}" for note in comments.get(event.id, [])]
 
-    flags = [e for e in log if isinstance(e, Flag)]
     for f in flags:
-        about = ", ".join(name(m) for m in f.about) or "group"
+        about = _about(f.about, name)
         lines += [f"- **{when(f)}** {about}: {md_text(f.text)}", *comments_on(f)]
     if not flags:
         lines.append("- none")
 
     lines += ["", "## Attendance", ""]
-    words = dynamics.attendance_words(session, figures)
     for member in group.seated():
         lines.append(f"- {md_text(member.name)}: {words.get(member.id, 'not on the list')}")
 
@@ -503,6 +580,26 @@ def to_markdown(
     return "\n".join(lines) + "\n"
 
 
+def _about(ids: Sequence[str], name: Callable[[str], str]) -> str:
+    return ", ".join(name(m) for m in ids) or "group"
+
+
+def _came(figures: dynamics.SessionFigures, member: str) -> bool:
+    """In the room at some point: they get a note (an absent member gets none)."""
+    p = figures.participants.get(member)
+    return p is not None and p.status != "absent"
+
+
+def _clock_times(log: Sequence[EventBase], ended: bool) -> str:
+    """ "18:00–19:32": the session's start and end by the clock, as recorded."""
+    start = next((e for e in log if isinstance(e, SessionStarted)), None)
+    end = next((e for e in log if isinstance(e, SessionEnded)), None)
+    if start is None:
+        return "not started"
+    until = end.at.strftime("%H:%M") if end is not None and ended else "not ended"
+    return f"{start.at.strftime('%H:%M')}–{until}"
+
+
 def _comment(note: ReviewNote, names: dict[str, str], on: str = "") -> str:
     """`Comment by Dr. Hale, 2026-03-05T19:40+00:00[, on …]: text`; an addendum says why
     it was added: `Addendum by …, reason: late entry: text`."""
@@ -528,6 +625,7 @@ def render(
     quiet_seconds: float = NudgeSettings.quiet_seconds,
     until: dynamics.Moment | None = None,
     labels: Labels | None = None,
+    notes: Mapping[str, MemberNote] | None = None,
 ) -> str:
     """`quiet_seconds` is the therapist's quiet threshold; only the md report says who was
     quiet (the json and csv hold the log, which the threshold does not change). `until`: where
@@ -535,6 +633,13 @@ def render(
     `labels`: the names of the cards and codes (`cofacil.record`)."""
     if fmt == "md":
         return to_markdown(
-            group, session, events, quiet_seconds=quiet_seconds, until=until, labels=labels
+            group,
+            session,
+            events,
+            quiet_seconds=quiet_seconds,
+            until=until,
+            labels=labels,
+            notes=notes,
         )
-    return {"json": to_json, "csv": to_csv}[fmt](group, session, events)
+    kept = list((notes or {}).values())
+    return {"json": to_json, "csv": to_csv}[fmt](group, session, events, kept)

@@ -132,10 +132,12 @@ class SessionView:
         from cofacil import export  # loaded when something is exported
 
         group, session, events = self.group, self.session, self.events
+        notes = list(self.filed.notes.values())
         until = self.left_open_at()  # a recording cut short: up to its last sign of life
         if redacted:
-            from cofacil.redact import redact
+            from cofacil.redact import redact, redact_notes
 
+            notes = redact_notes(group, session, notes)
             group, session, events = redact(group, session, events)
         return export.render(
             fmt,
@@ -145,6 +147,7 @@ class SessionView:
             quiet_seconds=self.filed.quiet_seconds,
             until=until,
             labels=self.filed.labels,
+            notes={n.member_id: n for n in notes},
         )
 
     @property

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cofacil.models import (
     GROUP_KIND_LABELS,
@@ -20,6 +20,7 @@ from cofacil.models import (
     EventBase,
     Flag,
     Group,
+    MemberNote,
     Nudge,
     Observation,
     Reviewed,
@@ -80,9 +81,8 @@ def _private(events: Sequence[EventBase]) -> set[str]:
     return private
 
 
-def redact(
-    group: Group, session: Session, events: Sequence[EventBase]
-) -> tuple[Group, Session, list[EventBase]]:
+def _cleaner(group: Group) -> Callable[[str], str]:
+    """Free text with every name of the group's people replaced by their pseudonym."""
     aliases = pseudonyms(group)
     by_name: dict[str, str] = {}
     people = [(m.name, aliases[m.id]) for m in group.members]
@@ -105,9 +105,37 @@ def redact(
             return text
         return pattern.sub(lambda m: by_name[m.group(1).casefold()], text)
 
+    return clean
+
+
+def _pid(group: Group, kind: str, original: str) -> str:
+    """A stable pseudonymous id: the same original gives the same one in every export."""
+    return f"{kind}-" + _digest(group.id, kind, original)[:16]
+
+
+def redact_notes(group: Group, session: Session, notes: Sequence[MemberNote]) -> list[MemberNote]:
+    """Member notes for a redacted export: names replaced in every part, ids pseudonymous."""
+    clean = _cleaner(group)
+    safe = []
+    for note in notes:
+        sid, mid = _pid(group, "s", session.id), _pid(group, "m", note.member_id)
+        parts = {k: clean(getattr(note, k)) for k in ("data", "assessment", "plan")}
+        safe.append(
+            note.model_copy(
+                update={"id": f"{sid}:{mid}", "session_id": sid, "member_id": mid, **parts}
+            )
+        )
+    return safe
+
+
+def redact(
+    group: Group, session: Session, events: Sequence[EventBase]
+) -> tuple[Group, Session, list[EventBase]]:
+    aliases = pseudonyms(group)
+    clean = _cleaner(group)
+
     def pid(kind: str, original: str) -> str:
-        """A stable pseudonymous id: the same original gives the same one in every export."""
-        return f"{kind}-" + _digest(group.id, kind, original)[:16]
+        return _pid(group, kind, original)
 
     members = {m.id: pid("m", m.id) for m in group.members}
 

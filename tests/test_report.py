@@ -23,6 +23,7 @@ from cofacil.models import (
     Group,
     Interruption,
     Member,
+    MemberNote,
     Observation,
     Paused,
     Resumed,
@@ -36,7 +37,7 @@ from cofacil.models import (
     TurnEnded,
     TurnStarted,
 )
-from cofacil.redact import redact
+from cofacil.redact import redact, redact_notes
 
 GOLDEN = Path(__file__).parent / "golden"
 T0 = datetime(2026, 3, 5, 18, 0, tzinfo=UTC)
@@ -140,18 +141,44 @@ def check_golden(name: str, text: str) -> None:
     assert text.encode() == path.read_bytes(), f"{name} differs from its golden file"
 
 
+def notes() -> list[MemberNote]:
+    """The lead therapist's notes: Ann's names Bo; Cy came late and has none yet (Dee was
+    absent: no note)."""
+    return [
+        MemberNote(
+            id=f"{SESSION.id}:m1",
+            session_id=SESSION.id,
+            member_id="m1",
+            data="Spoke first; Bo cut in on her.\nShe went quiet after.",
+            assessment="Frustration held back; *not* at risk.",
+            plan="Ask Ann how the interruption felt.",
+            updated_at=T0 + timedelta(seconds=1650),
+        )
+    ]
+
+
+def _notes_by_member(kept: list[MemberNote]) -> dict[str, MemberNote]:
+    return {n.member_id: n for n in kept}
+
+
 @pytest.mark.parametrize("fmt", ["md", "csv", "json"])
 def test_exports_match_their_golden_files(fmt: str) -> None:
-    check_golden(f"session.{fmt}", render(fmt, GROUP, SESSION, events()))
+    text = render(fmt, GROUP, SESSION, events(), notes=_notes_by_member(notes()))
+    check_golden(f"session.{fmt}", text)
+
+
+def _redacted(fmt: str) -> str:
+    safe_notes = redact_notes(GROUP, SESSION, notes())
+    return render(fmt, *redact(GROUP, SESSION, events()), notes=_notes_by_member(safe_notes))
 
 
 def test_redacted_report_matches_its_golden_file() -> None:
-    check_golden("session-redacted.md", render("md", *redact(GROUP, SESSION, events())))
+    check_golden("session-redacted.md", _redacted("md"))
 
 
 @pytest.mark.parametrize("fmt", ["md", "csv", "json"])
 def test_redaction_leaves_no_name_and_no_private_note(fmt: str) -> None:
-    out = render(fmt, *redact(GROUP, SESSION, events()))
+    out = _redacted(fmt)
     for name in ("Ann", "Bo", "Cy", "Lee", "Cy_Lee", "Dee", "Hale", "Sam", "Tuesday", "anxiety"):
         assert not re.search(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])", out), name
     assert "sister" not in out and "door seat" not in out

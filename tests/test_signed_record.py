@@ -14,7 +14,7 @@ from conftest import _add_session
 from cofacil.__main__ import main
 from cofacil.clock import FakeClock
 from cofacil.live import LiveSession, SessionView
-from cofacil.models import COFAC, LEAD, Member, MemberNote
+from cofacil.models import COFAC, LEAD, Attendance, Member, MemberNote
 from cofacil.review import SessionReview
 from cofacil.storage import Store
 
@@ -44,6 +44,8 @@ def _library(data_dir: Path, card: str, code: str, quiet_minutes: int) -> None:
 def _recorded(store: Store, clock: FakeClock) -> str:
     """An ended session using the therapist's own card and code, with a member note."""
     session = _add_session(store)
+    session = session.model_copy(update={"attendance": {m: Attendance() for m in session.seats}})
+    store.save_session(session)  # everyone came
     live = LiveSession(store, session.id)
     live.speak("m1")
     clock.advance(40)
@@ -174,3 +176,21 @@ def test_verify_checks_an_exported_file(
     exported.write_text("{not json")
     assert main(["verify", str(exported)]) == 1
     assert "not a cofacil session export" in capsys.readouterr().err
+
+
+def test_member_notes_leave_the_app_in_every_format(
+    store: Store, clock: FakeClock, data_dir: Path
+) -> None:
+    """The note the therapist saved is in the md (under the group note), the csv and the json
+    (read back), and in the redacted copies with its names replaced."""
+    view = SessionView(store, _recorded(store, clock))
+    md, csv, exported = (view.rendered(fmt) for fmt in FORMATS)
+    head = md.split("## Flags")[0]
+    assert head.index("## Group note") < head.index("## Member notes (DAP)")
+    assert "Grief close to the surface\\." in head and "Check in next week\\." in head
+    assert "No note written." in head  # Bo came, and has no note yet
+    assert "member_note" in csv and "Grief close to the surface." in csv
+    notes = json.loads(exported)["member_notes"]
+    assert [n["assessment"] for n in notes] == ["Grief close to the surface."]
+    redacted = view.rendered("md", redacted=True)
+    assert "Grief close to the surface" in redacted and "Ann spoke" not in redacted
