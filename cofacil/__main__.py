@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID|N|latest",
         help="session id or number (default: latest, the newest that has ended)",
     )
-    ex.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    ex.add_argument("--format", choices=EXPORT_FORMATS, help="json, csv or md")
     ex.add_argument(
         "-o",
         "--output",
@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("--group", metavar="ID", help="with --all: every session of this group")
     ex.add_argument("--all", action="store_true", help="every session of --group, into -o DIR")
+    ex.add_argument(
+        "--per-member",
+        action="store_true",
+        help="one md note per member who came, into -o DIR, other members by initials "
+        "(for pasting into each member's chart)",
+    )
     ex.add_argument(
         "--redact",
         action="store_true",
@@ -315,6 +321,29 @@ def _export_all(args: argparse.Namespace, store: Store) -> None:
         _say(f"[{done}/{len(sessions)}] {name}")
 
 
+def _export_per_member(args: argparse.Namespace, store: Store, session: Session) -> None:
+    from cofacil import export
+    from cofacil.live import SessionView
+
+    if args.output is None or args.redact or args.all:
+        raise StoreError(
+            "--per-member needs -o DIR, for one session, and names each member (not --redact)"
+        )
+    view = SessionView(store, session.id)  # as filed: as signed, once signed off
+    files, unwritten = export.member_files(
+        view.group, view.session, view.events, view.filed.notes, until=view.left_open_at()
+    )
+    _tell_notices(store)
+    store.make_export_dir(args.output)
+    for name, text in files.items():
+        store.write_export(args.output / f"{name}.md", text)
+        _say(f"wrote {args.output / name}.md")
+    for member in unwritten:
+        _say(f"cofacil: no note written for {visible(member)} yet: no file")
+    if not files and not unwritten:
+        _say(f"cofacil: nobody came to session {session.number}: no file")
+
+
 def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
     store = _open_store(data_dir, codec)
     if args.all:
@@ -323,6 +352,9 @@ def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
     session = pick_session(store, args.session)
     if args.session == "latest":
         _tell_if_newer_still_open(store, session)
+    if args.per_member:
+        _export_per_member(args, store, session)
+        return
     text = _render(store, session.id, args.format, args.redact)
     _tell_notices(store)  # a line of the journal that did not read is said, not skipped
     if args.output is None:
@@ -380,7 +412,10 @@ def _verify(args: argparse.Namespace, data_dir: Path, codec: Codec) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "export" and args.format is None and not args.per_member:
+        parser.error("export: say which format: --format json, csv or md (or --per-member)")
     data_dir = getattr(args, "data_dir", None) or default_data_dir()
     # Reading commands never make a data folder; demo and the home screen may.
     create = args.command not in ("export", "review", "verify")

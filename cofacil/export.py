@@ -77,8 +77,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from cofacil import charts, dynamics
 from cofacil.deck import shipped_deck
 from cofacil.display import BIDI_CONTROLS, duration, percent, visible
+from cofacil.member_notes import initials, others_by_initials
 from cofacil.models import (
     COFAC,
+    GROUP_KIND_LABELS,
     LEAD,
     AttendanceChanged,
     CodedEvent,
@@ -643,3 +645,64 @@ def render(
         )
     kept = list((notes or {}).values())
     return {"json": to_json, "csv": to_csv}[fmt](group, session, events, kept)
+
+
+def member_files(
+    group: Group,
+    session: Session,
+    events: Sequence[EventBase],
+    notes: Mapping[str, MemberNote],
+    *,
+    until: dynamics.Moment | None = None,
+) -> tuple[dict[str, str], list[str]]:
+    """One md note per member who came, for pasting into that member's chart: their
+    attendance and the note the therapist saved, every other member by initials (names typed
+    into the note are replaced). Returns ({file stem: text}, members who came with no note
+    written): an absent member gets no file, nor does a note never written."""
+    figures = dynamics.session_figures(session, events, until)
+    signed = signed_off(events)
+    files: dict[str, str] = {}
+    unwritten: list[str] = []
+    stem = f"{session.date.isoformat()}-session-{session.number:03d}"
+    for member in group.seated():
+        p = figures.participants.get(member.id)
+        if p is None or p.status == "absent":
+            continue
+        note = notes.get(member.id)
+        if note is None or not any(x.strip() for x in (note.data, note.assessment, note.plan)):
+            unwritten.append(member.name)
+            continue
+        lines = [
+            f"# {md_text(member.name)} — group session {session.number}, {session.date}",
+            "",
+            f"- Group: {md_text(group.name)} ({GROUP_KIND_LABELS[group.kind]}), "
+            f"{_clock_times(figures.timeline.events, figures.timeline.ended)}",
+            f"- Facilitated by {md_text(group.lead)} with {md_text(group.cofac)}",
+            f"- Attendance: {dynamics.attendance_text(p.status, p.stretches)}",
+            "- Other members are named by their initials only.",
+            "",
+        ]
+        for heading, part in (
+            ("Data", note.data),
+            ("Assessment", note.assessment),
+            ("Plan", note.plan),
+        ):
+            kept = [
+                md_text(others_by_initials(line, group, member))
+                for line in part.splitlines()
+                if line.strip()
+            ]
+            lines.append(f"**{heading}:**" + ("\\" if kept else " —"))
+            lines += [*(line + "\\" for line in kept[:-1]), *kept[-1:], ""]
+        lines.append(
+            f"Signed off by {md_text(signed.name)}, {signed.at.isoformat(timespec='minutes')}"
+            if signed
+            else "Not signed off yet."
+        )
+        base = f"{stem}-{initials(member.name).replace('.', '') or 'member'}"
+        name, count = base, 1
+        while name in files:  # two members with the same initials
+            count += 1
+            name = f"{base}-{count}"
+        files[name] = "\n".join(lines) + "\n"
+    return files, unwritten

@@ -25,7 +25,7 @@ def initials(name: str) -> str:
     return "".join(w[0].upper() + "." for w in words)
 
 
-def _others_by_initials(text: str, group: Group, member: Member) -> str:
+def others_by_initials(text: str, group: Group, member: Member) -> str:
     for other in group.members:
         if other.id == member.id:
             continue
@@ -79,16 +79,16 @@ def draft(
         for t, e in quoted:
             flag = "Flag: " if isinstance(e, Flag) else ""
             data.append(
-                f"- {duration(t)} {flag}{visible(_others_by_initials(e.text, group, member))}"
+                f"- {duration(t)} {flag}{visible(others_by_initials(e.text, group, member))}"
             )
             data += [
-                f"  {visible(_others_by_initials(text, group, member))}"
+                f"  {visible(others_by_initials(text, group, member))}"
                 for text in comments.get(e.id, [])
             ]
     # Each safety flag is a risk in the assessment and a follow-up in the plan.
     flags = [(t, e) for t, e in quoted if isinstance(e, Flag)]
     assessment = [
-        f"- Risk noted at {duration(t)}: {visible(_others_by_initials(e.text, group, member))}"
+        f"- Risk noted at {duration(t)}: {visible(others_by_initials(e.text, group, member))}"
         for t, e in flags
     ]
     for scheme_code, count in p.codes.most_common():

@@ -61,7 +61,7 @@ def test_python_dash_m_works_too() -> None:
     "args",
     [
         ("--bogus",),
-        ("export",),  # --format is required
+        ("export",),  # --format (or --per-member) is required
         ("export", "--format", "pdf"),
         ("frobnicate",),
     ],

@@ -194,3 +194,25 @@ def test_member_notes_leave_the_app_in_every_format(
     assert [n["assessment"] for n in notes] == ["Grief close to the surface."]
     redacted = view.rendered("md", redacted=True)
     assert "Grief close to the surface" in redacted and "Ann spoke" not in redacted
+
+
+def test_per_member_notes_name_every_other_member_by_initials(
+    store: Store, clock: FakeClock, data_dir: Path, tmp_path: Path, capsys
+) -> None:
+    session_id = _recorded(store, clock)
+    note = store.member_note(session_id, "m1")
+    assert note is not None
+    store.save_member_note(note.model_copy(update={"data": "Answered Cé warmly; @Cé smiled."}))
+    out = tmp_path / "charts"
+    number = str(store.session(session_id).number)
+    args = ["export", "--per-member", "--session", session_id, "-o", str(out)]
+    assert main([*args, "--data-dir", str(data_dir)]) == 0
+    files = sorted(out.iterdir())
+    assert [f.name for f in files] == [f"2025-03-14-session-00{number}-A.md"]
+    text = files[0].read_text()
+    assert text.startswith("# Ann — group session")
+    assert "Answered C\\. warmly; C\\. smiled\\." in text and "Cé" not in text
+    assert "Grief close to the surface" in text and "Not signed off yet." in text
+    err = capsys.readouterr().err
+    assert "no note written for [bold]Bo[/] yet" in err and "no note written for Cé yet" in err
+    assert oct(files[0].stat().st_mode & 0o777) == "0o600"
