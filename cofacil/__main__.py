@@ -15,6 +15,7 @@ from cofacil.collector import collector_paused
 from cofacil.display import visible
 from cofacil.models import (
     EventBase,
+    Group,
     Paused,
     Reopened,
     Resumed,
@@ -49,6 +50,17 @@ class _Parser(argparse.ArgumentParser):
         # argparse quotes the arguments it could not take, raw: shown like every other line.
         _say(f"{self.prog}: {message} (see {self.prog} --help)")
         self.exit(2)
+
+
+def _formats(text: str) -> list[str]:
+    """`md` or `md,csv,json`: each one known, none twice."""
+    wanted = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [w for w in wanted if w not in EXPORT_FORMATS]
+    if not wanted or unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or repr(text)} (json, csv or md)"
+        )
+    return list(dict.fromkeys(wanted))
 
 
 def _folder(text: str) -> Path:
@@ -101,7 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID|N|latest",
         help="session id or number (default: latest, the newest that has ended)",
     )
-    ex.add_argument("--format", choices=EXPORT_FORMATS, help="json, csv or md")
+    ex.add_argument(
+        "--format",
+        type=_formats,
+        metavar="FMT[,FMT…]",
+        help="json, csv or md; with --all several at once (md,csv,json)",
+    )
     ex.add_argument(
         "-o",
         "--output",
@@ -109,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE|DIR",
         help="file (default: stdout); a folder with --all",
     )
-    ex.add_argument("--group", metavar="ID", help="with --all: every session of this group")
+    ex.add_argument("--group", metavar="NAME|ID", help="with --all: every session of this group")
     ex.add_argument("--all", action="store_true", help="every session of --group, into -o DIR")
     ex.add_argument(
         "--per-member",
@@ -122,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="pseudonyms for every name, #private notes left out (supervision, research)",
     )
+    commands.add_parser("groups", parents=[common], help="list the groups: ids and names")
+    ls = commands.add_parser(
+        "sessions", parents=[common], help="list the sessions: ids, numbers, dates and state"
+    )
+    ls.add_argument("--group", metavar="NAME|ID", help="only this group's")
     vf = commands.add_parser(
         "verify",
         parents=[common],
@@ -182,6 +204,50 @@ def pick_session(store: Store, wanted: str) -> Session:
                 "(cofacil export --format json shows ids)"
             )
     return store.session(wanted)
+
+
+def pick_group(store: Store, wanted: str) -> Group:
+    """A group by its id, or by its name as the screens show it (any case)."""
+    groups = store.groups(include_archived=True)
+    by_id = [g for g in groups if g.id == wanted]
+    by_name = [g for g in groups if g.name.casefold() == wanted.strip().casefold()]
+    found = by_id or by_name
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise NotFound(
+            f"{len(found)} groups are called {visible(wanted)!r}: give its id (cofacil groups)"
+        )
+    raise NotFound(f"no group called or with id {visible(wanted)!r} (cofacil groups lists them)")
+
+
+def session_state(store: Store, session: Session, events: list[EventBase]) -> str:
+    """live (recorded now), signed off, ended, or not ended (left open)."""
+    if store.being_recorded(session.id):
+        return "live"
+    if record.signed_off(events) is not None:
+        return "signed off"
+    return "ended" if _ended(events) else "not ended"
+
+
+def _list_groups(store: Store) -> None:
+    for group in store.groups(include_archived=True):
+        count = len(store.sessions(group.id))
+        archived = " (archived)" if group.archived else ""
+        print(
+            f"{group.id}  {visible(group.name)}{archived}  {len(group.members)} members, "
+            f"{count} session{'' if count == 1 else 's'}"
+        )
+
+
+def _list_sessions(store: Store, group_name: str | None) -> None:
+    groups = [pick_group(store, group_name)] if group_name else store.groups(include_archived=True)
+    for group in groups:
+        for session in store.sessions(group.id):
+            state = session_state(store, session, store.read_events(session.id))
+            print(
+                f"{session.id}  {visible(group.name)}  #{session.number}  {session.date}  {state}"
+            )
 
 
 def session_being_recorded(store: Store) -> Session | None:
@@ -309,16 +375,19 @@ def _render(store: Store, session_id: str, fmt: str, redacted: bool) -> str:
 
 
 def _export_all(args: argparse.Namespace, store: Store) -> None:
+    from cofacil.export import file_stem
+
     if not args.group or args.output is None:
-        raise StoreError("--all needs --group ID and -o DIR (the folder for the files)")
-    group = store.group(args.group)
+        raise StoreError("--all needs --group NAME|ID and -o DIR (the folder for the files)")
+    group = pick_group(store, args.group)
     sessions = store.sessions(group.id)
     store.make_export_dir(args.output)
     for done, session in enumerate(sessions, start=1):
-        name = f"session-{session.number:03d}-{session.date.isoformat()}.{args.format}"
-        store.write_export(args.output / name, _render(store, session.id, args.format, args.redact))
-        _tell_notices(store)
-        _say(f"[{done}/{len(sessions)}] {name}")
+        for fmt in args.format:
+            name = f"{file_stem(session)}.{fmt}"
+            store.write_export(args.output / name, _render(store, session.id, fmt, args.redact))
+            _tell_notices(store)
+            _say(f"[{done}/{len(sessions)}] {name}")
 
 
 def _export_per_member(args: argparse.Namespace, store: Store, session: Session) -> None:
@@ -355,7 +424,9 @@ def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
     if args.per_member:
         _export_per_member(args, store, session)
         return
-    text = _render(store, session.id, args.format, args.redact)
+    if len(args.format) > 1:
+        raise StoreError("one format at a time for one session (several with --all)")
+    text = _render(store, session.id, args.format[0], args.redact)
     _tell_notices(store)  # a line of the journal that did not read is said, not skipped
     if args.output is None:
         sys.stdout.write(text)
@@ -418,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("export: say which format: --format json, csv or md (or --per-member)")
     data_dir = getattr(args, "data_dir", None) or default_data_dir()
     # Reading commands never make a data folder; demo and the home screen may.
-    create = args.command not in ("export", "review", "verify")
+    create = args.command not in ("export", "review", "verify", "groups", "sessions")
     try:
         if args.command == "verify" and args.file is not None:
             return _verify(args, data_dir, PLAIN)  # a file: no data folder is opened
@@ -431,6 +502,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "verify":
             return _verify(args, data_dir, codec)
+        if args.command in ("groups", "sessions"):
+            store = _open_store(data_dir, codec)
+            if args.command == "groups":
+                _list_groups(store)
+            else:
+                _list_sessions(store, args.group)
+            return 0
         review = args.session if args.command == "review" else None
         app = make_app(
             data_dir, demo=args.command == "demo", review=review, codec=codec, create=create

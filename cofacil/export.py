@@ -42,6 +42,8 @@ rows of their own so the record is complete):
                  not running before it (from the last sign of life of the run before), left
                  out of the session clock
     reason       for an addendum (a review note after sign-off): why it was added
+    group        the group's name, on every row (the files of many sessions can be joined)
+    session      the session's number in its group, on every row
 
 Cells that a spreadsheet would run as a formula (starting with = + - @ or a tab, CR or LF)
 are prefixed with an apostrophe; control characters (escape sequences) show as control
@@ -128,6 +130,8 @@ CSV_COLUMNS = (
     "begun_active_s",
     "gap_s",
     "reason",
+    "group",
+    "session",
 )
 
 
@@ -253,6 +257,7 @@ def _csv_row(
     attendance: dict[str, str],
     moment: float | None = None,
     gap: float | None = None,
+    number: int = 0,
 ) -> list[str]:
     names = lambda ids: "; ".join(participant_name(group, i) for i in ids)  # noqa: E731
     who = about = text = tags = code = target = ""
@@ -301,6 +306,8 @@ def _csv_row(
         "" if moment is None or begun is None else f"{moment:.1f}",
         "" if gap is None else f"{gap:.1f}",
         event.reason if isinstance(event, ReviewNote) else "",
+        group.name,
+        str(number),
     ]
     return [_cell(v) for v in row]
 
@@ -329,14 +336,15 @@ def to_csv(
             attendance,
             moments.get(event.id),
             gaps.get(event.id),
+            session.number,
         )
         writer.writerow(row)
     for note in sorted(notes, key=lambda n: n.id):  # after the log: not events of it
-        writer.writerow(_note_row(group, note))
+        writer.writerow(_note_row(group, session, note))
     return out.getvalue()
 
 
-def _note_row(group: Group, note: MemberNote) -> list[str]:
+def _note_row(group: Group, session: Session, note: MemberNote) -> list[str]:
     """A member note as a row: `member_note`, whose it is, its parts in `text`."""
     parts = [("Data", note.data), ("Assessment", note.assessment), ("Plan", note.plan)]
     text = "\n".join(f"{heading}: {part.strip()}" for heading, part in parts)
@@ -349,6 +357,8 @@ def _note_row(group: Group, note: MemberNote) -> list[str]:
         "who": participant_name(group, note.member_id),
         "text": text,
         "code": "DAP",
+        "group": group.name,
+        "session": str(session.number),
     }
     return [_cell(row[c]) for c in CSV_COLUMNS]
 
@@ -663,7 +673,7 @@ def member_files(
     signed = signed_off(events)
     files: dict[str, str] = {}
     unwritten: list[str] = []
-    stem = f"{session.date.isoformat()}-session-{session.number:03d}"
+    stem = file_stem(session)
     for member in group.seated():
         p = figures.participants.get(member.id)
         if p is None or p.status == "absent":
@@ -706,3 +716,9 @@ def member_files(
             name = f"{base}-{count}"
         files[name] = "\n".join(lines) + "\n"
     return files, unwritten
+
+
+def file_stem(session: Session) -> str:
+    """One name for a session's files, in the app and on the command line: by date first, so
+    a folder of exports lists in the order the group met."""
+    return f"{session.date.isoformat()}-session-{session.number:03d}"

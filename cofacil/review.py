@@ -7,6 +7,8 @@ with its author and time) can follow — the store itself refuses anything else.
 
 from __future__ import annotations
 
+import re
+
 from cofacil import dynamics, record
 from cofacil.live import SessionView
 from cofacil.models import (
@@ -59,6 +61,16 @@ def left_undone(store: Store, session: Session, events: list[EventBase]) -> list
 
 def _written(note: MemberNote) -> bool:
     return any(part.strip() for part in (note.data, note.assessment, note.plan))
+
+
+def search_hit(query: str, haystack: str) -> bool:
+    """The review's search: whole words, any case, in order. `Lea` finds "Lea" and "@Lea",
+    never "unclear"; `@Lea` and `@Sam_P` find the member however written; `#tag` the tag."""
+    words = query.strip().lstrip("@#").replace("_", " ").split()
+    if not words:
+        return True
+    pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)"
+    return re.search(pattern, haystack.replace("_", " "), re.IGNORECASE) is not None
 
 
 class SessionReview:

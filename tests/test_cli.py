@@ -247,3 +247,37 @@ def test_an_export_reads_the_same_on_every_run(demo_dir: Path, fmt: str) -> None
         )
         outputs.add(result.stdout)
     assert len(outputs) == 1
+
+
+def test_groups_and_sessions_are_listed_and_a_group_is_found_by_its_name(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    groups = run("groups", data_dir=demo_dir)
+    assert groups.returncode == 0, groups.stderr
+    assert "Thursday evening support group" in groups.stdout and "sessions" in groups.stdout
+    sessions = run("sessions", "--group", "thursday evening support group", data_dir=demo_dir)
+    assert sessions.returncode == 0, sessions.stderr
+    lines = sessions.stdout.splitlines()
+    assert lines and all("Thursday evening support group  #" in line for line in lines)
+    assert any(line.endswith("  ended") for line in lines)
+    unknown = run("sessions", "--group", "Monday", data_dir=demo_dir)
+    assert unknown.returncode == 3 and "no group called or with id 'Monday'" in unknown.stderr
+    # --all by the group's name, several formats at once, one file-name pattern.
+    out = tmp_path / "out"
+    result = run(
+        "export",
+        "--all",
+        "--group",
+        "Thursday evening support group",
+        "--format",
+        "md,csv",
+        "-o",
+        str(out),
+        data_dir=demo_dir,
+    )
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names and all(n.split("-session-")[0].count("-") == 2 for n in names)  # date first
+    assert {n.rsplit(".", 1)[1] for n in names} == {"md", "csv"}
+    one = run("export", "--format", "md,csv", data_dir=demo_dir)
+    assert one.returncode == 1 and "one format at a time" in one.stderr

@@ -465,3 +465,35 @@ async def test_a_follow_window_keeps_time_and_says_when_the_recording_stops(
         assert "Length 0:17 of 90 min planned (not being recorded since" in facts()
         notices = [n.message for n in app._notifications]
         assert any("is no longer being recorded" in n for n in notices)
+
+
+def test_search_finds_whole_words_and_mentions() -> None:
+    from cofacil.review import search_hit
+
+    assert not search_hit("Lea", "the answer was unclear")
+    assert search_hit("lea", "Lea spoke first") and search_hit("@Lea", "Lea spoke first")
+    assert search_hit("Lea", "asked @Lea directly") and search_hit("@Sam_P", "Sam P nodded")
+    assert search_hit("#family", "sister family") and not search_hit("fam", "family")
+    assert search_hit("her sister", "Ann talks about her   sister") and search_hit("  ", "x")
+
+
+async def test_the_member_view_gives_the_share_of_the_session_under_review(
+    tmp_path: Path, demo
+) -> None:
+    """Opened from session 1 while session 2 exists: the share shown is session 1's."""
+    from cofacil.dynamics import member_trends
+
+    store = Store(tmp_path, clock=demo)
+    first, second = store.sessions()[:2]
+    app = make_app(tmp_path, clock=demo, review=first.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("M", "3")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        member = app.screen.member
+        course = str(app.screen.query_one("#member-course", Static).render())
+    history = [(s, store.read_events(s.id)) for s in (first, second)]
+    rows = member_trends(history)[member.id]
+    assert rows[0].member_percent != rows[1].member_percent  # the two sessions differ
+    assert f"(session 1: {rows[0].member_percent}%)" in course

@@ -103,8 +103,13 @@ class MemberScreen(Screen[None]):
         share = [None if r.status == "absent" else r.member_share for r in rows]
         notes = [None if r.status == "absent" else float(r.notes) for r in rows]
         text.append(f"Turns        {charts.sparkline(turns)}\n")
-        latest = rows[-1].member_percent if rows and rows[-1].status != "absent" else 0
-        text.append(f"Talk share   {charts.sparkline(share)}  (latest {latest}%)\n")
+        # The session under review, wherever it falls in the group's course.
+        here = next((r for r in rows if r.session_id == self.view.session.id), None)
+        percent = here.member_percent if here is not None and here.status != "absent" else 0
+        text.append(
+            f"Talk share   {charts.sparkline(share)}  "
+            f"(session {self.view.session.number}: {percent}%)\n"
+        )
         text.append(f"Noted        {charts.sparkline(notes)}\n\n")
         text.append("Observations over time\n", style="bold")
         for session, events in history:

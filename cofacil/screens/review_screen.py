@@ -31,7 +31,7 @@ from cofacil.models import (
     SignedOff,
     TechniqueUsed,
 )
-from cofacil.review import ITEM_TYPES, SessionReview, left_undone, plural
+from cofacil.review import ITEM_TYPES, SessionReview, left_undone, plural, search_hit
 from cofacil.shown import shown, talk_words
 from cofacil.storage import StoreError
 from cofacil.widgets.cells import TERMINAL
@@ -369,7 +369,7 @@ class ReviewScreen(Screen[None]):
             # The text, its tags and whom it is about: searching a name finds items about them.
             tags = " ".join(getattr(event, "tags", []))
             haystack = f"{self._text(event)} {tags} {self._about(event)}"
-            if self.text_filter.casefold() not in haystack.casefold():
+            if not search_hit(self.text_filter, haystack):
                 return False
         return True
 
@@ -592,9 +592,11 @@ class ReviewScreen(Screen[None]):
 
     def action_export(self) -> None:
         """The report, the csv and the json into the data folder's exports/ (0600)."""
+        from cofacil.export import file_stem
+
         store, session = self.view.store, self.view.session
         folder = store.data_dir / "exports"
-        stem = f"{session.date.isoformat()}-session-{session.number:03d}"
+        stem = file_stem(session)
         try:
             store.make_export_dir(folder)
             for fmt in ("md", "csv", "json"):
