@@ -135,10 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
         "(for pasting into each member's chart)",
     )
     ex.add_argument(
+        "--seal",
+        action="store_true",
+        help="with --format json -o FILE: sealed with a passphrase of its own (asked), for "
+        "carrying to another machine; cofacil import opens it",
+    )
+    ex.add_argument(
         "--redact",
         action="store_true",
         help="pseudonyms for every name, #private notes left out (supervision, research)",
     )
+    im = commands.add_parser(
+        "import", parents=[common], help="take a session's json export into this data folder"
+    )
+    im.add_argument("file", type=Path, metavar="FILE", help="a json export (cofacil export)")
     commands.add_parser("groups", parents=[common], help="list the groups: ids and names")
     ls = commands.add_parser(
         "sessions", parents=[common], help="list the sessions: ids, numbers, dates and state"
@@ -413,6 +423,20 @@ def _export_per_member(args: argparse.Namespace, store: Store, session: Session)
         _say(f"cofacil: nobody came to session {session.number}: no file")
 
 
+def _export_sealed(args: argparse.Namespace, store: Store, text: str) -> None:
+    from cofacil.transfer import seal
+
+    if args.output is None or args.format != ["json"]:
+        raise StoreError("--seal writes a json export to a file: --format json -o FILE")
+    passphrase = _read_passphrase(f"Passphrase for {args.output}: ")
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise StoreError(f"the passphrase needs at least {MIN_PASSPHRASE} characters")
+    if sys.stdin.isatty() and _read_passphrase("The same passphrase again: ") != passphrase:
+        raise StoreError("the two passphrases differ; nothing was written")
+    store.write_export(args.output, seal(text, passphrase))
+    _say(f"wrote {args.output}, sealed: give the passphrase to the reader another way")
+
+
 def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
     store = _open_store(data_dir, codec)
     if args.all:
@@ -428,11 +452,38 @@ def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
         raise StoreError("one format at a time for one session (several with --all)")
     text = _render(store, session.id, args.format[0], args.redact)
     _tell_notices(store)  # a line of the journal that did not read is said, not skipped
+    if args.seal:
+        _export_sealed(args, store, text)
+        return
     if args.output is None:
         sys.stdout.write(text)
     else:
         store.write_export(args.output, text)
         _say(f"wrote {args.output}")
+
+
+def _import(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
+    from cofacil.transfer import import_session, is_sealed, unseal
+
+    raw = args.file.read_bytes()  # before the folder is touched: a missing file changes nothing
+    store = Store(data_dir, codec=codec)
+    _tell_notices(store)
+    if is_sealed(raw):
+        text = unseal(raw, _read_passphrase(f"Passphrase for {args.file}: "), str(args.file))
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise StoreError(f"{args.file}: not a cofacil session export (not UTF-8)") from None
+    done = import_session(store, text, str(args.file))
+    what = (
+        f"session {done.session.number} of {visible(done.group.name)} "
+        f"({done.session.date}, {done.events} events)"
+    )
+    if done.already_here:
+        print(f"{what} is here already, identical: nothing to do")
+    else:
+        print(f"imported {what} into {data_dir}")
 
 
 def _verdict_line(where: str, verdict: record.Verdict) -> str:
@@ -502,6 +553,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "verify":
             return _verify(args, data_dir, codec)
+        if args.command == "import":
+            _import(args, data_dir, codec)
+            return 0
         if args.command in ("groups", "sessions"):
             store = _open_store(data_dir, codec)
             if args.command == "groups":

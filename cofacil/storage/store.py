@@ -42,7 +42,7 @@ from cofacil.storage.errors import (
 )
 from cofacil.storage.folder import check_folder, claim_folder, writable
 from cofacil.storage.index import MAIN_DB, IndexContent
-from cofacil.storage.recovery import read_events
+from cofacil.storage.recovery import read_events, write_checkpoint
 from cofacil.storage.safefile import (
     FileLock,
     UnconfirmedWrite,
@@ -354,7 +354,7 @@ class Store:
         except OSError as error:
             raise StoreError(f"cannot use folder {path}: {error.strerror}") from None
 
-    def write_export(self, path: Path, text: str) -> None:
+    def write_export(self, path: Path, text: str | bytes) -> None:
         """An export file, 0600 like everything cofacil writes, replaced atomically. Never over
         cofacil's own files: inside the data folder only under `exports/`."""
         target, home = Path(path).resolve(), self.data_dir.resolve()
@@ -363,11 +363,27 @@ class Store:
                 f"will not write {path}: it is inside the data folder (use {home / 'exports'})"
             )
         try:
-            atomic_write(Path(path), text.encode(), keep_backup=False)
+            data = text.encode() if isinstance(text, str) else text
+            atomic_write(Path(path), data, keep_backup=False)
         except OSError as error:
             raise StoreError(f"cannot write {path}: {error.strerror}") from None
 
     # event logs ---------------------------------------------------------------------------
+
+    def write_log(self, session_id: str, events: list[EventBase]) -> None:
+        """A whole log, for a filed session that has none yet (a session imported from
+        another machine): its journal and checkpoint, each written atomically and fsynced.
+        Refused if the session has any event already."""
+        self.session(session_id)  # filed first: a log never exists without its session
+        if self.read_events(session_id):
+            raise StoreError("this session has a log already; nothing was written")
+        paths = self.session_paths(session_id)
+        try:
+            data = journal.encode(events, self.codec, journal_label(session_id))
+            atomic_write(paths.journal, data, keep_backup=False)
+            write_checkpoint(paths, self.codec, events, keep_backup=False)
+        except OSError as error:
+            raise StoreError(f"cannot write the session's log: {error.strerror or error}") from None
 
     def open_log(self, session_id: str) -> SessionLog:
         """Open a session's log for recording. Refused while another process records it."""
