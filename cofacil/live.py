@@ -137,8 +137,9 @@ class SessionView:
         if redacted:
             from cofacil.redact import redact, redact_notes
 
-            notes = redact_notes(group, session, notes)
-            group, session, events = redact(group, session, events)
+            key = self.store.redaction_key()  # pseudonyms keyed with this folder's secret
+            notes = redact_notes(group, session, notes, key)
+            group, session, events = redact(group, session, events, key)
         return export.render(
             fmt,
             group,

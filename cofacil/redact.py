@@ -11,11 +11,15 @@ pseudonymous ids, so an export never links back to the clinic's database.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from cofacil.models import (
     GROUP_KIND_LABELS,
+    TAG_MAX,
     Correction,
     EventBase,
     Flag,
@@ -43,33 +47,203 @@ TEXT_FIELDS = {Observation: "text", Flag: "text", ReviewNote: "text", Nudge: "re
 POINTERS = (ReviewNote, Reviewed, Correction)
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.sha256(":".join(parts).encode()).hexdigest()
+def _digest(*parts: str, key: bytes = b"") -> str:
+    """Keyed (HMAC-SHA256) with the data folder's redaction key: a pseudonym cannot be worked
+    out from a plain export by anyone who lacks the key. Unkeyed only where no folder is
+    involved (a test's fixed data)."""
+    joined = ":".join(parts).encode()
+    if key:
+        return hmac.new(key, joined, hashlib.sha256).hexdigest()
+    return hashlib.sha256(joined).hexdigest()
 
 
-def pseudonym(group_id: str, member_id: str, length: int = 4) -> str:
-    return f"Member {_digest(group_id, member_id)[:length].upper()}"
+def pseudonym(group_id: str, member_id: str, length: int = 4, key: bytes = b"") -> str:
+    return f"Member {_digest(group_id, member_id, key=key)[:length].upper()}"
 
 
-def pseudonyms(group: Group) -> dict[str, str]:
+def pseudonyms(group: Group, key: bytes = b"") -> dict[str, str]:
     """Every member's pseudonym, each different: short where that suffices, longer for the
     (rare) members whose short ones coincide, so two people are never merged into one. Ties
     go by id, never by seat, so a new seating never swaps two people's pseudonyms."""
     aliases: dict[str, str] = {}
     for member_id in sorted(m.id for m in group.members):
         length = 4
-        while (alias := pseudonym(group.id, member_id, length)) in aliases.values():
+        while (alias := pseudonym(group.id, member_id, length, key)) in aliases.values():
             length += 2
         aliases[member_id] = alias
     return aliases
 
 
-def _replacer(names: dict[str, str]) -> re.Pattern[str] | None:
-    words = sorted((n for n in names if n.strip()), key=len, reverse=True)
-    if not words:
-        return None
-    alternatives = "|".join(re.escape(w) for w in words)
-    return re.compile(rf"(?<![\w])@?({alternatives})(?![\w])", re.IGNORECASE)
+# Names that are also ordinary words: written in lower case they are the word ("kit kat",
+# "will you"), and stay; capitalised, or as a mention, they are the name.
+ORDINARY_WORDS = frozenset(
+    [
+        "kit",
+        "will",
+        "rose",
+        "mark",
+        "bill",
+        "grace",
+        "hope",
+        "joy",
+        "faith",
+        "may",
+        "june",
+        "april",
+        "august",
+        "frank",
+        "pat",
+        "sue",
+        "rich",
+        "art",
+        "dawn",
+        "summer",
+        "sky",
+        "ray",
+        "sandy",
+        "amber",
+        "ruby",
+        "jack",
+        "drew",
+        "sage",
+        "river",
+        "storm",
+        "page",
+        "holly",
+        "ivy",
+        "iris",
+        "lily",
+        "daisy",
+        "violet",
+        "heather",
+        "hazel",
+        "olive",
+        "penny",
+        "crystal",
+        "robin",
+        "jay",
+        "wren",
+        "gene",
+        "guy",
+        "norm",
+        "sunny",
+        "honey",
+        "hunter",
+        "mason",
+        "carter",
+        "taylor",
+        "bishop",
+        "earl",
+        "duke",
+        "king",
+        "chance",
+        "chase",
+        "dean",
+        "miles",
+        "rocky",
+        "rusty",
+        "lane",
+        "reed",
+        "brook",
+        "cliff",
+        "glen",
+        "forest",
+    ]
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """`text` with accents off and case folded (NFKD, combining marks dropped, casefold), and
+    for each folded character the index of the character of `text` it came from: names
+    match however they are typed ("Zoe" for Zoë, "INES" for Inès)."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        for part in unicodedata.normalize("NFKD", ch):
+            if unicodedata.combining(part):
+                continue
+            for folded in part.casefold():
+                out.append(folded)
+                where.append(i)
+    return "".join(out), where
+
+
+@dataclass(frozen=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    alias: str
+    word: str = ""  # a single word of a name: kept where typed in lower case, if ordinary
+
+
+def _initials_pattern(letters: list[str]) -> str:
+    """ "J.R.", "J. R.", "JR", "jr" for J and R (on the folded text)."""
+    return r"\.?\s?".join(re.escape(ch) for ch in letters) + r"\.?"
+
+
+def _rules(people: list[tuple[str, str]]) -> list[_Rule]:
+    """What to find for each person (name, alias): the whole name, each word of it (a word
+    two people share becomes "a member"), their initials in any spelling, and a title with
+    the initial of the surname ("Dr. R.")."""
+    rules: list[_Rule] = []
+    words: dict[str, str] = {}
+    for name, alias in people:
+        folded = fold(name)[0].strip()
+        if folded:
+            single = folded if _LETTERS.fullmatch(folded) else ""  # "Kit": an ordinary word too
+            rules.append(_Rule(re.compile(rf"(?<!\w)@?{re.escape(folded)}(?!\w)"), alias, single))
+            underscored = folded.replace(" ", "_")
+            if underscored != folded:  # the @mention form
+                rules.append(_Rule(re.compile(rf"(?<!\w)@?{re.escape(underscored)}(?!\w)"), alias))
+        parts = _LETTERS.findall(folded)
+        plain = [w for w in parts if w not in TITLES]
+        for word in plain:
+            if len(word) >= 2:
+                words[word] = alias if words.get(word, alias) == alias else "a member"
+        if len(plain) >= 2:  # "Sam P." for Sam Park; initials, of two letters at least
+            first_and_initial = rf"{re.escape(plain[0])}\s+{re.escape(plain[-1][0])}\.?"
+            rules.append(_Rule(re.compile(rf"(?<!\w){first_and_initial}(?!\w)"), alias))
+            letters = [w[0] for w in plain]
+            rules.append(
+                _Rule(re.compile(rf"(?<![\w.])@?{_initials_pattern(letters)}(?!\w)"), alias)
+            )
+        titles = [w for w in parts if w in TITLES]
+        if titles and plain:  # "Dr. R." for Dr. Rivera
+            short = rf"{re.escape(titles[0])}\.?\s?{re.escape(plain[-1][0])}\.?"
+            rules.append(_Rule(re.compile(rf"(?<!\w){short}(?!\w)"), alias))
+    for word, alias in words.items():
+        rules.append(_Rule(re.compile(rf"(?<!\w)@?{re.escape(word)}(?!\w)"), alias, word))
+    return rules
+
+
+def _cleaner(group: Group, key: bytes = b"") -> Callable[[str], str]:
+    """Free text with every name of the group's people replaced by their pseudonym."""
+    aliases = pseudonyms(group, key)
+    people = [(m.name, aliases[m.id]) for m in group.members]
+    people += [(group.lead, "Lead therapist"), (group.cofac, "Co-facilitator")]
+    rules = _rules(people)
+
+    def clean(text: str) -> str:
+        folded, where = fold(text)
+        found: list[tuple[int, int, str]] = []
+        for rule in rules:
+            for match in rule.pattern.finditer(folded):
+                start, stop = where[match.start()], where[match.end() - 1] + 1
+                typed = text[start:stop]
+                if rule.word in ORDINARY_WORDS and typed.islower() and not typed.startswith("@"):
+                    continue  # "kit kat": the word, not the name
+                found.append((start, stop, rule.alias))
+        # The longest at each place first, then left to right, never two overlapping.
+        found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+        out, at = [], 0
+        for start, stop, alias in found:
+            if start < at:
+                continue
+            out += [text[at:start], alias]
+            at = stop
+        return "".join([*out, text[at:]])
+
+    return clean
 
 
 def _private(events: Sequence[EventBase]) -> set[str]:
@@ -81,44 +255,19 @@ def _private(events: Sequence[EventBase]) -> set[str]:
     return private
 
 
-def _cleaner(group: Group) -> Callable[[str], str]:
-    """Free text with every name of the group's people replaced by their pseudonym."""
-    aliases = pseudonyms(group)
-    by_name: dict[str, str] = {}
-    people = [(m.name, aliases[m.id]) for m in group.members]
-    people += [(group.lead, "Lead therapist"), (group.cofac, "Co-facilitator")]
-    # Free text names people as they are spoken: "Cy" for "Cy Lee", "Bo" for "[b]Bo[/b]".
-    # Each word of a name is replaced too; a word two people share becomes "a member".
-    for name, alias in people:
-        for word in WORD.findall(name):
-            key = word.casefold()
-            if key in TITLES:
-                continue
-            by_name[key] = alias if by_name.get(key, alias) == alias else "a member"
-    for name, alias in people:
-        by_name[name.casefold()] = alias
-        by_name[name.replace(" ", "_").casefold()] = alias  # the @mention form
-    pattern = _replacer(by_name)
-
-    def clean(text: str) -> str:
-        if pattern is None:
-            return text
-        return pattern.sub(lambda m: by_name[m.group(1).casefold()], text)
-
-    return clean
-
-
-def _pid(group: Group, kind: str, original: str) -> str:
+def _pid(group: Group, kind: str, original: str, key: bytes = b"") -> str:
     """A stable pseudonymous id: the same original gives the same one in every export."""
-    return f"{kind}-" + _digest(group.id, kind, original)[:16]
+    return f"{kind}-" + _digest(group.id, kind, original, key=key)[:16]
 
 
-def redact_notes(group: Group, session: Session, notes: Sequence[MemberNote]) -> list[MemberNote]:
+def redact_notes(
+    group: Group, session: Session, notes: Sequence[MemberNote], key: bytes = b""
+) -> list[MemberNote]:
     """Member notes for a redacted export: names replaced in every part, ids pseudonymous."""
-    clean = _cleaner(group)
+    clean = _cleaner(group, key)
     safe = []
     for note in notes:
-        sid, mid = _pid(group, "s", session.id), _pid(group, "m", note.member_id)
+        sid, mid = _pid(group, "s", session.id, key), _pid(group, "m", note.member_id, key)
         parts = {k: clean(getattr(note, k)) for k in ("data", "assessment", "plan")}
         safe.append(
             note.model_copy(
@@ -128,14 +277,22 @@ def redact_notes(group: Group, session: Session, notes: Sequence[MemberNote]) ->
     return safe
 
 
+def _tag(tag: str, clean: Callable[[str], str]) -> str:
+    """A tag redacted like text, and still a tag: "#theo-conflict" → "#member-1a2b-conflict"."""
+    cleaned = clean(tag)
+    return cleaned if cleaned == tag else "-".join(cleaned.lower().split())[:TAG_MAX]
+
+
 def redact(
-    group: Group, session: Session, events: Sequence[EventBase]
+    group: Group, session: Session, events: Sequence[EventBase], key: bytes = b""
 ) -> tuple[Group, Session, list[EventBase]]:
-    aliases = pseudonyms(group)
-    clean = _cleaner(group)
+    """`key`: the data folder's redaction key (`Store.redaction_key`): pseudonyms and ids are
+    keyed with it."""
+    aliases = pseudonyms(group, key)
+    clean = _cleaner(group, key)
 
     def pid(kind: str, original: str) -> str:
-        return _pid(group, kind, original)
+        return _pid(group, kind, original, key)
 
     members = {m.id: pid("m", m.id) for m in group.members}
 
@@ -145,7 +302,7 @@ def redact(
     safe_group = group.model_copy(
         update={
             "id": pid("g", group.id),
-            "name": f"{GROUP_KIND_LABELS[group.kind]} {_digest(group.id)[:4].upper()}",
+            "name": f"{GROUP_KIND_LABELS[group.kind]} {_digest(group.id, key=key)[:4].upper()}",
             "lead": "Lead therapist",
             "cofac": "Co-facilitator",
             "members": [
@@ -183,6 +340,9 @@ def redact(
             update[field] = clean(getattr(event, field))
         if isinstance(event, Correction) and event.text is not None:
             update["text"] = clean(event.text)
+        tags = getattr(event, "tags", None)
+        if isinstance(tags, list):  # tags are text too: "#maya", "#Zoë"
+            update["tags"] = [_tag(t, clean) for t in tags]
         if isinstance(event, SignedOff):
             # The frozen record names everyone: left out. Its digest stays, to say which
             # signed record this was made from (a redacted copy cannot be checked against it).

@@ -117,6 +117,11 @@ def enable_encryption(data_dir: Path, passphrase: str, log2n: int = vault.DEFAUL
     return key
 
 
+# The key redacted exports are keyed with (`Store.redaction_key`): sealed like the rest.
+REDACTION_KEY_FILE = "redaction.key"
+REDACTION_KEY_LABEL = "redaction key"
+
+
 def seal_plain_files(
     data_dir: Path, key: Vault, debris: list[Path], notices: list[str], index: Path
 ) -> None:
@@ -143,6 +148,7 @@ def seal_plain_files(
         elif path.name.endswith(DRAFT_SUFFIX):
             jobs.append((path, draft_label(session_id)))
     jobs.append((backup_path(index), "main"))
+    jobs.append((data_dir / REDACTION_KEY_FILE, REDACTION_KEY_LABEL))
     jobs += [(p, "kept") for p in data_dir.iterdir() if ".damaged-" in p.name]
     sealed = 0
     for path, label in jobs:

@@ -17,6 +17,7 @@ listed. In an encrypted folder every stored file is sealed with the folder's key
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +34,13 @@ from cofacil.models import (
     SessionHeader,
 )
 from cofacil.storage import index, journal, live_files
-from cofacil.storage.encryption import SEALING_FILE, is_encrypted, seal_plain_files
+from cofacil.storage.encryption import (
+    REDACTION_KEY_FILE,
+    REDACTION_KEY_LABEL,
+    SEALING_FILE,
+    is_encrypted,
+    seal_plain_files,
+)
 from cofacil.storage.errors import (
     DamagedFile,
     NotFound,
@@ -60,7 +67,7 @@ from cofacil.storage.session_files import (
     write_header,
 )
 from cofacil.storage.session_log import SessionLog
-from cofacil.storage.vault import PLAIN, Codec
+from cofacil.storage.vault import PLAIN, Codec, Undecryptable
 
 DEBRIS_AGE = 600  # seconds: a temp file this old belongs to no save still running
 
@@ -345,6 +352,32 @@ class Store:
             return None
         except (OSError, UnicodeDecodeError) as error:
             raise StoreError(f"cannot read {path}: {error}") from None
+
+    def redaction_key(self) -> bytes:
+        """The folder's secret for redacted exports, made on first use: pseudonyms are keyed
+        with it (HMAC), stable across this folder's exports, and cannot be worked out from a
+        plain export by anyone without it. 0600, and sealed in an encrypted folder."""
+        path = self.data_dir / REDACTION_KEY_FILE
+        try:
+            raw = self.codec.open_file(path.read_bytes(), REDACTION_KEY_LABEL)
+            key = bytes.fromhex(raw.decode("ascii"))
+            if len(key) != 32:
+                raise ValueError("not 32 bytes")
+            return key
+        except FileNotFoundError:
+            pass
+        except (Undecryptable, ValueError, UnicodeDecodeError) as error:
+            raise StoreError(
+                f"{path} is damaged ({error}): redacted exports cannot be keyed; put back a "
+                "copy from a backup of the folder (or remove it: pseudonyms then change)"
+            ) from None
+        key = os.urandom(32)
+        sealed = self.codec.seal_file(key.hex().encode("ascii"), REDACTION_KEY_LABEL)
+        try:
+            atomic_write(path, sealed, keep_backup=False)
+        except OSError as error:
+            raise StoreError(f"cannot write {path}: {error.strerror or error}") from None
+        return key
 
     # exports ------------------------------------------------------------------------------
 

@@ -1,0 +1,102 @@
+"""Redaction that holds: a corpus of the ways a name is typed in a group's notes (without its
+accent, in capitals, as initials in any spelling, as a tag, a facilitator's short form) leaves
+none of them in md, csv or json; ordinary words that equal a name stay; pseudonyms are keyed
+with the data folder's secret."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cofacil.export import render
+from cofacil.models import Attendance, Group, Member, Observation, Session, SessionStarted
+from cofacil.redact import fold, pseudonym, redact
+from cofacil.storage import Store
+
+T0 = datetime(2026, 3, 5, 18, 0, tzinfo=UTC)
+KEY = bytes(range(32))
+NAMES = ["Zoë", "Ines", "J.R.", "Kit", "Theo", "Maya Okafor"]
+GROUP = Group(
+    id="g1",
+    name="Thursday group",
+    lead="Dr. Rivera",
+    cofac="Sam Park",
+    members=[Member(id=f"m{i}", name=n, seat=i, hotkey=str(i)) for i, n in enumerate(NAMES, 1)],
+    created_at=T0,
+)
+SESSION = Session(
+    id="s1",
+    group_id="g1",
+    number=1,
+    date=date(2026, 3, 5),
+    attendance={f"m{i}": Attendance() for i in range(1, 7)},
+    seats=[f"m{i}" for i in range(1, 7)],
+    created_at=T0,
+)
+# (typed, what must not survive it)
+CORPUS = [
+    ("Zoe said she felt left out", ["Zoe"]),
+    ("ZOË and zoë both", ["ZOË", "zoë"]),
+    ("Inès arrived late; INES apologised", ["Inès", "INES"]),
+    ("JR, jr, J. R. and J.R. agreed", ["JR", "jr", "J. R.", "J.R."]),
+    ("Dr. R. asked the group, Dr R nodded", ["Dr. R.", "Dr R"]),
+    ("Kit spoke about the kit kat she shared", ["Kit spoke"]),
+    ("@Maya_Okafor and Okafor and maya", ["Maya", "Okafor", "maya"]),
+    ("Sam P. and Sam Park took notes; @Sam_Park too", ["Sam", "Park"]),
+    ("Theo's brother; theo-like", ["Theo", "theo"]),
+]
+TAGS = ["theo-conflict", "maya", "Zoë", "family"]
+
+
+def events() -> list:
+    out = [SessionStarted(id="e00", seq=0, at=T0, mono=0.0, epoch="r")]
+    for i, (text, _) in enumerate(CORPUS, start=1):
+        out.append(
+            Observation(
+                id=f"e{i:02d}",
+                seq=i,
+                at=T0 + timedelta(seconds=10 * i),
+                mono=10.0 * i,
+                epoch="r",
+                text=text,
+                about=["m1"],
+                tags=TAGS,
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "json"])
+def test_no_way_of_typing_a_name_survives(fmt: str) -> None:
+    out = render(fmt, *redact(GROUP, SESSION, events(), KEY))
+    for text, gone in CORPUS:
+        for name in gone:
+            assert not re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", out), (name, text)
+    for tag in ("theo-conflict", "#maya", "Zoë"):
+        assert tag not in out
+    assert "kit kat" in out  # the word, not the name
+    assert "family" in out and "brother" in out and "felt left out" in out
+
+
+def test_pseudonyms_are_keyed_and_stable() -> None:
+    keyed = pseudonym("g1", "m1", key=KEY)
+    assert keyed == pseudonym("g1", "m1", key=KEY) != pseudonym("g1", "m1")
+    assert keyed != pseudonym("g1", "m1", key=bytes(32))
+
+
+def test_a_folder_keeps_one_redaction_key(tmp_path) -> None:
+    store = Store(tmp_path / "data")
+    key = store.redaction_key()
+    assert len(key) == 32 and Store(tmp_path / "data").redaction_key() == key
+    assert oct((tmp_path / "data" / "redaction.key").stat().st_mode & 0o777) == "0o600"
+
+
+@given(st.text(max_size=40))
+def test_folding_maps_every_character_back(text: str) -> None:
+    folded, where = fold(text)
+    assert len(folded) == len(where)
+    assert all(0 <= i < len(text) for i in where) and where == sorted(where)
