@@ -4,6 +4,7 @@ line written there goes through `_say`, so what it quotes cannot steer the termi
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import termios
 from pathlib import Path
@@ -139,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --format json -o FILE: sealed with a passphrase of its own (asked), for "
         "carrying to another machine; cofacil import opens it",
+    )
+    ex.add_argument(
+        "--include-private",
+        action="store_true",
+        help="keep the notes tagged #private (left out of every export otherwise)",
     )
     ex.add_argument(
         "--redact",
@@ -377,11 +383,12 @@ def _tell_notices(store: Store) -> None:
     store.notices.clear()
 
 
-def _render(store: Store, session_id: str, fmt: str, redacted: bool) -> str:
+def _render(store: Store, session_id: str, fmt: str, args: argparse.Namespace) -> str:
     from cofacil.live import SessionView
 
     # As filed: as the review shows it, and as signed once the session is signed off.
-    return SessionView(store, session_id).rendered(fmt, redacted=redacted)
+    view = SessionView(store, session_id)
+    return view.rendered(fmt, redacted=args.redact, include_private=args.include_private)
 
 
 def _export_all(args: argparse.Namespace, store: Store) -> None:
@@ -395,7 +402,7 @@ def _export_all(args: argparse.Namespace, store: Store) -> None:
     for done, session in enumerate(sessions, start=1):
         for fmt in args.format:
             name = f"{file_stem(session)}.{fmt}"
-            store.write_export(args.output / name, _render(store, session.id, fmt, args.redact))
+            store.write_export(args.output / name, _render(store, session.id, fmt, args))
             _tell_notices(store)
             _say(f"[{done}/{len(sessions)}] {name}")
 
@@ -450,7 +457,7 @@ def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
         return
     if len(args.format) > 1:
         raise StoreError("one format at a time for one session (several with --all)")
-    text = _render(store, session.id, args.format[0], args.redact)
+    text = _render(store, session.id, args.format[0], args)
     _tell_notices(store)  # a line of the journal that did not read is said, not skipped
     if args.seal:
         _export_sealed(args, store, text)
@@ -507,13 +514,20 @@ def _verify(args: argparse.Namespace, data_dir: Path, codec: Codec) -> int:
         from cofacil import export
 
         try:
-            group, session, events = export.from_json(args.file.read_text(encoding="utf-8"))
+            text = args.file.read_text(encoding="utf-8")
+            group, session, events = export.from_json(text)
         except ValueError as error:
             reason = str(error).splitlines()[0]
             raise StoreError(f"{args.file}: not a cofacil session export ({reason})") from None
         verdict = record.verify(events)
         if verdict.signed is None:
             _say(f"cofacil: {args.file}: session {session.number} is not signed off")
+            return 1
+        if json.loads(text).get("private_left_out"):
+            _say(
+                f"cofacil: {args.file}: its #private notes were left out, so it cannot be "
+                "checked against the digest (export it with --include-private)"
+            )
             return 1
         lines.append((f"{args.file}: session {session.number} of {visible(group.name)}", verdict))
     else:

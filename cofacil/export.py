@@ -147,6 +147,7 @@ class SessionExport(BaseModel):
     presence: dict[str, Any] = Field(default_factory=dict)  # derived: not read back
     gaps: list[Any] = Field(default_factory=list)  # derived: not read back
     signed: dict[str, Any] | None = None  # derived: not read back
+    private_left_out: int = 0  # #private notes not in this file
     events: list[Any] = Field(default_factory=list)
     member_notes: list[MemberNote] = Field(default_factory=list)
 
@@ -159,9 +160,10 @@ def to_json(
     session: Session,
     events: Sequence[EventBase],
     notes: Sequence[MemberNote] = (),
+    private_left_out: int = 0,
 ) -> str:
     tl = dynamics.timeline(events)
-    payload = {
+    payload: dict[str, Any] = {
         "format": "cofacil-session",
         "version": 1,
         "group": group.model_dump(mode="json"),
@@ -174,6 +176,8 @@ def to_json(
         "events": [e.model_dump(mode="json") for e in events],
         "member_notes": [n.model_dump(mode="json") for n in sorted(notes, key=lambda n: n.id)],
     }
+    if private_left_out:  # the log is not whole: a digest cannot be checked against it
+        payload["private_left_out"] = private_left_out
     if (signed := signed_off(events)) is not None:  # for reading: the sign-off event has it
         payload["signed"] = {
             "by": signed.name,
@@ -381,6 +385,7 @@ def to_markdown(
     until: dynamics.Moment | None = None,
     labels: Labels | None = None,
     notes: Mapping[str, MemberNote] | None = None,
+    private_left_out: int = 0,
 ) -> str:
     """The session report to file. It leads with the group note (what an EHR group note
     holds: date, clock times, length, theme, attendance with times, techniques used, the
@@ -445,6 +450,12 @@ def to_markdown(
             f"by {md_text(signed.name)}, {signed.at.isoformat(timespec='minutes')}"
             if signed
             else "no"
+        ),
+        "- Private notes (\\#private): "
+        + (
+            f"{private_left_out} left out of this report (export --include-private shows them)"
+            if private_left_out
+            else "none left out"
         ),
         "",
         "## Member notes (DAP)",
@@ -638,11 +649,19 @@ def render(
     until: dynamics.Moment | None = None,
     labels: Labels | None = None,
     notes: Mapping[str, MemberNote] | None = None,
+    include_private: bool = False,
 ) -> str:
-    """`quiet_seconds` is the therapist's quiet threshold; only the md report says who was
+    """Observations tagged #private are left out (with what points at them) unless
+    `include_private`; the md and the json say how many were.
+    `quiet_seconds` is the therapist's quiet threshold; only the md report says who was
     quiet (the json and csv hold the log, which the threshold does not change). `until`: where
     the log ends if its recording was cut short (its last sign of life), for the figures;
     `labels`: the names of the cards and codes (`cofacil.record`)."""
+    left_out = 0
+    if not include_private:
+        from cofacil.redact import without_private
+
+        events, left_out = without_private(events)
     if fmt == "md":
         return to_markdown(
             group,
@@ -652,9 +671,12 @@ def render(
             until=until,
             labels=labels,
             notes=notes,
+            private_left_out=left_out,
         )
     kept = list((notes or {}).values())
-    return {"json": to_json, "csv": to_csv}[fmt](group, session, events, kept)
+    if fmt == "json":
+        return to_json(group, session, events, kept, private_left_out=left_out)
+    return to_csv(group, session, events, kept)
 
 
 def member_files(

@@ -127,8 +127,9 @@ class SessionView:
             return self.filed.notes.get(member_id)
         return self.store.member_note(self.session.id, member_id)
 
-    def rendered(self, fmt: str, *, redacted: bool = False) -> str:
-        """The session in an export format (`cofacil.export`), as filed."""
+    def rendered(self, fmt: str, *, redacted: bool = False, include_private: bool = False) -> str:
+        """The session in an export format (`cofacil.export`), as filed; #private notes left
+        out unless `include_private` (and always when `redacted`)."""
         from cofacil import export  # loaded when something is exported
 
         group, session, events = self.group, self.session, self.events
@@ -149,6 +150,7 @@ class SessionView:
             until=until,
             labels=self.filed.labels,
             notes={n.member_id: n for n in notes},
+            include_private=include_private,
         )
 
     @property

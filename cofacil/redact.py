@@ -246,6 +246,19 @@ def _cleaner(group: Group, key: bytes = b"") -> Callable[[str], str]:
     return clean
 
 
+def without_private(events: Sequence[EventBase]) -> tuple[list[EventBase], int]:
+    """The log with its #private notes left out, with every comment, mark or correction
+    that points at one; and how many notes were left out."""
+    dropped = _private(events)
+    kept = [
+        e
+        for e in events
+        if e.id not in dropped
+        and not (isinstance(e, POINTERS) and getattr(e, "target", None) in dropped)
+    ]
+    return kept, len(dropped)
+
+
 def _private(events: Sequence[EventBase]) -> set[str]:
     """Observations tagged #private, as typed or as amended later."""
     private = {e.id for e in events if isinstance(e, Observation) and PRIVATE_TAG in e.tags}

@@ -263,9 +263,21 @@ def test_pseudonyms_never_merge_two_members() -> None:
 
 
 def test_json_round_trips_and_markup_stays_inert() -> None:
-    assert from_json(render("json", GROUP, SESSION, events()))[2] == events()
+    assert from_json(render("json", GROUP, SESSION, events(), include_private=True))[2] == events()
     report = render("md", GROUP, SESSION, events())
     assert "<b>" not in report and "[link](x)" not in report and "*anxiety*" not in report
     csv_text = render("csv", GROUP, SESSION, events())
     assert ",'=cmd" not in csv_text or "'=cmd" in csv_text  # formula cells are neutralised
     assert "\n=cmd" not in csv_text and ",=cmd" not in csv_text
+
+
+def test_private_notes_are_left_out_unless_asked_for() -> None:
+    """A #private observation (with the comments and marks on it) is in no export unless the
+    therapist asks; the report says how many were left out."""
+    plain = render("md", GROUP, SESSION, events())
+    assert "sister" not in plain and "1 left out of this report" in plain
+    kept = render("md", GROUP, SESSION, events(), include_private=True)
+    assert "sister" in kept and "none left out" in kept
+    for fmt in ("csv", "json"):
+        assert "sister" not in render(fmt, GROUP, SESSION, events())
+        assert "sister" in render(fmt, GROUP, SESSION, events(), include_private=True)
