@@ -388,6 +388,12 @@ def _render(store: Store, session_id: str, fmt: str, args: argparse.Namespace) -
 
     # As filed: as the review shows it, and as signed once the session is signed off.
     view = SessionView(store, session_id)
+    if args.redact and (suspects := view.redaction_suspects()):
+        # Said before anything is written: names the roster does not know stay in the text.
+        _say(
+            f"cofacil: check session {view.session.number} before sharing it, these look like "
+            f"names: {', '.join(visible(w) for w in suspects)}"
+        )
     return view.rendered(fmt, redacted=args.redact, include_private=args.include_private)
 
 

@@ -127,6 +127,17 @@ class SessionView:
             return self.filed.notes.get(member_id)
         return self.store.member_note(self.session.id, member_id)
 
+    def redaction_suspects(self) -> list[str]:
+        """Words a redacted export would still hold that look like names (`suspect_names`)."""
+        from cofacil.redact import redact, redact_notes, suspect_names
+
+        key = self.store.redaction_key()
+        _, session, events = redact(self.group, self.session, self.events, key)
+        notes = redact_notes(self.group, self.session, list(self.filed.notes.values()), key)
+        texts = [t for e in events if isinstance(t := getattr(e, "text", None), str)]
+        texts += [session.theme, *(x for n in notes for x in (n.data, n.assessment, n.plan))]
+        return suspect_names(texts)
+
     def rendered(self, fmt: str, *, redacted: bool = False, include_private: bool = False) -> str:
         """The session in an export format (`cofacil.export`), as filed; #private notes left
         out unless `include_private` (and always when `redacted`)."""

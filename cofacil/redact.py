@@ -363,3 +363,73 @@ def redact(
             update["record"] = None
         safe_events.append(event.model_copy(update=update))
     return safe_group, safe_session, safe_events
+
+
+# Capitalised words that are no one's name: a redacted text's other capitalised words are
+# listed for the therapist to check before the file is shared.
+_COMMON_CAPITALISED = frozenset(
+    [
+        "i",
+        "i'm",
+        "i've",
+        "i'd",
+        "i'll",
+        "ok",
+        "gp",
+        "er",
+        "ae",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "member",
+        "lead",
+        "therapist",
+        "co",
+        "facilitator",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "christmas",
+        "easter",
+        "god",
+        "mum",
+        "mom",
+        "dad",
+        "english",
+    ]
+)
+_CAPITALISED = re.compile(r"(?<![\w'’])([^\W\d_a-z][^\W\d_]+)")
+
+
+def suspect_names(texts: Sequence[str]) -> list[str]:
+    """Capitalised words in the middle of a sentence of already redacted `texts`, which are
+    neither a pseudonym nor a common word: possibly a name the roster does not know
+    ("Zoe" for a member not on it, a family member's "Mueller")."""
+    found: dict[str, None] = {}
+    for text in texts:
+        for match in _CAPITALISED.finditer(text):
+            word = match.group(1)
+            before = text[: match.start()].rstrip()
+            if not before or before[-1] in '.!?:;"“(-–—':
+                continue  # a sentence's first word
+            if word.casefold() in _COMMON_CAPITALISED or (word.isupper() and len(word) <= 3):
+                continue
+            found.setdefault(word)
+    return sorted(found)

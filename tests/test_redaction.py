@@ -100,3 +100,13 @@ def test_folding_maps_every_character_back(text: str) -> None:
     folded, where = fold(text)
     assert len(folded) == len(where)
     assert all(0 <= i < len(text) for i in where) and where == sorted(where)
+
+
+def test_names_the_roster_does_not_know_are_listed_to_check() -> None:
+    from cofacil.redact import suspect_names
+
+    texts = [
+        "Member 1A2B said Zoe and her aunt Mueller came on Monday. Then I left.",
+        "Spoke to the GP; Lead therapist asked Member 2B30 about Mueller",
+    ]
+    assert suspect_names(texts) == ["Mueller", "Zoe"]  # not Monday, I, GP, Then, Member
