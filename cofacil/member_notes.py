@@ -30,7 +30,8 @@ def others_by_initials(text: str, group: Group, member: Member) -> str:
         if other.id == member.id:
             continue
         short = initials(other.name)
-        variants = {other.name, other.name.replace(" ", "_"), *WORD.findall(other.name)}
+        names = [other.name, *other.also_called]
+        variants = {v for n in names for v in (n, n.replace(" ", "_"), *WORD.findall(n))}
         for variant in sorted(variants, key=len, reverse=True):
             text = re.sub(rf"(?<![\w])@?{re.escape(variant)}(?![\w])", short, text, flags=re.I)
     return text

@@ -34,7 +34,8 @@ from pydantic import (
 from pydantic_core import SchemaValidator, core_schema
 
 # 2: a note's moment (`begun`), tags in flags, a gap's last sign of life.
-# 3: the signed record and its digest in a sign-off; an addendum's reason.
+# 3: the signed record and its digest in a sign-off; an addendum's reason; a member's
+#    other names.
 SCHEMA_VERSION = 3
 
 # The two facilitators take part in turns like members do; they are named by role, not by id.
@@ -44,6 +45,7 @@ FACILITATORS = (LEAD, COFAC)
 
 NAME_MAX = 40
 REASON_MAX = 200  # why an addendum was added
+ALSO_CALLED_MAX = 5  # other names a member goes by
 MAX_MEMBERS = 20  # members in the room at most: one key each
 ROSTER_MAX = 60  # with those who have left the group, who are kept, never deleted
 TEXT_MAX = 4000  # an observation or flag; the lead therapist reads long notes later
@@ -217,11 +219,18 @@ class Member(Doc):
     active: bool = True  # False: has left the group (kept, never deleted)
     pronouns: str = Field(default="", max_length=NAME_MAX)
     note: str = Field(default="", max_length=200)
+    # Other names the member goes by in the room ("also called"): redaction replaces them too.
+    also_called: list[str] = Field(default_factory=list, max_length=ALSO_CALLED_MAX)
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         return clean_name(value, "display name")
+
+    @field_validator("also_called")
+    @classmethod
+    def _also_called(cls, values: list[str]) -> list[str]:
+        return [clean_name(v, "other name") for v in values]
 
 
 class Group(Doc):

@@ -220,6 +220,7 @@ def _cleaner(group: Group, key: bytes = b"") -> Callable[[str], str]:
     """Free text with every name of the group's people replaced by their pseudonym."""
     aliases = pseudonyms(group, key)
     people = [(m.name, aliases[m.id]) for m in group.members]
+    people += [(other, aliases[m.id]) for m in group.members for other in m.also_called]
     people += [(group.lead, "Lead therapist"), (group.cofac, "Co-facilitator")]
     rules = _rules(people)
 
@@ -319,7 +320,14 @@ def redact(
             "lead": "Lead therapist",
             "cofac": "Co-facilitator",
             "members": [
-                m.model_copy(update={"id": members[m.id], "name": aliases[m.id], "note": ""})
+                m.model_copy(
+                    update={
+                        "id": members[m.id],
+                        "name": aliases[m.id],
+                        "note": "",
+                        "also_called": [],
+                    }
+                )
                 for m in group.members
             ],
         }

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from cofacil.display import BIDI_CONTROLS
 from cofacil.models import (
+    ALSO_CALLED_MAX,
     MAX_MEMBERS,
     NAME_MAX,
     SEAT_KEYS,
@@ -162,16 +163,22 @@ def _save_members(store: Store, group: Group, members: list[Member], field: str)
     return changed  # type: ignore[return-value]
 
 
-def _member_fields(name: str, pronouns: str, note: str) -> dict[str, str]:
+def _member_fields(name: str, pronouns: str, note: str, also_called: str) -> dict[str, object]:
+    others = [_name(o, "also_called", "other name") for o in also_called.split(",") if o.strip()]
+    if len(others) > ALSO_CALLED_MAX:
+        raise RosterError("also_called", f"At most {ALSO_CALLED_MAX} other names")
     return {
         "name": _name(name, "name", "display name"),
         "pronouns": _short(pronouns, "pronouns", PRONOUNS_MAX, "pronouns"),
         "note": _short(note, "note", NOTE_MAX, "note"),
+        "also_called": others,
     }
 
 
-def add_member(store: Store, group: Group, name: str, pronouns: str = "", note: str = "") -> Group:
-    fields = _member_fields(name, pronouns, note)
+def add_member(
+    store: Store, group: Group, name: str, pronouns: str = "", note: str = "", also_called: str = ""
+) -> Group:
+    fields = _member_fields(name, pronouns, note, also_called)
     if sum(m.active for m in group.members) >= MAX_MEMBERS:
         raise RosterError("name", f"A group has at most {MAX_MEMBERS} members")
     active = [m for m in group.seated() if m.active]
@@ -181,9 +188,15 @@ def add_member(store: Store, group: Group, name: str, pronouns: str = "", note: 
 
 
 def edit_member(
-    store: Store, group: Group, member_id: str, name: str, pronouns: str = "", note: str = ""
+    store: Store,
+    group: Group,
+    member_id: str,
+    name: str,
+    pronouns: str = "",
+    note: str = "",
+    also_called: str = "",
 ) -> Group:
-    fields = _member_fields(name, pronouns, note)
+    fields = _member_fields(name, pronouns, note, also_called)
     members = [m.model_copy(update=fields) if m.id == member_id else m for m in group.seated()]
     return _save_members(store, group, members, "name")
 

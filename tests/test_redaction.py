@@ -110,3 +110,11 @@ def test_names_the_roster_does_not_know_are_listed_to_check() -> None:
         "Spoke to the GP; Lead therapist asked Member 2B30 about Mueller",
     ]
     assert suspect_names(texts) == ["Mueller", "Zoe"]  # not Monday, I, GP, Then, Member
+
+
+def test_other_names_on_the_roster_are_redacted_too() -> None:
+    maya = GROUP.members[5].model_copy(update={"also_called": ["Mimi", "Oka"]})
+    group = GROUP.model_copy(update={"members": [*GROUP.members[:5], maya]})
+    event = events()[1].model_copy(update={"text": "Mimi, also Oka, spoke"})
+    out = render("md", *redact(group, SESSION, [events()[0], event], KEY))
+    assert "Mimi" not in out and "Oka" not in out and "spoke" in out

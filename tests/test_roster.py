@@ -140,3 +140,12 @@ def test_direction_and_c1_controls_are_refused_where_typed(store: Store, bad: st
         roster._name(bad, "name", "display name")
     with pytest.raises(roster.RosterError, match="control"):
         roster._short(bad, "theme", 80, "theme")
+
+
+def test_other_names_are_kept_one_by_one(store: Store, group) -> None:
+    changed = add_member(store, group, "Maya", also_called=" Mimi, Oka ,,")
+    maya = next(m for m in changed.members if m.name == "Maya")
+    assert maya.also_called == ["Mimi", "Oka"]
+    with pytest.raises(RosterError) as refused:
+        add_member(store, changed, "Ines", also_called="a,b,c,d,e,f")
+    assert refused.value.field == "also_called"

@@ -1,4 +1,4 @@
-"""Add or edit a member: display name, pronouns, a short facilitator note."""
+"""Add or edit a member: display name, pronouns, other names, a short facilitator note."""
 
 from __future__ import annotations
 
@@ -26,6 +26,13 @@ def member_form(store: Store, group: Group, member: Member | None) -> FormScreen
             member.pronouns if member else "",
             "e.g. she/her",
             roster.PRONOUNS_MAX,
+        ),
+        Field(
+            "also_called",
+            "Also called (optional)",
+            ", ".join(member.also_called) if member else "",
+            "other names in the room, comma between: redacted too",
+            roster.NAME_MAX * roster.ALSO_CALLED_MAX,
         ),
         Field(
             "note",
