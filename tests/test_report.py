@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cofacil.export import from_json, render
+from cofacil.export import from_json, member_files, render
 from cofacil.models import (
     COFAC,
     LEAD,
@@ -281,3 +281,11 @@ def test_private_notes_are_left_out_unless_asked_for() -> None:
     for fmt in ("csv", "json"):
         assert "sister" not in render(fmt, GROUP, SESSION, events())
         assert "sister" in render(fmt, GROUP, SESSION, events(), include_private=True)
+
+
+def test_per_member_notes_match_their_golden_file() -> None:
+    """Ann's note for her chart: Bo (who cut in on her) by his initials; Cy came and has no
+    note yet (no file); Dee was absent (no file either)."""
+    files, unwritten = member_files(GROUP, SESSION, events(), _notes_by_member(notes()))
+    assert list(files) == ["2026-03-05-session-007-A"] and unwritten == ["[b]Bo[/b]", "Cy Lee"]
+    check_golden("session-member-A.md", files["2026-03-05-session-007-A"])
