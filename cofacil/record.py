@@ -75,23 +75,15 @@ def signed_off(events: Sequence[EventBase]) -> SignedOff | None:
     return next((e for e in events if isinstance(e, SignedOff)), None)
 
 
-def freeze(
-    group: Group,
-    session: Session,
-    events: Sequence[EventBase],
-    namer: Namer,
-    quiet_seconds: float,
-    notes: Sequence[MemberNote],
-) -> SignedRecord:
-    """The record as it stands now, to be signed."""
-    labels = labels_of(namer, events)
+def freeze(now: Filed) -> SignedRecord:
+    """The record as it is filed now (`filed`), to be signed."""
     return SignedRecord(
-        group=group,
-        session=session,
-        cards=dict(labels.cards),
-        codes=dict(labels.codes),
-        quiet_seconds=quiet_seconds,
-        notes=sorted(notes, key=lambda n: n.member_id),
+        group=now.group,
+        session=now.session,
+        cards=dict(now.labels.cards),
+        codes=dict(now.labels.codes),
+        quiet_seconds=now.quiet_seconds,
+        notes=sorted(now.notes.values(), key=lambda n: n.member_id),
     )
 
 

@@ -115,14 +115,10 @@ class SessionReview:
             raise StoreError("the session has not ended yet: end it before signing off")
         if self.signed_off is not None:
             raise StoreError("the session is already signed off")
-        kept = record.freeze(
-            view.group,
-            view.session,
-            events,
-            view.library,
-            view.library.nudges.quiet_seconds,
-            view.store.member_notes(view.session.id),
-        )
+        view.refresh()  # the view reads what this log holds, to the last event
+        if [e.id for e in view.events] != [e.id for e in events]:
+            raise StoreError("the session changed while signing: look again, then sign")
+        kept = record.freeze(view.filed)
         return self.log.record(
             SignedOff,
             name=name.strip() or "lead therapist",
