@@ -13,7 +13,7 @@ rows of their own so the record is complete):
                  turn_ended, interruption, observation, coded, technique_used, flag,
                  round_started, round_ended, nudge, attendance, correction, review_note,
                  reviewed, signed_off; after the log, one member_note row per member note
-                 (`who` the member, `text` its Data, Assessment and Plan, `code` DAP, `at`
+                 (`who` the member, `text` its sections, `code` DAP or BIRP, `at`
                  when it was last saved, `event_id` the note's id)
     at           wall-clock time, ISO 8601 with offset
     elapsed_s    seconds since the session started, by the wall clock (breaks included)
@@ -79,7 +79,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cofacil import charts, dynamics
 from cofacil.deck import shipped_deck
 from cofacil.display import BIDI_CONTROLS, duration, percent, visible
-from cofacil.member_notes import initials, others_by_initials
+from cofacil.member_notes import initials, others_by_initials, sections, written
 from cofacil.models import (
     COFAC,
     GROUP_KIND_LABELS,
@@ -350,8 +350,7 @@ def to_csv(
 
 def _note_row(group: Group, session: Session, note: MemberNote) -> list[str]:
     """A member note as a row: `member_note`, whose it is, its parts in `text`."""
-    parts = [("Data", note.data), ("Assessment", note.assessment), ("Plan", note.plan)]
-    text = "\n".join(f"{heading}: {part.strip()}" for heading, part in parts)
+    text = "\n".join(f"{heading}: {part.strip()}" for heading, part in sections(note))
     row = dict.fromkeys(CSV_COLUMNS, "")
     row |= {
         "event_id": note.id,
@@ -360,7 +359,7 @@ def _note_row(group: Group, session: Session, note: MemberNote) -> list[str]:
         "author": "lead",
         "who": participant_name(group, note.member_id),
         "text": text,
-        "code": "DAP",
+        "code": note.format,
         "group": group.name,
         "session": str(session.number),
     }
@@ -458,21 +457,17 @@ def to_markdown(
             else "none left out"
         ),
         "",
-        "## Member notes (DAP)",
+        f"## Member notes ({group.note_format})",
         "",
     ]
     came = [m for m in group.seated() if _came(figures, m.id)]
     for member in came:
         lines += [f"### {md_text(member.name)}", ""]
         note = (notes or {}).get(member.id)
-        if note is None or not any(p.strip() for p in (note.data, note.assessment, note.plan)):
+        if note is None or not written(note):
             lines += ["No note written.", ""]
             continue
-        for heading, part in (
-            ("Data", note.data),
-            ("Assessment", note.assessment),
-            ("Plan", note.plan),
-        ):
+        for heading, part in sections(note):
             kept = [md_text(line) for line in part.splitlines() if line.strip()]
             # Each line of the note its own line (a backslash: a hard break in Markdown).
             lines.append(f"**{heading}:**" + ("\\" if kept else " —"))
@@ -701,7 +696,7 @@ def member_files(
         if p is None or p.status == "absent":
             continue
         note = notes.get(member.id)
-        if note is None or not any(x.strip() for x in (note.data, note.assessment, note.plan)):
+        if note is None or not written(note):
             unwritten.append(member.name)
             continue
         lines = [
@@ -714,11 +709,7 @@ def member_files(
             "- Other members are named by their initials only.",
             "",
         ]
-        for heading, part in (
-            ("Data", note.data),
-            ("Assessment", note.assessment),
-            ("Plan", note.plan),
-        ):
+        for heading, part in sections(note):
             kept = [
                 md_text(others_by_initials(line, group, member))
                 for line in part.splitlines()

@@ -12,7 +12,18 @@ import re
 
 from cofacil.display import duration, visible
 from cofacil.dynamics import SessionFigures, attendance_text
-from cofacil.models import Flag, Group, Member, Observation, ReviewNote
+from cofacil.models import (
+    COFAC,
+    LEAD,
+    Flag,
+    Group,
+    Member,
+    MemberNote,
+    Observation,
+    ReviewNote,
+    TechniqueUsed,
+)
+from cofacil.record import Labels
 from cofacil.schemes import Scheme
 from cofacil.shown import shown
 
@@ -37,16 +48,43 @@ def others_by_initials(text: str, group: Group, member: Member) -> str:
     return text
 
 
+# Each format's sections: (MemberNote field, heading). One place for both, read by the member
+# screen, the drafts and every export.
+SECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "DAP": (("data", "Data"), ("assessment", "Assessment"), ("plan", "Plan")),
+    "BIRP": (
+        ("data", "Behaviour"),
+        ("intervention", "Intervention"),
+        ("response", "Response"),
+        ("plan", "Plan"),
+    ),
+}
+
+
+def sections(note: MemberNote) -> list[tuple[str, str]]:
+    """(heading, text) of each section of a note, in its format's order."""
+    return [(heading, getattr(note, field)) for field, heading in SECTIONS[note.format]]
+
+
+def written(note: MemberNote | None) -> bool:
+    return note is not None and any(text.strip() for _, text in sections(note))
+
+
 def draft(
     group: Group,
     member: Member,
     figures: SessionFigures,
     schemes: dict[str, Scheme],
-) -> tuple[str, str, str]:
-    """(data, assessment, plan) for one member of one session."""
+    labels: Labels | None = None,
+) -> dict[str, str]:
+    """A draft note for one member of one session, by field, in the group's format (DAP:
+    data, assessment, plan; BIRP: behaviour, intervention, response, plan). `labels` name
+    the techniques used towards them (BIRP's interventions)."""
+    fmt = group.note_format
     p = figures.participants.get(member.id)
     if p is None or p.status == "absent":
-        return ("Absent from this session.", "", "")
+        empty = dict.fromkeys((field for field, _ in SECTIONS[fmt]), "")
+        return {**empty, "data": "Absent from this session."}
     figures_shown = shown(figures)  # as the review and the report show them
     data = [f"Attendance: {attendance_text(p.status, p.stretches)}."]
     if p.turns:
@@ -104,4 +142,24 @@ def draft(
         "safety assessment and who was informed."
         for t, _ in flags
     ]
-    return ("\n".join(data), "\n".join(assessment), "\n".join(plan))
+    if fmt == "DAP":
+        return {
+            "data": "\n".join(data),
+            "assessment": "\n".join(assessment),
+            "plan": "\n".join(plan),
+        }
+    # BIRP: the facilitators' interventions towards them (the techniques used, at their
+    # moment); their response is the therapist's to write, beside the risks and codes seen.
+    by = {LEAD: "lead therapist", COFAC: "co-facilitator"}
+    interventions = [
+        f"- {duration(t)} {visible(labels.card(e.card) if labels else e.card)}"
+        f" ({by.get(e.by, 'a member')})"
+        for e, t in zip(figures.timeline.events, figures.timeline.when, strict=True)
+        if isinstance(e, TechniqueUsed) and member.id in e.towards
+    ]
+    return {
+        "data": "\n".join(data),
+        "intervention": "\n".join(interventions),
+        "response": "\n".join(assessment),
+        "plan": "\n".join(plan),
+    }

@@ -35,7 +35,7 @@ from pydantic_core import SchemaValidator, core_schema
 
 # 2: a note's moment (`begun`), tags in flags, a gap's last sign of life.
 # 3: the signed record and its digest in a sign-off; an addendum's reason; a member's
-#    other names.
+#    other names; the member notes' format (DAP or BIRP).
 SCHEMA_VERSION = 3
 
 # The two facilitators take part in turns like members do; they are named by role, not by id.
@@ -51,6 +51,7 @@ ROSTER_MAX = 60  # with those who have left the group, who are kept, never delet
 TEXT_MAX = 4000  # an observation or flag; the lead therapist reads long notes later
 TAG_MAX = 40
 
+NoteFormat = Literal["DAP", "BIRP"]
 GroupKind = Literal[
     "discussion",
     "support",
@@ -241,6 +242,9 @@ class Group(Doc):
     cofac: str = "Co-facilitator"
     members: list[Member] = Field(default_factory=list, max_length=ROSTER_MAX)
     coding_scheme: str = "quick"
+    # The member notes' format: DAP (data, assessment, plan) or BIRP (behaviour,
+    # intervention, response, plan), as the clinic files them.
+    note_format: NoteFormat = "DAP"
     archived: bool = False
     created_at: Stamp
 
@@ -330,8 +334,11 @@ class MemberNote(Doc):
     id: str = Field(min_length=1)  # "<session id>:<member id>"
     session_id: Id
     member_id: Id
-    data: str = Field(default="", max_length=20_000)
-    assessment: str = Field(default="", max_length=20_000)
+    format: NoteFormat = "DAP"  # its sections: `member_notes.SECTIONS`
+    data: str = Field(default="", max_length=20_000)  # DAP's data, BIRP's behaviour
+    assessment: str = Field(default="", max_length=20_000)  # DAP only
+    intervention: str = Field(default="", max_length=20_000)  # BIRP only
+    response: str = Field(default="", max_length=20_000)  # BIRP only
     plan: str = Field(default="", max_length=20_000)
     updated_at: Stamp
 

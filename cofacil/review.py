@@ -11,11 +11,11 @@ import re
 
 from cofacil import dynamics, record
 from cofacil.live import SessionView
+from cofacil.member_notes import written
 from cofacil.models import (
     CodedEvent,
     EventBase,
     Flag,
-    MemberNote,
     Observation,
     Reviewed,
     ReviewNote,
@@ -46,21 +46,13 @@ def left_undone(store: Store, session: Session, events: list[EventBase]) -> list
         for member in session.seats
         if (p := figures.participants.get(member)) is not None and p.status != "absent"
     ]
-    unwritten = [
-        member
-        for member in attended
-        if not ((note := store.member_note(session.id, member)) and _written(note))
-    ]
+    unwritten = [m for m in attended if not written(store.member_note(session.id, m))]
     undone = []
     if open_items:
         undone.append(f"{len(open_items)} of {plural(len(items), 'item')} not marked reviewed")
     if unwritten:
         undone.append(f"no member note yet for {len(unwritten)} of the {len(attended)} who came")
     return undone
-
-
-def _written(note: MemberNote) -> bool:
-    return any(part.strip() for part in (note.data, note.assessment, note.plan))
 
 
 def search_hit(query: str, haystack: str) -> bool:

@@ -100,6 +100,7 @@ def create_group(
     lead: str = "Lead",
     cofac: str = "Co-facilitator",
     coding_scheme: str = "quick",
+    note_format: str = "DAP",
 ) -> Group:
     group = _build(
         Group,
@@ -107,6 +108,7 @@ def create_group(
         name=_name(name, "name", "group name"),
         kind=kind,
         coding_scheme=coding_scheme,
+        note_format=note_format,
         lead=_name(lead, "lead", "lead therapist's name"),
         cofac=_name(cofac, "cofac", "co-facilitator's name"),
         created_at=store.clock.now(),
@@ -124,6 +126,7 @@ def update_group(
     lead: str,
     cofac: str,
     coding_scheme: str | None = None,
+    note_format: str | None = None,
 ) -> Group:
     changed = _build(
         Group,
@@ -135,6 +138,7 @@ def update_group(
             "lead": _name(lead, "lead", "lead therapist's name"),
             "cofac": _name(cofac, "cofac", "co-facilitator's name"),
             "coding_scheme": coding_scheme or group.coding_scheme,
+            "note_format": note_format or group.note_format,
             "members": group.members,
         },
     )

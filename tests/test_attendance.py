@@ -77,7 +77,7 @@ def test_stepping_out_shows_both_stretches_in_the_report_csv_and_json(store, ste
     assert presence["m2"] == {"status": "present", "in_room": [{"from": 0.0, "to": 616.0}]}
 
     figures = dynamics.session_figures(session, events)
-    assert draft(group, group.member("m1"), figures, {})[0].startswith(
+    assert draft(group, group.member("m1"), figures, {})["data"].startswith(
         f"Attendance: {STEPPED_OUT}."
     )
 

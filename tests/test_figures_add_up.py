@@ -96,7 +96,7 @@ def test_talk_bars_and_the_member_notes_show_the_report_s_figures() -> None:
     for member in GROUP.members:
         percent = shown(figures).member_share_of[member.id]
         assert f"0:10 ({percent}% of members' talk)" in report
-        data = draft(GROUP, member, figures, {})[0]
+        data = draft(GROUP, member, figures, {})["data"]
         assert f"0:10 ({percent}% of members' talk)" in data
 
 

@@ -238,7 +238,8 @@ def test_draft_note_names_others_by_initials(tmp_path: Path, demo) -> None:
     group = store.group(session.group_id)
     figures = session_figures(session, store.read_events(session.id))
     priya = next(m for m in group.members if m.name == "Priya")
-    data, assessment, plan = draft(group, priya, figures, load_library(store).schemes)
+    parts = draft(group, priya, figures, load_library(store).schemes)
+    data, assessment, plan = parts["data"], parts["assessment"], parts["plan"]
     assert data.startswith("Attendance: present.") and "turn" in data
     # Clinical text: her flag is a risk in the assessment and a follow-up in the plan; codes
     # read as what was observed; nothing of the screen ("(code)", "record a flag too").
@@ -250,7 +251,7 @@ def test_draft_note_names_others_by_initials(tmp_path: Path, demo) -> None:
     for line in data.splitlines()[2:]:
         assert not any(re.search(rf"\b{re.escape(n)}\b", line) for n in others), line
     jonas = next(m for m in group.members if m.name == "Jonas")
-    assert draft(group, jonas, figures, {})[0] == "Absent from this session."
+    assert draft(group, jonas, figures, {})["data"] == "Absent from this session."
     # The demo's flag about Priya (a safety concern) is in her note, marked as a flag, with
     # the lead therapist's comment on it right under it (other members by initials there too).
     from cofacil.models import Flag
@@ -261,7 +262,7 @@ def test_draft_note_names_others_by_initials(tmp_path: Path, demo) -> None:
     review.comment("Called her next day; Theo offered to walk her home", flag.id)
     review.close()
     figures = session_figures(session, store.read_events(session.id))
-    lines = draft(group, priya, figures, load_library(store).schemes)[0].splitlines()
+    lines = draft(group, priya, figures, load_library(store).schemes)["data"].splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("- 55:31 Flag: "))
     assert lines[at + 1] == "  Comment: Called her next day; T. offered to walk her home"
 

@@ -216,3 +216,43 @@ def test_per_member_notes_name_every_other_member_by_initials(
     err = capsys.readouterr().err
     assert "no note written for [bold]Bo[/] yet" in err and "no note written for Cé yet" in err
     assert oct(files[0].stat().st_mode & 0o777) == "0o600"
+
+
+async def test_a_birp_group_writes_birp_notes_from_the_screen_to_the_report(
+    store: Store, clock: FakeClock, data_dir: Path
+) -> None:
+    """A group whose notes are BIRP: the member screen offers behaviour, intervention (the
+    techniques used towards the member, drafted), response and plan, and the report and the
+    member's own file read the same sections."""
+    from cofacil.__main__ import make_app
+    from cofacil.export import member_files
+    from cofacil.screens.member_screen import MemberScreen
+
+    _library(data_dir, "Grounding", "Grief named", 10)
+    session_id = _recorded(store, clock)
+    group = store.group(store.session(session_id).group_id)
+    store.save_group(group.model_copy(update={"note_format": "BIRP"}))
+    app = make_app(data_dir, clock=clock, review=session_id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.push_screen(MemberScreen(app.screen.view, "m2"))
+        await pilot.pause()
+        screen = app.screen
+        assert [w.id for w in screen.query("PlainTextArea")] == [
+            "note-data",
+            "note-intervention",
+            "note-response",
+            "note-plan",
+        ]
+        response = screen.query_one("#note-response").text
+        assert response.startswith("- Risk noted at 1:05: not safe at home")
+        screen.query_one("#note-response").text = "Disclosed; agreed a safety plan."
+        screen.save()
+    note = store.member_note(session_id, "m2")
+    assert note is not None and note.format == "BIRP" and note.response.startswith("Disclosed")
+    view = SessionView(store, session_id)
+    md = view.rendered("md")
+    assert "## Member notes (BIRP)" in md and "**Response:**\\\nDisclosed; agreed" in md
+    files, _ = member_files(view.group, view.session, view.events, view.filed.notes)
+    bo = next(text for name, text in files.items() if name.endswith("-BB"))
+    assert "**Behaviour:**" in bo and "**Intervention:**" in bo and "**Response:**" in bo

@@ -1,4 +1,4 @@
-"""Create or edit a group: name, kind, the two facilitators."""
+"""Create or edit a group: name, kind, the two facilitators, codes, member notes' format."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from cofacil.library import load_library
 from cofacil.models import GROUP_KIND_LABELS, Group
 from cofacil.storage import Store
 from cofacil.widgets.form import Field, FormScreen
+
+NOTE_FORMATS = (
+    ("DAP: data, assessment, plan", "DAP"),
+    ("BIRP: behaviour, intervention, response, plan", "BIRP"),
+)
 
 
 def group_form(store: Store, group: Group | None) -> FormScreen[Group]:
@@ -40,6 +45,12 @@ def group_form(store: Store, group: Group | None) -> FormScreen[Group]:
             "One-key codes in the room",
             group.coding_scheme if group else "quick",
             choices=schemes,
+        ),
+        Field(
+            "note_format",
+            "Member notes",
+            group.note_format if group else "DAP",
+            choices=NOTE_FORMATS,
         ),
     ]
 

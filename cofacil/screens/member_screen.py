@@ -19,7 +19,7 @@ from textual.widgets import Button, Footer, Header, Label, Static, TextArea
 from cofacil import charts, dynamics
 from cofacil.display import duration, visible
 from cofacil.live import SessionView
-from cofacil.member_notes import draft
+from cofacil.member_notes import SECTIONS, draft
 from cofacil.models import Flag, MemberNote, Observation, SignedOff
 from cofacil.widgets.plain_text_area import PlainTextArea
 
@@ -42,16 +42,19 @@ class MemberScreen(Screen[None]):
         self.view = view
         self.member = view.group.member(member_id)
         self.locked = any(isinstance(e, SignedOff) for e in view.events)
-        self._saved: tuple[str, str, str] | None = None  # the note as on disk
-        self._opened: tuple[str, str, str] | None = None  # as shown on opening (maybe a draft)
+        self._saved: dict[str, str] | None = None  # the note as on disk
+        self._opened: dict[str, str] | None = None  # as shown on opening (maybe a draft)
+        self._note = view.member_note(member_id)  # as signed, once signed off
+        # A saved note keeps its own format; a new one takes the group's (DAP or BIRP).
+        self.format = self._note.format if self._note is not None else view.group.note_format
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="member-body"):
             yield Static(Text("Across the group's sessions…"), id="member-course")
             yield Static(id="member-note-title", classes="section-title")
-            for part in ("data", "assessment", "plan"):
-                yield Label(part.capitalize(), classes="form-label")
+            for part, heading in SECTIONS[self.format]:
+                yield Label(heading, classes="form-label")
                 yield PlainTextArea(
                     id=f"note-{part}",
                     max_length=PART_MAX,
@@ -74,16 +77,17 @@ class MemberScreen(Screen[None]):
         self.sub_title = f"{visible(self.view.group.name)} · session {session.number}"
         lock = " (signed off: read-only)" if self.locked else ""
         self.query_one("#member-note-title", Static).update(
-            Text(f"Note for session {session.number} (DAP){lock}")
+            Text(f"Note for session {session.number} ({self.format}){lock}")
         )
-        saved = self.view.member_note(self.member.id)  # as signed, once signed off
-        if saved is not None:
-            parts = (saved.data, saved.assessment, saved.plan)
+        if self._note is not None:
+            parts = {field: getattr(self._note, field) for field, _ in SECTIONS[self.format]}
             self._saved = parts
         else:
             figures = self.view.recorded_figures()
-            parts = draft(self.view.group, self.member, figures, self.view.library.schemes)
-        for name, text in zip(("data", "assessment", "plan"), parts, strict=True):
+            group = self.view.group.model_copy(update={"note_format": self.format})
+            schemes, labels = self.view.library.schemes, self.view.filed.labels
+            parts = draft(group, self.member, figures, schemes, labels)
+        for name, text in parts.items():
             self.query_one(f"#note-{name}", TextArea).text = text
         self._opened = self._parts()
         self._load_course()
@@ -125,11 +129,11 @@ class MemberScreen(Screen[None]):
     def on_member_screen_course_loaded(self, message: CourseLoaded) -> None:
         self.query_one("#member-course", Static).update(message.text)
 
-    def _parts(self) -> tuple[str, str, str]:
-        return tuple(  # type: ignore[return-value]
-            self.query_one(f"#note-{name}", TextArea).text
-            for name in ("data", "assessment", "plan")
-        )
+    def _parts(self) -> dict[str, str]:
+        return {
+            name: self.query_one(f"#note-{name}", TextArea).text
+            for name, _ in SECTIONS[self.format]
+        }
 
     def save(self, asked: bool = True) -> None:
         """Saved when asked (the button), and on leaving if anything was changed: a draft only
@@ -138,17 +142,15 @@ class MemberScreen(Screen[None]):
             return
         if not asked and self._saved is None and self._parts() == self._opened:
             return  # a draft only looked at
-        data, assessment, plan = self._parts()
         session = self.view.session
         self.view.store.save_member_note(
             MemberNote(
                 id=f"{session.id}:{self.member.id}",
                 session_id=session.id,
                 member_id=self.member.id,
-                data=data,
-                assessment=assessment,
-                plan=plan,
+                format=self.format,
                 updated_at=self.view.store.clock.now(),
+                **self._parts(),
             )
         )
         self._saved = self._parts()
