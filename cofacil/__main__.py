@@ -451,6 +451,8 @@ def _export_sealed(args: argparse.Namespace, store: Store, text: str) -> None:
 
 
 def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
+    if args.all and (args.per_member or args.seal):
+        raise StoreError("--all writes every session as it is: not with --per-member or --seal")
     store = _open_store(data_dir, codec)
     if args.all:
         _export_all(args, store)
@@ -503,10 +505,17 @@ def _verdict_line(where: str, verdict: record.Verdict) -> str:
     signed = verdict.signed
     assert signed is not None
     by = f"signed off by {visible(signed.name)} {signed.at.isoformat(timespec='minutes')}"
+    if verdict.redacted:
+        return f"{where}, {by}: a redacted copy, which cannot be checked against its digest"
     if not verdict.checked:
         return f"{where}, {by}: signed before digests were kept, nothing to check"
     if verdict.holds:
         return f"{where}, {by}: as signed (SHA-256 {verdict.expected})"
+    if verdict.not_addenda:
+        return (
+            f"{where}, {by}: DIFFERS, changed after sign-off: {verdict.not_addenda} event(s) "
+            "after it that are not addenda"
+        )
     return (
         f"{where}, {by}: DIFFERS from its digest, changed after sign-off "
         f"(signed {verdict.expected}, now {verdict.found})"
@@ -550,6 +559,8 @@ def _verify(args: argparse.Namespace, data_dir: Path, codec: Codec) -> int:
             return 0
     for where, verdict in lines:
         print(_verdict_line(where, verdict))
+    if any(v.redacted for _, v in lines):
+        return 1  # nothing was confirmed
     return 0 if all(v.holds or not v.checked for _, v in lines) else 1
 
 

@@ -70,7 +70,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -78,7 +77,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cofacil import charts, dynamics
 from cofacil.deck import shipped_deck
-from cofacil.display import BIDI_CONTROLS, duration, percent, visible
+from cofacil.display import BIDI_CONTROLS, duration, visible
 from cofacil.member_notes import initials, others_by_initials, sections, written
 from cofacil.models import (
     COFAC,
@@ -96,7 +95,6 @@ from cofacil.models import (
     Reviewed,
     ReviewNote,
     Session,
-    SessionEnded,
     SessionStarted,
     SignedOff,
     TechniqueUsed,
@@ -108,7 +106,8 @@ from cofacil.notes import tags as typed_tags
 from cofacil.nudges import NudgeSettings
 from cofacil.record import Labels, labels_of, signed_off
 from cofacil.schemes import scheme_for
-from cofacil.shown import shown, talk_words
+from cofacil.shown import shown
+from cofacil.summary import clock_times, summarize
 
 FORMATS = ("json", "csv", "md")
 CSV_COLUMNS = (
@@ -418,32 +417,25 @@ def to_markdown(
     signed = signed_off(log)
     words = dynamics.attendance_words(session, figures)
     flags = [e for e in log if isinstance(e, Flag)]
-    techniques = Counter(labels.card(e.card) for e in log if isinstance(e, TechniqueUsed))
+    at_a_glance = summarize(group, session, figures, labels, quiet_seconds, md_text)
     lines = [
         f"# {md_text(group.name)} — session {session.number}",
         "",
         "## Group note",
         "",
-        f"- Date: {session.date.isoformat()}, {_clock_times(log, tl.ended)}",
-        f"- Length: {duration(rounded.active)} of {session.planned_minutes} min planned"
-        f"{'' if tl.ended else ' (not ended)'}; breaks: {len(tl.breaks)}",
-        f"- Gaps (cofacil was not running, left out of the clocks): {dynamics.gaps_words(figures)}",
-        f"- Theme: {md_text(session.theme) or '—'}",
+        f"- Date: {at_a_glance.date}, {at_a_glance.clock_times}",
+        f"- Length: {at_a_glance.length}{'' if tl.ended else ' (not ended)'}; "
+        f"breaks: {at_a_glance.breaks}",
+        f"- Gaps (cofacil was not running, left out of the clocks): {at_a_glance.gaps}",
+        f"- Theme: {at_a_glance.theme or '—'}",
         f"- Lead therapist: {md_text(group.lead)}; co-facilitator: {md_text(group.cofac)}",
-        "- Attendance: "
-        + "; ".join(
-            f"{md_text(m.name)} {words.get(m.id, 'not on the list')}" for m in group.seated()
-        ),
+        "- Attendance: " + "; ".join(f"{who} {how}" for who, how in at_a_glance.attendance),
         "- Techniques used: "
-        + (", ".join(f"{md_text(c)} ×{n}" for c, n in techniques.most_common()) or "none"),
-        f"- Group dynamics: {talk_words(rounded)}; balance {percent(figures.balance)}"
-        f" ({charts.balance_words(figures.balance)}); not heard: "
-        + (", ".join(name(m) for m in figures.not_yet_spoken) or "nobody"),
+        + (", ".join(f"{card} ×{n}" for card, n in at_a_glance.techniques) or "none"),
+        f"- Group dynamics: {at_a_glance.talk}; balance {at_a_glance.balance}; not heard: "
+        + (", ".join(at_a_glance.not_heard) or "nobody"),
         "- Risk: "
-        + (
-            "; ".join(f"{when(f)} {_about(f.about, name)}: {md_text(f.text)}" for f in flags)
-            or "none recorded"
-        ),
+        + ("; ".join(f"{r.at} {r.about}: {r.text}" for r in at_a_glance.risks) or "none recorded"),
         "- Signed off: "
         + (
             f"by {md_text(signed.name)}, {signed.at.isoformat(timespec='minutes')}"
@@ -497,11 +489,11 @@ def to_markdown(
         "",
         "## The session in figures",
         "",
-        f"- {talk_words(rounded)}",
-        f"- Balance {percent(figures.balance)}: {charts.balance_words(figures.balance)}",
-        "- Not heard: " + (", ".join(name(m) for m in figures.not_yet_spoken) or "nobody"),
-        "- " + dynamics.quiet_words(figures, quiet_seconds, name),
-        "- Go-rounds: " + dynamics.go_rounds_words(figures),
+        f"- {at_a_glance.talk}",
+        f"- Balance {at_a_glance.balance}",
+        "- Not heard: " + (", ".join(at_a_glance.not_heard) or "nobody"),
+        "- " + at_a_glance.quiet,
+        "- Go-rounds: " + at_a_glance.go_rounds,
         "",
         "```text",
         # A backtick in a name must not close the fence early.
@@ -608,16 +600,6 @@ def _came(figures: dynamics.SessionFigures, member: str) -> bool:
     return p is not None and p.status != "absent"
 
 
-def _clock_times(log: Sequence[EventBase], ended: bool) -> str:
-    """ "18:00–19:32": the session's start and end by the clock, as recorded."""
-    start = next((e for e in log if isinstance(e, SessionStarted)), None)
-    end = next((e for e in log if isinstance(e, SessionEnded)), None)
-    if start is None:
-        return "not started"
-    until = end.at.strftime("%H:%M") if end is not None and ended else "not ended"
-    return f"{start.at.strftime('%H:%M')}–{until}"
-
-
 def _comment(note: ReviewNote, names: dict[str, str], on: str = "") -> str:
     """`Comment by Dr. Hale, 2026-03-05T19:40+00:00[, on …]: text`; an addendum says why
     it was added: `Addendum by …, reason: late entry: text`."""
@@ -703,7 +685,7 @@ def member_files(
             f"# {md_text(member.name)} — group session {session.number}, {session.date}",
             "",
             f"- Group: {md_text(group.name)} ({GROUP_KIND_LABELS[group.kind]}), "
-            f"{_clock_times(figures.timeline.events, figures.timeline.ended)}",
+            f"{clock_times(figures.timeline.events, figures.timeline.ended)}",
             f"- Facilitated by {md_text(group.lead)} with {md_text(group.cofac)}",
             f"- Attendance: {dynamics.attendance_text(p.status, p.stretches)}",
             "- Other members are named by their initials only.",

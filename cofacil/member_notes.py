@@ -24,6 +24,7 @@ from cofacil.models import (
     TechniqueUsed,
 )
 from cofacil.record import Labels
+from cofacil.redact import replacer
 from cofacil.schemes import Scheme
 from cofacil.shown import shown
 
@@ -37,15 +38,11 @@ def initials(name: str) -> str:
 
 
 def others_by_initials(text: str, group: Group, member: Member) -> str:
-    for other in group.members:
-        if other.id == member.id:
-            continue
-        short = initials(other.name)
-        names = [other.name, *other.also_called]
-        variants = {v for n in names for v in (n, n.replace(" ", "_"), *WORD.findall(n))}
-        for variant in sorted(variants, key=len, reverse=True):
-            text = re.sub(rf"(?<![\w])@?{re.escape(variant)}(?![\w])", short, text, flags=re.I)
-    return text
+    """`text` with every other member by their initials, however their name (or another name
+    they go by) was typed: the same matching as redaction (`redact.replacer`)."""
+    others = [o for o in group.members if o.id != member.id]
+    people = [(name, initials(o.name)) for o in others for name in (o.name, *o.also_called)]
+    return replacer(people)(text)
 
 
 # Each format's sections: (MemberNote field, heading). One place for both, read by the member

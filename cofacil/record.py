@@ -26,6 +26,7 @@ from cofacil.models import (
     EventBase,
     Group,
     MemberNote,
+    ReviewNote,
     Session,
     SignedOff,
     SignedRecord,
@@ -104,6 +105,9 @@ class Verdict:
     signed: SignedOff | None
     expected: str | None  # the digest kept in the sign-off
     found: str | None  # the digest of the log as it is now
+    # Events after the sign-off that are not addenda (the store never writes one: an undo of
+    # a flag slipped in later would change the record without touching the digest).
+    not_addenda: int = 0
 
     @property
     def checked(self) -> bool:
@@ -111,7 +115,12 @@ class Verdict:
 
     @property
     def holds(self) -> bool:
-        return self.checked and self.expected == self.found
+        return self.checked and self.expected == self.found and not self.not_addenda
+
+    @property
+    def redacted(self) -> bool:
+        """A redacted copy: its digest is kept, the record it was made from is not."""
+        return self.signed is not None and bool(self.signed.digest) and self.signed.record is None
 
 
 def verify(events: Sequence[EventBase]) -> Verdict:
@@ -120,7 +129,9 @@ def verify(events: Sequence[EventBase]) -> Verdict:
     if signed is None or signed.record is None or not signed.digest:
         return Verdict(signed, None, None)  # not signed, or signed before digests were kept
     before = [e for e in events if e.seq < signed.seq]
-    return Verdict(signed, signed.digest, digest(signed.record, before))
+    after = [e for e in events if e.seq > signed.seq]
+    stray = sum(not (isinstance(e, ReviewNote) and e.addendum) for e in after)
+    return Verdict(signed, signed.digest, digest(signed.record, before), stray)
 
 
 @dataclass(frozen=True)

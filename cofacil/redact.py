@@ -43,6 +43,8 @@ TITLES = frozenset({"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "sr", "jr"})
 MEMBER_FIELDS = ("speaker", "by", "of", "about", "towards", "member")
 # Fields that hold free text, where names are replaced.
 TEXT_FIELDS = {Observation: "text", Flag: "text", ReviewNote: "text", Nudge: "reason"}
+# Every text part of a member note, in any format.
+NOTE_TEXT_FIELDS = ("data", "assessment", "intervention", "response", "plan")
 # Events that point at another event: they go with a dropped one.
 POINTERS = (ReviewNote, Reviewed, Correction)
 
@@ -174,6 +176,18 @@ class _Rule:
     pattern: re.Pattern[str]
     alias: str
     word: str = ""  # a single word of a name: kept where typed in lower case, if ordinary
+    # Initials: "written" when the name itself is initials ("J.R."), else "derived" ("AN" of
+    # Anna Nowak), which must be typed as initials (capitals or dots), never a word.
+    initials: str = ""
+
+
+def _not_initials(typed: str, kind: str) -> bool:
+    """A match of an initials rule that is a word instead: "an", "is", "Mr." (a title)."""
+    if kind != "derived":
+        return False
+    typed = typed.lstrip("@")
+    dotted = len(typed) > 1 and typed[1] == "."  # "M.R.", "J. R."
+    return not dotted and not typed.replace(" ", "").isupper()  # "an", "Is", "Mr."
 
 
 def _initials_pattern(letters: list[str]) -> str:
@@ -204,9 +218,9 @@ def _rules(people: list[tuple[str, str]]) -> list[_Rule]:
             first_and_initial = rf"{re.escape(plain[0])}\s+{re.escape(plain[-1][0])}\.?"
             rules.append(_Rule(re.compile(rf"(?<!\w){first_and_initial}(?!\w)"), alias))
             letters = [w[0] for w in plain]
-            rules.append(
-                _Rule(re.compile(rf"(?<![\w.])@?{_initials_pattern(letters)}(?!\w)"), alias)
-            )
+            kind = "written" if all(len(w) == 1 for w in plain) else "derived"
+            initials = re.compile(rf"(?<![\w.])@?{_initials_pattern(letters)}(?!\w)")
+            rules.append(_Rule(initials, alias, initials=kind))
         titles = [w for w in parts if w in TITLES]
         if titles and plain:  # "Dr. R." for Dr. Rivera
             short = rf"{re.escape(titles[0])}\.?\s?{re.escape(plain[-1][0])}\.?"
@@ -222,6 +236,12 @@ def _cleaner(group: Group, key: bytes = b"") -> Callable[[str], str]:
     people = [(m.name, aliases[m.id]) for m in group.members]
     people += [(other, aliases[m.id]) for m in group.members for other in m.also_called]
     people += [(group.lead, "Lead therapist"), (group.cofac, "Co-facilitator")]
+    return replacer(people)
+
+
+def replacer(people: list[tuple[str, str]]) -> Callable[[str], str]:
+    """Free text with each person's name (any case, accents or not, initials, a title and
+    initial, a mention) replaced by what stands for them: `people` is (name, stand-in)."""
     rules = _rules(people)
 
     def clean(text: str) -> str:
@@ -233,6 +253,8 @@ def _cleaner(group: Group, key: bytes = b"") -> Callable[[str], str]:
                 typed = text[start:stop]
                 if rule.word in ORDINARY_WORDS and typed.islower() and not typed.startswith("@"):
                     continue  # "kit kat": the word, not the name
+                if rule.initials and _not_initials(typed, rule.initials):
+                    continue  # "an", "is", "Mr." are words, not Anna Nowak's or Ida S.'s
                 found.append((start, stop, rule.alias))
         # The longest at each place first, then left to right, never two overlapping.
         found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
@@ -282,7 +304,7 @@ def redact_notes(
     safe = []
     for note in notes:
         sid, mid = _pid(group, "s", session.id, key), _pid(group, "m", note.member_id, key)
-        parts = {k: clean(getattr(note, k)) for k in ("data", "assessment", "plan")}
+        parts = {k: clean(getattr(note, k)) for k in NOTE_TEXT_FIELDS}  # DAP's and BIRP's
         safe.append(
             note.model_copy(
                 update={"id": f"{sid}:{mid}", "session_id": sid, "member_id": mid, **parts}
@@ -364,11 +386,18 @@ def redact(
         tags = getattr(event, "tags", None)
         if isinstance(tags, list):  # tags are text too: "#maya", "#Zoë"
             update["tags"] = [_tag(t, clean) for t in tags]
+        if isinstance(event, ReviewNote) and event.reason:
+            update["reason"] = clean(event.reason)  # "late entry: Theo phoned"
         if isinstance(event, SignedOff):
-            # The frozen record names everyone: left out. Its digest stays, to say which
-            # signed record this was made from (a redacted copy cannot be checked against it).
-            update["name"] = clean(event.name)
+            # The signer is the lead therapist, whatever name they signed with. The frozen
+            # record names everyone: left out. Its digest stays, to say which signed record
+            # this was made from (a redacted copy cannot be checked against it).
+            update["name"] = "Lead therapist"
             update["record"] = None
+        # A note's moment and a gap's last sign of life name their run of the app too.
+        for field in ("begun", "alive"):
+            if (reading := event.__dict__.get(field)) is not None:
+                update[field] = reading.model_copy(update={"epoch": pid("r", reading.epoch)})
         safe_events.append(event.model_copy(update=update))
     return safe_group, safe_session, safe_events
 

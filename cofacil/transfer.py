@@ -94,11 +94,22 @@ def read_transfer(
     for event in events:
         if problem := event_problem(event, people):
             raise StoreError(f"{where}: event {event.seq}: {problem}; nothing imported")
+    if getattr(parsed, "private_left_out", 0):
+        raise StoreError(
+            f"{where}: its #private notes were left out, so it is not the whole session; "
+            "export it with --include-private to move it"
+        )
     if [e.seq for e in events] != list(range(len(events))):
         raise StoreError(f"{where}: the events are not one to each place of the log")
+    if len({e.id for e in events}) != len(events):
+        raise StoreError(f"{where}: one event appears twice; nothing imported")
+    if sum(e.type == "signed_off" for e in events) > 1:  # type: ignore[attr-defined]
+        raise StoreError(f"{where}: the session is signed off twice; nothing imported")
     if any(n.session_id != session.id or n.member_id not in people for n in notes):
         raise StoreError(f"{where}: a member note is not of this session's members")
     verdict = record.verify(events)
+    if verdict.redacted:
+        raise StoreError(f"{where}: a redacted copy cannot be imported (its names are gone)")
     if verdict.checked and not verdict.holds:
         raise StoreError(
             f"{where}: the signed record does not match its digest (changed after sign-off); "

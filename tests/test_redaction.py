@@ -118,3 +118,42 @@ def test_other_names_on_the_roster_are_redacted_too() -> None:
     event = events()[1].model_copy(update={"text": "Mimi, also Oka, spoke"})
     out = render("md", *redact(group, SESSION, [events()[0], event], KEY))
     assert "Mimi" not in out and "Oka" not in out and "spoke" in out
+
+
+def test_every_part_of_a_note_and_of_an_addendum_is_redacted() -> None:
+    from cofacil.models import MemberNote, ReviewNote, SignedOff
+    from cofacil.redact import redact_notes
+
+    note = MemberNote(
+        id="s1:m2",
+        session_id="s1",
+        member_id="m2",
+        format="BIRP",
+        intervention="Grounding with Zoe",
+        response="Theo cried; INES too",
+        updated_at=T0,
+    )
+    (safe,) = redact_notes(GROUP, SESSION, [note], KEY)
+    assert "Zoe" not in safe.intervention and "Theo" not in safe.response
+    assert "INES" not in safe.response
+    stamp = {"at": T0, "mono": 99.0, "epoch": "r"}
+    later = [
+        SignedOff(id="e20", seq=20, name="Jane Doe, LCSW", **stamp),
+        ReviewNote(
+            id="e21", seq=21, text="Seen by GP", addendum=True, reason="Theo phoned", **stamp
+        ),
+    ]
+    signed, addendum = redact(GROUP, SESSION, later, KEY)[2]
+    assert signed.name == "Lead therapist" and "Theo" not in addendum.reason
+
+
+def test_a_redacted_note_keeps_its_moment() -> None:
+    """The moment a note is about names its run of the app too: pseudonymised alike, so a
+    redacted report places the note where the plain one does."""
+    from cofacil.models import ClockReading
+
+    log = events()
+    begun = ClockReading(at=T0 + timedelta(seconds=5), mono=5.0, epoch="r")
+    log[1] = log[1].model_copy(update={"begun": begun})
+    plain, safe = render("md", GROUP, SESSION, log), render("md", *redact(GROUP, SESSION, log, KEY))
+    assert "0:05 (saved 0:10)" in plain and "0:05 (saved 0:10)" in safe

@@ -229,16 +229,16 @@ def test_redaction_reaches_every_text_and_whatever_points_at_a_private_note(fmt:
 
 
 def test_a_title_is_not_taken_for_a_name() -> None:
-    """The lead is "Dr. Hale": a "Dr. Lee" covering for her stays a doctor, not the lead."""
+    """The lead is "Dr. Hale": a "Dr. Moss" covering for her stays a doctor, not the lead;
+    whoever signed, a redacted copy says the lead therapist did."""
     from cofacil.models import SignedOff
 
     log = events()
-    signed = next(i for i, e in enumerate(log) if isinstance(e, SignedOff))
-    log[signed] = log[signed].model_copy(update={"name": "Dr. Hale (covering: Dr. Moss)"})
+    at = next(i for i, e in enumerate(log) if isinstance(e, Observation))
+    log[at] = log[at].model_copy(update={"text": "Dr. Hale (covering: Dr. Moss)"})
     safe = redact(GROUP, SESSION, log)[2]
-    assert next(e for e in safe if isinstance(e, SignedOff)).name == (
-        "Lead therapist (covering: Dr. Moss)"
-    )
+    assert safe[at].text == "Lead therapist (covering: Dr. Moss)"
+    assert next(e for e in safe if isinstance(e, SignedOff)).name == "Lead therapist"
 
 
 def test_pseudonyms_never_merge_two_members() -> None:

@@ -498,3 +498,29 @@ async def test_the_member_view_gives_the_share_of_the_session_under_review(
     rows = member_trends(history)[member.id]
     assert rows[0].member_percent != rows[1].member_percent  # the two sessions differ
     assert f"(session 1: {rows[0].member_percent}%)" in course
+
+
+async def test_the_review_and_the_report_say_one_summary(tmp_path: Path, demo) -> None:
+    """The review's summary and the report's group note come from one summary: the same
+    talk, attendance, balance and risks, each escaped for where it is shown."""
+    from cofacil.display import visible
+    from cofacil.export import md_text
+    from cofacil.live import SessionView
+    from cofacil.summary import summarize
+
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        view: SessionView = app.screen.view
+        facts = str(app.screen.query_one("#review-facts", Static).render())
+        flags = str(app.screen.query_one("#review-flags", Static).render())
+        charts = str(app.screen.query_one("#review-charts", Static).render())
+    figures = view.recorded_figures()
+    args = (view.group, view.session, figures, view.filed.labels, view.filed.quiet_seconds)
+    on_screen, in_md = summarize(*args, visible), summarize(*args, md_text)
+    assert on_screen.talk in facts and f"Balance {on_screen.balance}." in charts
+    assert all(f"{who}: {how}" in facts for who, how in on_screen.attendance)
+    assert [line.split(" ", 2)[1] for line in flags.splitlines()] == [r.at for r in on_screen.risks]
+    report = view.rendered("md")
+    assert f"- Group dynamics: {in_md.talk}; balance {in_md.balance}" in report
+    assert all(f"{r.at} {r.about}: {r.text}" in report for r in in_md.risks)

@@ -16,7 +16,7 @@ from cofacil.clock import FakeClock
 from cofacil.live import LiveSession, SessionView
 from cofacil.models import COFAC, LEAD, Attendance, Member, MemberNote
 from cofacil.review import SessionReview
-from cofacil.storage import Store
+from cofacil.storage import Store, journal
 
 OWN_DECK = """
 [[cards]]
@@ -256,3 +256,31 @@ async def test_a_birp_group_writes_birp_notes_from_the_screen_to_the_report(
     files, _ = member_files(view.group, view.session, view.events, view.filed.notes)
     bo = next(text for name, text in files.items() if name.endswith("-BB"))
     assert "**Behaviour:**" in bo and "**Intervention:**" in bo and "**Response:**" in bo
+
+
+def test_an_event_slipped_in_after_sign_off_is_found(
+    signed: tuple[Store, str], data_dir: Path, capsys
+) -> None:
+    """Only addenda follow a sign-off: an undo of the flag appended to the journal later would
+    change the record without touching the digest, and verify says so."""
+    from cofacil.models import Correction, Flag
+
+    store, session_id = signed
+    events = store.read_events(session_id)
+    flag = next(e for e in events if isinstance(e, Flag))
+    last = events[-1]
+    undo = Correction(
+        seq=last.seq + 1,
+        at=last.at,
+        mono=last.mono + 1,
+        epoch=last.epoch,
+        target=flag.id,
+        action="undo",
+        author="lead",
+    )
+    path = store.session_paths(session_id).journal
+    with path.open("ab") as journal_file:
+        journal_file.write(journal.encode_line(undo))
+    store.session_paths(session_id).checkpoint.unlink()
+    assert main(["verify", "--data-dir", str(data_dir)]) == 1
+    assert "1 event(s) after it that are not addenda" in capsys.readouterr().out

@@ -15,7 +15,7 @@ from test_review_never_crashes import actions, record
 
 from cofacil.__main__ import main
 from cofacil.live import SessionView
-from cofacil.models import MemberNote, Observation
+from cofacil.models import Correction, MemberNote, Observation
 from cofacil.review import SessionReview
 from cofacil.storage import SignedOffError, Store, StoreError
 from cofacil.transfer import import_session
@@ -137,3 +137,18 @@ def test_a_sealed_transfer_file_opens_only_with_its_passphrase(
     assert SessionView(Store(tmp_path / "desk"), session_id).rendered("json") == (
         SessionView(store, session_id).rendered("json")
     )
+
+
+def test_an_export_without_its_private_notes_is_not_taken_for_the_session(tmp_path: Path) -> None:
+    steps = [("speak", "m1"), ("observe", "m2")]
+    store, session_id = record(tmp_path / "tablet", steps, True)
+    note = next(e for e in store.read_events(session_id) if isinstance(e, Observation))
+    review = SessionReview(store, session_id)  # tagged #private later, as a therapist may
+    review.log.record(Correction, target=note.id, action="amend", tags=["private"])
+    review.close()
+    partial = SessionView(store, session_id).rendered("json")
+    assert json.loads(partial)["private_left_out"] == 1
+    with pytest.raises(StoreError, match="#private notes were left out"):
+        import_session(Store(tmp_path / "desk"), partial, "partial.json")
+    whole = SessionView(store, session_id).rendered("json", include_private=True)
+    assert not import_session(Store(tmp_path / "desk"), whole, "whole.json").already_here

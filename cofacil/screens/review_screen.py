@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from cofacil import charts, dynamics
-from cofacil.display import duration, percent, visible
+from cofacil.display import duration, visible
 from cofacil.live import SessionView
 from cofacil.models import (
     COFAC,
@@ -32,8 +32,8 @@ from cofacil.models import (
     TechniqueUsed,
 )
 from cofacil.review import ITEM_TYPES, SessionReview, left_undone, plural, search_hit
-from cofacil.shown import shown, talk_words
 from cofacil.storage import StoreError
+from cofacil.summary import summarize
 from cofacil.widgets.cells import TERMINAL
 from cofacil.widgets.plain_text import PlainInput
 
@@ -211,43 +211,28 @@ class ReviewScreen(Screen[None]):
 
     def _draw_summary(self, figures: dynamics.SessionFigures) -> None:
         session = self.view.session
-        attendance = [
-            f"{visible(self.names.get(member, member))}: {status}"
-            for member, status in dynamics.attendance_words(session, figures).items()
-        ]
         state = self._recording_state(figures)
-        rounded = shown(figures)
+        quiet = self.view.filed.quiet_seconds  # the circle's and the deck's threshold too
+        summary = summarize(
+            self.view.group, session, figures, self.view.filed.labels, quiet, visible
+        )
         facts = [
-            f"{session.date.isoformat()} · session {session.number} · "
-            + (f"theme: {visible(session.theme)}" if session.theme else "no theme"),
-            f"Length {duration(rounded.active)} of {session.planned_minutes} min planned "
-            f"({state}); breaks {len(figures.timeline.breaks)}"
+            f"{summary.date} · session {summary.number} · "
+            + (f"theme: {summary.theme}" if summary.theme else "no theme"),
+            f"Length {summary.length} ({state}); breaks {summary.breaks}"
             + (
                 ", on a break now" if figures.timeline.paused and not figures.timeline.ended else ""
             ),
-            talk_words(rounded),
-            *(
-                [f"Gaps (cofacil was not running): {dynamics.gaps_words(figures)}"]
-                if figures.timeline.gaps
-                else []
-            ),
-            "Attendance: " + "; ".join(attendance),
-            "Go-rounds: " + dynamics.go_rounds_words(figures),
+            summary.talk,
+            *([f"Gaps (cofacil was not running): {summary.gaps}"] if figures.timeline.gaps else []),
+            "Attendance: " + "; ".join(f"{who}: {status}" for who, status in summary.attendance),
+            "Go-rounds: " + summary.go_rounds,
         ]
         self.query_one("#review-facts", Static).update(Text("\n".join(facts)))
-        flags = [  # each at its moment: when `f` was pressed
-            (t, e)
-            for e, t in zip(figures.timeline.events, figures.timeline.when, strict=True)
-            if isinstance(e, Flag)
-        ]
-        flag_text = Text()
-        for t, flag in flags:
-            about = ", ".join(self.names.get(m, m) for m in flag.about) or "the group"
-            flag_text.append(f"⚑ {duration(t)} {visible(about)}: {visible(flag.text)}\n")
-        flag_text.rstrip()
+        flag_text = Text("\n".join(f"⚑ {r.at} {r.about}: {r.text}" for r in summary.risks))
         flag_box = self.query_one("#review-flags", Static)
-        flag_box.update(flag_text if flags else Text("No flags"))
-        flag_box.set_class(bool(flags), "-flags")
+        flag_box.update(flag_text if summary.risks else Text("No flags"))
+        flag_box.set_class(bool(summary.risks), "-flags")
 
         width = max(40, self.size.width - 4)
         order = [*(m for m in session.seats if m in figures.participants), LEAD, COFAC]
@@ -258,15 +243,10 @@ class ReviewScreen(Screen[None]):
         ]
         used = [e for e in figures.timeline.events if isinstance(e, TechniqueUsed)]
         acted = [e for e in figures.timeline.events if isinstance(e, Nudge) and e.action == "acted"]
-        codes = []
-        for member in members:
-            counted = figures.participants[member].codes
-            if counted:
-                labels = ", ".join(
-                    visible(self.view.filed.labels.code(c)) + f" ×{n}"
-                    for c, n in counted.most_common()
-                )
-                codes.append(f"  {visible(self.names[member])}: {labels}")
+        codes = [
+            f"  {who}: " + ", ".join(f"{label} ×{n}" for label, n in counted)
+            for who, counted in summary.codes
+        ]
         sections = [
             "Talk time",
             *charts.talk_bars(figures, self.names, width, cells=TERMINAL),
@@ -276,16 +256,8 @@ class ReviewScreen(Screen[None]):
                 figures, order, self.names, width, mark=self.moment, cells=TERMINAL
             ),
             "",
-            f"Balance {percent(figures.balance)}: {charts.balance_words(figures.balance)}. "
-            "Not heard: "
-            + (", ".join(visible(self.names[m]) for m in figures.not_yet_spoken) or "nobody")
-            + ".",
-            dynamics.quiet_words(
-                figures,
-                self.view.library.nudges.quiet_seconds,  # the circle's and the deck's too
-                lambda m: visible(self.names.get(m, m)),
-            )
-            + ".",
+            f"Balance {summary.balance}. Not heard: {', '.join(summary.not_heard) or 'nobody'}.",
+            summary.quiet + ".",
             "",
             "Who answered whom (heavier: more often)",
             *charts.interaction_circle(
