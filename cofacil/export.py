@@ -70,6 +70,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -627,18 +628,20 @@ def render(
     labels: Labels | None = None,
     notes: Mapping[str, MemberNote] | None = None,
     include_private: bool = False,
+    left_out: int = 0,
 ) -> str:
     """Observations tagged #private are left out (with what points at them) unless
-    `include_private`; the md and the json say how many were.
+    `include_private`; the md and the json say how many were (`left_out`: how many a caller
+    left out before, as redaction does).
     `quiet_seconds` is the therapist's quiet threshold; only the md report says who was
     quiet (the json and csv hold the log, which the threshold does not change). `until`: where
     the log ends if its recording was cut short (its last sign of life), for the figures;
     `labels`: the names of the cards and codes (`cofacil.record`)."""
-    left_out = 0
     if not include_private:
         from cofacil.redact import without_private
 
-        events, left_out = without_private(events)
+        events, dropped = without_private(events)
+        left_out += dropped
     if fmt == "md":
         return to_markdown(
             group,
@@ -704,7 +707,7 @@ def member_files(
             if signed
             else "Not signed off yet."
         )
-        base = f"{stem}-{initials(member.name).replace('.', '') or 'member'}"
+        base = f"{stem}-{re.sub(r'[^A-Za-z0-9]', '', initials(member.name)) or 'member'}"
         name, count = base, 1
         while name in files:  # two members with the same initials
             count += 1

@@ -146,9 +146,11 @@ class SessionView:
         group, session, events = self.group, self.session, self.events
         notes = list(self.filed.notes.values())
         until = self.left_open_at()  # a recording cut short: up to its last sign of life
+        left_out = 0
         if redacted:
-            from cofacil.redact import redact, redact_notes
+            from cofacil.redact import redact, redact_notes, without_private
 
+            left_out = without_private(events)[1]  # redaction always leaves them out
             key = self.store.redaction_key()  # pseudonyms keyed with this folder's secret
             notes = redact_notes(group, session, notes, key)
             group, session, events = redact(group, session, events, key)
@@ -162,6 +164,7 @@ class SessionView:
             labels=self.filed.labels,
             notes={n.member_id: n for n in notes},
             include_private=include_private,
+            left_out=left_out,
         )
 
     @property

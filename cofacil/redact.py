@@ -466,7 +466,7 @@ def suspect_names(texts: Sequence[str]) -> list[str]:
             before = text[: match.start()].rstrip()
             if not before or before[-1] in '.!?:;"“(-–—':
                 continue  # a sentence's first word
-            if word.casefold() in _COMMON_CAPITALISED or (word.isupper() and len(word) <= 3):
-                continue
+            if not word[0].isupper() or word.isupper() or word.casefold() in _COMMON_CAPITALISED:
+                continue  # "élan"; an acronym or a pseudonym's code ("Member BEEF"); "Monday"
             found.setdefault(word)
     return sorted(found)

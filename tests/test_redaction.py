@@ -110,6 +110,7 @@ def test_names_the_roster_does_not_know_are_listed_to_check() -> None:
         "Spoke to the GP; Lead therapist asked Member 2B30 about Mueller",
     ]
     assert suspect_names(texts) == ["Mueller", "Zoe"]  # not Monday, I, GP, Then, Member
+    assert suspect_names(["asked Member BEEF about élan and NHS"]) == []
 
 
 def test_other_names_on_the_roster_are_redacted_too() -> None:

@@ -148,6 +148,8 @@ def test_an_export_without_its_private_notes_is_not_taken_for_the_session(tmp_pa
     review.close()
     partial = SessionView(store, session_id).rendered("json")
     assert json.loads(partial)["private_left_out"] == 1
+    redacted = SessionView(store, session_id).rendered("md", redacted=True)
+    assert "1 left out of this report" in redacted  # redaction leaves it out, and says so
     with pytest.raises(StoreError, match="#private notes were left out"):
         import_session(Store(tmp_path / "desk"), partial, "partial.json")
     whole = SessionView(store, session_id).rendered("json", include_private=True)
