@@ -127,13 +127,15 @@ def import_session(store: Store, text: str, where: str) -> Imported:
     known = {s.id for s in store.sessions()}
     if session.id in known:
         here = store.read_events(session.id)
-        if here:  # an empty log: an import cut short before its log was written
-            if _same(here, events) and store.session(session.id) == session:
-                return Imported(store.group(session.group_id), session, len(events), True)
+        # An empty log with the same set-up: an import cut short before its log was written.
+        same = store.session(session.id) == session and (not here or _same(here, events))
+        if not same:
             raise StoreError(
                 f"{where}: this folder has session {session.number} with the same id and "
                 "different content; nothing was changed"
             )
+        if here:
+            return Imported(store.group(session.group_id), session, len(events), True)
     local = next((g for g in store.groups(include_archived=True) if g.id == group.id), None)
     if local is None:
         store.save_group(group)
