@@ -119,3 +119,17 @@ def test_a_log_is_sound_exactly_when_each_event_is(n: int, with_roster: bool) ->
         if events:
             odd = [*events[:-1], events[-1].model_copy(update={"id": bad})]
             assert not sound_log(odd, people)
+
+
+def test_an_offset_with_seconds_does_not_read_from_json_either() -> None:
+    """The whole-minute rule is checked in Python; from JSON, pydantic refuses such an offset
+    itself (the reading skips the Python check, not the rule)."""
+    import pytest
+    from pydantic import ValidationError
+
+    from cofacil.models import parse_events_json
+
+    line = b'{"type":"paused","seq":0,"at":"2026-01-01T00:00:00+01:00:30","mono":0,"epoch":"e"}'
+    with pytest.raises(ValidationError):
+        parse_events_json(b"[" + line + b"]")
+    assert journal.decode(_crafted(line) + b"\n").bad_lines
