@@ -329,6 +329,16 @@ def _read_passphrase(prompt: str) -> str:
     return passphrase
 
 
+def _new_passphrase(prompt: str) -> str:
+    """A passphrase being chosen: long enough, and typed twice at a terminal."""
+    passphrase = _read_passphrase(prompt)
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise StoreError(f"the passphrase needs at least {MIN_PASSPHRASE} characters")
+    if sys.stdin.isatty() and _read_passphrase("The same passphrase again: ") != passphrase:
+        raise StoreError("the two passphrases differ; nothing was changed")
+    return passphrase
+
+
 def _read_line(prompt: str) -> str:
     stdin = sys.stdin
     if not stdin.isatty():
@@ -356,11 +366,7 @@ def _unlock(data_dir: Path, encrypt: bool) -> Codec:
         return open_vault(data_dir, passphrase)
     if not encrypt:
         return PLAIN
-    passphrase = _read_passphrase(f"New passphrase for {data_dir}: ")
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise StoreError(f"the passphrase needs at least {MIN_PASSPHRASE} characters")
-    if sys.stdin.isatty() and _read_passphrase("The same passphrase again: ") != passphrase:
-        raise StoreError("the two passphrases differ; nothing was changed")
+    passphrase = _new_passphrase(f"New passphrase for {data_dir}: ")
     vault = enable_encryption(data_dir, passphrase)
     _say(
         f"cofacil: {data_dir} is encrypted from now on; without the passphrase "
@@ -441,11 +447,7 @@ def _export_sealed(args: argparse.Namespace, store: Store, text: str) -> None:
 
     if args.output is None or args.format != ["json"]:
         raise StoreError("--seal writes a json export to a file: --format json -o FILE")
-    passphrase = _read_passphrase(f"Passphrase for {args.output}: ")
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise StoreError(f"the passphrase needs at least {MIN_PASSPHRASE} characters")
-    if sys.stdin.isatty() and _read_passphrase("The same passphrase again: ") != passphrase:
-        raise StoreError("the two passphrases differ; nothing was written")
+    passphrase = _new_passphrase(f"Passphrase for {args.output}: ")
     store.write_export(args.output, seal(text, passphrase))
     _say(f"wrote {args.output}, sealed: give the passphrase to the reader another way")
 

@@ -79,6 +79,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cofacil import charts, dynamics
 from cofacil.deck import shipped_deck
 from cofacil.display import BIDI_CONTROLS, duration, visible
+from cofacil.library import Library
 from cofacil.member_notes import initials, others_by_initials, sections, written
 from cofacil.models import (
     COFAC,
@@ -106,7 +107,7 @@ from cofacil.models import (
 from cofacil.notes import tags as typed_tags
 from cofacil.nudges import NudgeSettings
 from cofacil.record import Labels, labels_of, signed_off
-from cofacil.schemes import scheme_for
+from cofacil.schemes import shipped_schemes
 from cofacil.shown import shown
 from cofacil.summary import clock_times, summarize
 
@@ -219,17 +220,6 @@ def attendance_texts(session: Session, tl: dynamics.Timeline) -> dict[str, str]:
 def from_json(text: str) -> tuple[Group, Session, list[EventBase]]:
     export = SessionExport.model_validate_json(text)
     return export.group, export.session, export.parsed_events()
-
-
-class _Shipped:
-    """Labels from the shipped deck and schemes, for a caller that gives none."""
-
-    def card_name(self, card_id: str) -> str:
-        card = shipped_deck().card(card_id)
-        return card.name if card else card_id
-
-    def code_label(self, scheme: str, code: str) -> str:
-        return scheme_for(scheme).label(code)
 
 
 def participant_name(group: Group, participant: str) -> str:
@@ -394,7 +384,7 @@ def to_markdown(
     the therapist's threshold (nudges.toml), as the live circle and the review used it;
     `until`: the last sign of life of a recording cut short (the review reads to it too);
     `labels`: the names of the cards and codes used (the therapist's library, or as signed)."""
-    labels = labels or labels_of(_Shipped(), events)
+    labels = labels or labels_of(Library(shipped_deck(), shipped_schemes()), events)
     code_label = labels.code
     figures = dynamics.session_figures(session, events, until)
     rounded = shown(figures)
@@ -460,11 +450,7 @@ def to_markdown(
         if note is None or not written(note):
             lines += ["No note written.", ""]
             continue
-        for heading, part in sections(note):
-            kept = [md_text(line) for line in part.splitlines() if line.strip()]
-            # Each line of the note its own line (a backslash: a hard break in Markdown).
-            lines.append(f"**{heading}:**" + ("\\" if kept else " —"))
-            lines += [*(line + "\\" for line in kept[:-1]), *kept[-1:], ""]
+        lines += _note_lines(note, lambda line: line)
     if not came:
         lines += ["- nobody came", ""]
     lines += ["## Flags", ""]
@@ -595,6 +581,17 @@ def _about(ids: Sequence[str], name: Callable[[str], str]) -> str:
     return ", ".join(name(m) for m in ids) or "group"
 
 
+def _note_lines(note: MemberNote, text: Callable[[str], str]) -> list[str]:
+    """A note's sections in Markdown, each typed line its own line (a backslash: a hard
+    break), `text` applied to each line before it is made inert."""
+    lines = []
+    for heading, part in sections(note):
+        kept = [md_text(text(line)) for line in part.splitlines() if line.strip()]
+        lines.append(f"**{heading}:**" + ("\\" if kept else " —"))
+        lines += [*(line + "\\" for line in kept[:-1]), *kept[-1:], ""]
+    return lines
+
+
 def _came(figures: dynamics.SessionFigures, member: str) -> bool:
     """In the room at some point: they get a note (an absent member gets none)."""
     p = figures.participants.get(member)
@@ -677,9 +674,9 @@ def member_files(
     unwritten: list[str] = []
     stem = file_stem(session)
     for member in group.seated():
-        p = figures.participants.get(member.id)
-        if p is None or p.status == "absent":
+        if not _came(figures, member.id):
             continue
+        p = figures.participants[member.id]
         note = notes.get(member.id)
         if note is None or not written(note):
             unwritten.append(member.name)
@@ -694,14 +691,7 @@ def member_files(
             "- Other members are named by their initials only.",
             "",
         ]
-        for heading, part in sections(note):
-            kept = [
-                md_text(others_by_initials(line, group, member))
-                for line in part.splitlines()
-                if line.strip()
-            ]
-            lines.append(f"**{heading}:**" + ("\\" if kept else " —"))
-            lines += [*(line + "\\" for line in kept[:-1]), *kept[-1:], ""]
+        lines += _note_lines(note, lambda line, m=member: others_by_initials(line, group, m))
         lines.append(
             f"Signed off by {md_text(signed.name)}, {signed.at.isoformat(timespec='minutes')}"
             if signed

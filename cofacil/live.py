@@ -127,15 +127,29 @@ class SessionView:
             return self.filed.notes.get(member_id)
         return self.store.member_note(self.session.id, member_id)
 
-    def redaction_suspects(self) -> list[str]:
-        """Words a redacted export would still hold that look like names (`suspect_names`)."""
-        from cofacil.redact import redact, redact_notes, suspect_names
+    def _redacted(self) -> tuple[Group, Session, list[EventBase], list[MemberNote], int]:
+        """The filed parts redacted, with how many #private notes that left out."""
+        from cofacil.redact import redact, redact_notes, without_private
 
-        key = self.store.redaction_key()
-        _, session, events = redact(self.group, self.session, self.events, key)
+        key = self.store.redaction_key()  # pseudonyms keyed with this folder's secret
         notes = redact_notes(self.group, self.session, list(self.filed.notes.values()), key)
-        texts = [t for e in events if isinstance(t := getattr(e, "text", None), str)]
-        texts += [session.theme, *(x for n in notes for x in (n.data, n.assessment, n.plan))]
+        group, session, events = redact(self.group, self.session, self.events, key)
+        return group, session, events, notes, without_private(self.events)[1]
+
+    def redaction_suspects(self) -> list[str]:
+        """Words a redacted export would still hold that look like names (`suspect_names`):
+        in every text it keeps, the notes' sections and addenda's reasons included."""
+        from cofacil.member_notes import sections
+        from cofacil.redact import suspect_names
+
+        _, session, events, notes, _ = self._redacted()
+        texts = [
+            t
+            for e in events
+            for field in ("text", "reason")
+            if isinstance(t := e.__dict__.get(field), str)
+        ]
+        texts += [session.theme, *(text for n in notes for _, text in sections(n))]
         return suspect_names(texts)
 
     def rendered(self, fmt: str, *, redacted: bool = False, include_private: bool = False) -> str:
@@ -143,17 +157,12 @@ class SessionView:
         out unless `include_private` (and always when `redacted`)."""
         from cofacil import export  # loaded when something is exported
 
-        group, session, events = self.group, self.session, self.events
-        notes = list(self.filed.notes.values())
         until = self.left_open_at()  # a recording cut short: up to its last sign of life
-        left_out = 0
         if redacted:
-            from cofacil.redact import redact, redact_notes, without_private
-
-            left_out = without_private(events)[1]  # redaction always leaves them out
-            key = self.store.redaction_key()  # pseudonyms keyed with this folder's secret
-            notes = redact_notes(group, session, notes, key)
-            group, session, events = redact(group, session, events, key)
+            group, session, events, notes, left_out = self._redacted()
+        else:
+            group, session, events = self.group, self.session, self.events
+            notes, left_out = list(self.filed.notes.values()), 0
         return export.render(
             fmt,
             group,

@@ -77,7 +77,7 @@ class SessionReview:
 
     @property
     def signed_off(self) -> SignedOff | None:
-        return next((e for e in self.events if isinstance(e, SignedOff)), None)
+        return record.signed_off(self.events)
 
     def comment(self, text: str, target: str | None = None, reason: str = "") -> EventBase:
         """A comment on an item (or the session); after sign-off, an addendum, which says

@@ -14,7 +14,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 from cofacil import dynamics, roster
 from cofacil.display import duration, visible
 from cofacil.live import LiveSession, SessionView, unfinished_session
-from cofacil.models import GROUP_KIND_LABELS, Group, Member, Session, SessionEnded, SignedOff
+from cofacil.models import GROUP_KIND_LABELS, Group, Member, Session, SessionEnded
+from cofacil.record import signed_off
 from cofacil.screens.group_form import group_form
 from cofacil.screens.member_form import member_form
 from cofacil.screens.session_screen import SessionScreen
@@ -137,7 +138,7 @@ class GroupScreen(Screen[None]):
             Text(session.date.isoformat()),
             Text(length if ended else "open"),
             Text(f"{present}/{len(session.attendance)}"),
-            Text("yes" if any(isinstance(e, SignedOff) for e in events) else "no"),
+            Text("yes" if signed_off(events) is not None else "no"),
         ]
 
     @staticmethod

@@ -20,7 +20,7 @@ from cofacil import charts, dynamics
 from cofacil.display import duration, visible
 from cofacil.live import SessionView
 from cofacil.member_notes import SECTIONS, draft
-from cofacil.models import Flag, MemberNote, Observation, SignedOff
+from cofacil.models import Flag, MemberNote, Observation
 from cofacil.widgets.plain_text_area import PlainTextArea
 
 # What one part of the note (data, assessment, plan) may hold, as the store checks it.
@@ -41,7 +41,7 @@ class MemberScreen(Screen[None]):
         super().__init__()
         self.view = view
         self.member = view.group.member(member_id)
-        self.locked = any(isinstance(e, SignedOff) for e in view.events)
+        self.locked = view.filed.signed is not None
         self._saved: dict[str, str] | None = None  # the note as on disk
         self._opened: dict[str, str] | None = None  # as shown on opening (maybe a draft)
         self._note = view.member_note(member_id)  # as signed, once signed off

@@ -28,7 +28,6 @@ from cofacil.models import (
     Observation,
     Reviewed,
     ReviewNote,
-    SignedOff,
     TechniqueUsed,
 )
 from cofacil.review import ITEM_TYPES, SessionReview, left_undone, plural, search_hit
@@ -164,7 +163,7 @@ class ReviewScreen(Screen[None]):
         when_of = {
             e.id: t for e, t in zip(figures.timeline.events, figures.timeline.when, strict=True)
         }
-        signed = next((e for e in events if isinstance(e, SignedOff)), None)
+        signed = self.view.filed.signed
         banner = self.query_one("#review-signed", Static)
         if signed is not None:
             when = signed.at.astimezone().strftime("%Y-%m-%d %H:%M")
