@@ -37,7 +37,7 @@ from cofacil.storage import (
 from cofacil.storage.vault import MIN_PASSPHRASE, PLAIN, Codec
 
 # The formats of cofacil.export, which is loaded only when something is exported.
-EXPORT_FORMATS = ("json", "csv", "md")
+EXPORT_FORMATS = ("json", "csv", "md", "html")
 
 
 def _say(line: str, end: str = "\n") -> None:
@@ -59,7 +59,7 @@ def _formats(text: str) -> list[str]:
     unknown = [w for w in wanted if w not in EXPORT_FORMATS]
     if not wanted or unknown:
         raise argparse.ArgumentTypeError(
-            f"unknown format {', '.join(unknown) or repr(text)} (json, csv or md)"
+            f"unknown format {', '.join(unknown) or repr(text)} (json, csv, md or html)"
         )
     return list(dict.fromkeys(wanted))
 
@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         type=_formats,
         metavar="FMT[,FMT…]",
-        help="json, csv or md; with --all several at once (md,csv,json)",
+        help="json, csv, md or html; with --all several at once (md,csv,json,html)",
     )
     ex.add_argument(
         "-o",
@@ -570,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "export" and args.format is None and not args.per_member:
-        parser.error("export: say which format: --format json, csv or md (or --per-member)")
+        parser.error("export: say which format: --format json, csv, md or html (or --per-member)")
     data_dir = getattr(args, "data_dir", None) or default_data_dir()
     # Reading commands never make a data folder; demo and the home screen may.
     create = args.command not in ("export", "review", "verify", "groups", "sessions")

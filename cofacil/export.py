@@ -111,7 +111,7 @@ from cofacil.schemes import shipped_schemes
 from cofacil.shown import shown
 from cofacil.summary import clock_times, summarize
 
-FORMATS = ("json", "csv", "md")
+FORMATS = ("json", "csv", "md", "html")
 CSV_COLUMNS = (
     "seq",
     "event_id",
@@ -396,14 +396,7 @@ def to_markdown(
     name = lambda pid: md_text(names.get(pid, pid))  # noqa: E731
 
     def when(event: EventBase) -> str:
-        """The session clock, as the live screen showed it (breaks left out): for a note, the
-        moment it is about, and when it was saved if that was later."""
-        if event.id not in active:
-            return "–"
-        moment, saved = moments[event.id], active[event.id]
-        if duration(saved) != duration(moment):
-            return f"{duration(moment)} (saved {duration(saved)})"
-        return duration(moment)
+        return when_text(event.id, active, moments)
 
     signed = signed_off(log)
     words = dynamics.attendance_words(session, figures)
@@ -610,6 +603,17 @@ def _comment(note: ReviewNote, names: dict[str, str], on: str = "") -> str:
     )
 
 
+def when_text(event_id: str, active: Mapping[str, float], moments: Mapping[str, float]) -> str:
+    """The session clock, as the live screen showed it (breaks left out): for a note, the
+    moment it is about, and when it was saved if that was later."""
+    if event_id not in active:
+        return "–"
+    moment, saved = moments[event_id], active[event_id]
+    if duration(saved) != duration(moment):
+        return f"{duration(moment)} (saved {duration(saved)})"
+    return duration(moment)
+
+
 def when_of(event_id: str, active: dict[str, float]) -> str:
     return duration(active[event_id]) if event_id in active else "–"
 
@@ -626,6 +630,7 @@ def render(
     notes: Mapping[str, MemberNote] | None = None,
     include_private: bool = False,
     left_out: int = 0,
+    course: Mapping[str, Sequence[dynamics.MemberSession]] | None = None,
 ) -> str:
     """Observations tagged #private are left out (with what points at them) unless
     `include_private`; the md and the json say how many were (`left_out`: how many a caller
@@ -633,12 +638,27 @@ def render(
     `quiet_seconds` is the therapist's quiet threshold; only the md report says who was
     quiet (the json and csv hold the log, which the threshold does not change). `until`: where
     the log ends if its recording was cut short (its last sign of life), for the figures;
-    `labels`: the names of the cards and codes (`cofacil.record`)."""
+    `labels`: the names of the cards and codes (`cofacil.record`); `course`: each member's
+    rows across the group's sessions, for the html's charts of their course."""
     if not include_private:
         from cofacil.redact import without_private
 
         events, dropped = without_private(events)
         left_out += dropped
+    if fmt == "html":
+        from cofacil.html_report import to_html  # jinja2: loaded when a page is made
+
+        return to_html(
+            group,
+            session,
+            events,
+            quiet_seconds=quiet_seconds,
+            until=until,
+            labels=labels or labels_of(Library(shipped_deck(), shipped_schemes()), events),
+            notes=notes,
+            private_left_out=left_out,
+            course=course,
+        )
     if fmt == "md":
         return to_markdown(
             group,

@@ -163,6 +163,12 @@ class SessionView:
         else:
             group, session, events = self.group, self.session, self.events
             notes, left_out = list(self.filed.notes.values()), 0
+        course = self.course() if fmt == "html" else None
+        if course is not None and redacted:
+            from cofacil.redact import member_ids
+
+            ids = member_ids(self.group, self.store.redaction_key())
+            course = {ids.get(m, m): rows for m, rows in course.items()}
         return export.render(
             fmt,
             group,
@@ -174,7 +180,19 @@ class SessionView:
             notes={n.member_id: n for n in notes},
             include_private=include_private,
             left_out=left_out,
+            course=course,
         )
+
+    def course(self) -> dict[str, list[dynamics.MemberSession]]:
+        """Each member's row in every session of the group up to this one, oldest first
+        (`dynamics.member_trends`): this session as this view reads it, the others as stored."""
+        here = self.session
+        history = [
+            (s, self.events if s.id == here.id else self.store.read_events(s.id))
+            for s in sorted(self.store.sessions(self.group.id), key=lambda s: s.number)
+            if s.number <= here.number
+        ]
+        return dynamics.member_trends(history)
 
     @property
     def events(self) -> list[EventBase]:

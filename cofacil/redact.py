@@ -296,6 +296,11 @@ def _pid(group: Group, kind: str, original: str, key: bytes = b"") -> str:
     return f"{kind}-" + _digest(group.id, kind, original, key=key)[:16]
 
 
+def member_ids(group: Group, key: bytes = b"") -> dict[str, str]:
+    """Each member's pseudonymous id, as every redacted export of the group has it."""
+    return {m.id: _pid(group, "m", m.id, key) for m in group.members}
+
+
 def redact_notes(
     group: Group, session: Session, notes: Sequence[MemberNote], key: bytes = b""
 ) -> list[MemberNote]:
@@ -330,7 +335,7 @@ def redact(
     def pid(kind: str, original: str) -> str:
         return _pid(group, kind, original, key)
 
-    members = {m.id: pid("m", m.id) for m in group.members}
+    members = member_ids(group, key)
 
     def person(value: str) -> str:
         return members.get(value, value)  # "lead", "cofac" and the group stay as they are

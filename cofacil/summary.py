@@ -26,6 +26,13 @@ from cofacil.models import (
 from cofacil.record import Labels
 from cofacil.shown import shown, talk_words
 
+# The balance, named and explained once for every view that shows it.
+BALANCE_NAME = "Balance of members' talk"
+BALANCE_SCALE = (
+    "100% = every member who came talked equally long; towards 0% = one member did almost all"
+    " of the members' talking (1 − the Gini coefficient of their talk times)"
+)
+
 
 @dataclass(frozen=True)
 class Risk:
@@ -50,6 +57,7 @@ class Summary:
     techniques: list[tuple[str, int]]  # (card, times used), most used first
     go_rounds: str
     balance: str  # "70% (some members talked noticeably more than others)"
+    balance_scale: str  # what the balance's ends mean (`BALANCE_SCALE`)
     not_heard: list[str]
     quiet: str  # who was quiet past the threshold, and for how long
     risks: list[Risk]
@@ -101,6 +109,7 @@ def summarize(
         techniques=[(escape(card), n) for card, n in used.most_common()],
         go_rounds=dynamics.go_rounds_words(figures),
         balance=f"{percent(figures.balance)} ({charts.balance_words(figures.balance)})",
+        balance_scale=BALANCE_SCALE,
         not_heard=[name(m) for m in figures.not_yet_spoken],
         quiet=dynamics.quiet_words(figures, quiet_seconds, name),
         risks=[

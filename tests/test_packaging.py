@@ -1,4 +1,5 @@
-"""The built wheel carries the shipped content: data files and the stylesheet."""
+"""The built wheel carries the shipped content: data files, the stylesheet, the report's
+template."""
 
 from __future__ import annotations
 
@@ -33,4 +34,6 @@ def test_wheel_contains_data_and_styles(tmp_path: Path) -> None:
     shipped = {f"cofacil/data/{p.name}" for p in (ROOT / "data").glob("*.toml")}
     assert shipped and shipped <= names
     assert "cofacil/cofacil.tcss" in names
+    # The html report's template and stylesheet: `export --format html` needs both.
+    assert {"cofacil/templates/report.html.j2", "cofacil/templates/report.css"} <= names
     assert any(n.endswith("entry_points.txt") for n in names)
