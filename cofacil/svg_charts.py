@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cofacil.display import duration, visible
 from cofacil.dynamics import MemberSession, SessionFigures
@@ -47,7 +47,7 @@ def _num(value: float) -> str:
 @dataclass(frozen=True)
 class Seat:
     who: str
-    name: str
+    label: str  # the name, and "(absent)" for a member who did not come
     x: float
     y: float
     r: float
@@ -59,7 +59,7 @@ class Seat:
 
 @dataclass(frozen=True)
 class Arrow:
-    answerer: str
+    answerer: str  # names, as shown
     answered: str
     count: int
     path: str  # SVG path data: a curve from the answerer towards the one answered
@@ -97,7 +97,13 @@ def interaction_circle(
     arrow for each answerer and answered, its width by how often."""
     people = [*order, *(f for f in (LEAD, COFAC) if f not in order)]
     shown_names = {who: visible(names.get(who, who)) for who in people}
-    widest = max((text_width(n) for n in shown_names.values()), default=0.0)
+    came = {
+        who
+        for who in people
+        if (p := figures.participants.get(who)) is not None and p.status != "absent"
+    }
+    labels = {who: name if who in came else f"{name} (absent)" for who, name in shown_names.items()}
+    widest = max((text_width(label) for label in labels.values()), default=0.0)
     rx, ry = 200.0, 150.0
     margin_x, margin_y = widest + 24, 40.0
     width, height = 2 * (rx + margin_x), 2 * (ry + margin_y)
@@ -109,14 +115,13 @@ def interaction_circle(
         x, y = cx + rx * math.cos(angle), cy + ry * math.sin(angle)
         dx, dy = math.cos(angle), math.sin(angle)
         anchor = "middle" if abs(dx) < 0.3 else ("start" if dx > 0 else "end")
-        p = figures.participants.get(who)
         seats[who] = Seat(
             who=who,
-            name=shown_names[who],
+            label=labels[who],
             x=x,
             y=y,
             r=14.0,
-            came=p is not None and p.status != "absent",
+            came=who in came,
             label_x=x + dx * 22,
             label_y=y + dy * 24 + FONT * 0.35,
             anchor=anchor,
@@ -128,6 +133,10 @@ def interaction_circle(
     arrows = [
         _arrow(seats[answerer], seats[answered], count, 1.0 + 7.0 * count / most, most)
         for answerer, answered, count in reversed(pairs)
+    ]
+    arrows = [
+        replace(a, answerer=shown_names[a.answerer], answered=shown_names[a.answered])
+        for a in arrows
     ]
     named = [(shown_names[a], shown_names[b], count) for a, b, count in pairs]
     counts = {(a, b): count for a, b, count in pairs}

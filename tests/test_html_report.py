@@ -1,0 +1,170 @@
+"""The html report without a browser: what its markup holds, hostile text kept as text, the
+same redaction as every format, a signed session's digest, and each figure's denominator."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from html_fixtures import HOSTILE, hostile_page, plain_page
+
+from cofacil.demo import ensure_demo_group
+from cofacil.live import SessionView
+from cofacil.review import SessionReview
+from cofacil.storage import Store
+
+ALLOWED = {
+    *"html head meta title style body header main section footer h1 h2 h3 p dl dt dd".split(),
+    *"div span strong code ul li figure figcaption table caption thead tbody tr th td".split(),
+    *"svg g rect circle line path polygon text".split(),
+}
+
+
+class Page(HTMLParser):
+    """The page as a browser's parser reads it: its elements, attributes and text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self._in: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+        self._in.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._in and self._in[-1] == tag:
+            self._in.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    @property
+    def words(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+    def first(self, tag: str) -> dict[str, str | None]:
+        return next(attrs for name, attrs in self.elements if name == tag)
+
+
+def test_hostile_text_adds_no_element_and_no_attribute() -> None:
+    hostile, plain = Page(hostile_page()), Page(plain_page())
+    # Element for element the page of its harmless twin: no text made an element of its own.
+    assert [name for name, _ in hostile.elements] == [name for name, _ in plain.elements]
+    assert {name for name, _ in hostile.elements} <= ALLOWED
+    for name, attrs in hostile.elements:
+        assert not any(a.startswith("on") for a in attrs), name
+        assert "href" not in attrs and "src" not in attrs, name
+        assert all("javascript:" not in (v or "") for v in attrs.values()), name
+    assert [a for _, a in hostile.elements] != [a for _, a in plain.elements]  # texts differ
+
+
+def test_hostile_text_is_shown_literally() -> None:
+    words = Page(hostile_page()).words
+    for key, typed in HOSTILE.items():
+        for line in typed.splitlines():  # a note's lines stand on lines of their own
+            assert " ".join(line.split()) in words, key
+
+
+def test_the_page_allows_no_script_no_remote_load_and_only_its_own_style() -> None:
+    page = Page(plain_page())
+    policy = next(
+        a["content"] or ""
+        for name, a in page.elements
+        if name == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    )
+    rules = dict(rule.strip().split(" ", 1) for rule in policy.split(";"))
+    assert rules["default-src"] == "'none'"
+    assert rules["script-src"] == "'none'"
+    assert rules["base-uri"] == "'none'" and rules["form-action"] == "'none'"
+    style = re.search(r"<style>(.*?)</style>", plain_page(), re.S)
+    assert style is not None
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    assert rules["style-src"] == f"'sha256-{digest}'"  # the stylesheet as the browser reads it
+    assert "http:" not in plain_page() and "https:" not in plain_page()  # nothing to fetch
+
+
+def test_every_chart_has_its_figures_in_text() -> None:
+    page = plain_page()
+    for chart in ("talk", "answers", "timeline"):
+        figure = re.search(
+            rf'<figure id="{chart}">(.*?)</figure>(.*?)(<figure|</section>)', page, re.S
+        )
+        assert figure is not None, chart
+        picture, after = figure.group(1), figure.group(2)
+        assert "<svg" in picture and "<title" in picture and "<figcaption>" in picture
+        assert "<table" in after, f"{chart}: no table of its figures"
+
+
+def test_each_view_names_the_denominator_of_its_shares() -> None:
+    words = Page(plain_page()).words
+    assert "Shares are of all talk in the session (9:45), the facilitators' included" in words
+    assert "Shares here are of the members' talk only" in words
+    assert "Balance of members' talk: 76% (some members talked noticeably more" in words
+    assert "100% = every member who came talked equally long" in words
+
+
+def test_who_answered_whom_counts_the_facilitators_and_its_direction() -> None:
+    page = Page(plain_page())
+    words = page.words
+    # Turns: lead, m1, m2, m3, (break), cofac, m1, m2, m1: the co-facilitator answered the
+    # third member across the break; the first member answered the co-facilitator.
+    assert "plain attr" in words  # the co-facilitator, by their name
+    titles = [t for t in page.text if "→" in t]
+    assert "plain quote → plain lead: 1" in titles  # the first member answered the lead
+    assert "plain img → plain quote: 2" in titles
+    assert "plain quote → plain img: 1" in titles
+    assert "plain attr → plain svg: 1" in titles
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "data")
+    ensure_demo_group(store)
+    return store
+
+
+def test_a_member_course_is_drawn_when_the_group_has_met_before(demo: Store) -> None:
+    first, second = demo.sessions("demo-group")
+    assert "course across the group" not in SessionView(demo, first.id).rendered("html")
+    page = SessionView(demo, second.id).rendered("html")
+    # Each member who came to session 2 (all but Jonas), in seat order.
+    courses = re.findall(
+        r'<figure class="course" id="course-\d+">\s*<figcaption><strong>(.*?)</strong>', page
+    )
+    assert courses == ["Maya", "Theo", "Priya", "Lea", "Omar", "Ines", "Kit"]
+
+
+def test_a_redacted_page_names_nobody_and_cuts_no_name(demo: Store) -> None:
+    session = demo.sessions("demo-group")[-1]
+    view = SessionView(demo, session.id)
+    page = Page(view.rendered("html", redacted=True))
+    words = page.words
+    group = demo.group("demo-group")
+    for member in group.members:
+        assert re.search(rf"\b{re.escape(member.name)}\b", words) is None, member.name
+    assert group.lead not in words and group.cofac not in words
+    texts = [t.strip() for t in page.text]
+    assert "Lead therapist" in texts and "Co-facilitator" in texts  # whole, in the charts
+    assert "course across the group" in words  # the pseudonyms' courses, not their names
+
+
+def test_a_signed_page_shows_its_digest(demo: Store) -> None:
+    session = demo.sessions("demo-group")[-1]
+    view = SessionView(demo, session.id)
+    review = SessionReview(demo, session.id)
+    try:
+        signed = review.sign_off("Dr. Rivera, LCSW", view)
+    finally:
+        review.close()
+    view.refresh()
+    words = Page(view.rendered("html")).words
+    assert f"Signed record, SHA-256: {signed.digest}" in words  # type: ignore[attr-defined]
+    assert "signed off by Dr. Rivera, LCSW" in words
