@@ -18,9 +18,43 @@ from cofacil.review import SessionReview
 from cofacil.storage import Store
 
 ALLOWED = {
-    *"html head meta title style body header main section footer h1 h2 h3 p dl dt dd".split(),
-    *"div span strong code ul li figure figcaption table caption thead tbody tr th td".split(),
-    *"svg g rect circle line path polygon text".split(),
+    *[
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "header",
+        "main",
+        "section",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "p",
+        "dl",
+        "dt",
+        "dd",
+    ],
+    *[
+        "div",
+        "span",
+        "strong",
+        "code",
+        "ul",
+        "li",
+        "figure",
+        "figcaption",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    ],
+    *["svg", "g", "rect", "circle", "line", "path", "polygon", "text"],
 }
 
 
