@@ -14,11 +14,13 @@ names stand in a column in front. A file has no measure (its reader's font decid
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import textwrap
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from cofacil.display import duration, visible
-from cofacil.dynamics import SessionFigures
+from cofacil.dynamics import SessionFigures, answers
 from cofacil.shown import shown
 
 
@@ -37,6 +39,10 @@ class Cells(Protocol):
 
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
+# The room a name gets in front of a row or on the circle on a screen: "Lead therapist",
+# "Co-facilitator" and a pseudonym ("Member 1A2B") stand whole; only a longer name typed by
+# hand is cut there (a file puts each name after its row, whole).
+NAME_ROOM = 16
 
 
 def _bar(fraction: float, width: int) -> str:
@@ -77,7 +83,7 @@ def talk_bars(
     rows.sort(key=lambda r: -r[0])
     most = max((t for t, _ in rows), default=0.0) or 1.0
     shown_names = {who: visible(names.get(who, who)) for _, who in rows}
-    label = _label_width(shown_names.values(), cells, 14)
+    label = _label_width(shown_names.values(), cells, NAME_ROOM)
     bar_width = max(8, width - label - 16)
     lines = []
     for talk, who in rows:
@@ -100,7 +106,7 @@ def timeline_rows(
     `⌁` a crash gap (cofacil was not running), `▲` under the rows the moment `mark`."""
     end = figures.active or 1.0
     shown_names = {who: visible(names.get(who, who)) for who in order}
-    label = _label_width(shown_names.values(), cells, 12)
+    label = _label_width(shown_names.values(), cells, NAME_ROOM)
     columns = max(10, width - label - 1)
     indent = label + 1 if cells else 0  # where the rows begin
     per_cell = end / columns
@@ -169,8 +175,10 @@ def interaction_circle(
     *,
     cells: Cells,
 ) -> list[str]:
-    """Members around a circle; a line between two for each time one answered the other.
-    Names stand on the circle's grid: for a screen only (`cells` measures them)."""
+    """The people in `order` around a circle (the facilitators among them); a line between
+    two, heavier the more often one answered the other, either way (`answer_lines` gives
+    the direction and the counts). Names stand on the circle's grid: for a screen only
+    (`cells` measures them)."""
     canvas = Braille(cols, rows)
     n = max(1, len(order))
     cx, cy = cols - 1, rows * 2 - 1  # in dots
@@ -179,7 +187,9 @@ def interaction_circle(
     for i, who in enumerate(order):
         angle = -math.pi / 2 + 2 * math.pi * i / n
         spots[who] = (cx + rx * math.cos(angle), cy + ry * math.sin(angle))
-    pairs = dict(figures.answer_pairs)
+    pairs: Counter[tuple[str, str]] = Counter()
+    for answerer, answered, count in answers(figures):
+        pairs[min(answerer, answered), max(answerer, answered)] += count
     most = max(pairs.values(), default=1)
     for (a, b), count in pairs.items():
         if a in spots and b in spots:
@@ -188,12 +198,34 @@ def interaction_circle(
     grid = canvas.text()
     for who, (x, y) in spots.items():
         # One cell per grid place: a wide character takes two, the second left empty.
-        label = cells.places(cells.fit(visible(names.get(who, who)), 8).rstrip())
+        label = cells.places(cells.fit(visible(names.get(who, who)), NAME_ROOM).rstrip())
         col = max(0, min(cols - len(label), int(x / 2) - len(label) // 2))
         row = max(0, min(rows - 1, int(y / 4)))
         for i, part in enumerate(label):
             grid[row][col + i] = part
     return ["".join(row).rstrip() for row in grid]
+
+
+def answer_lines(figures: SessionFigures, names: Mapping[str, str], width: int = 72) -> list[str]:
+    """Who answered whom, one line per person who answered anybody (most first): "Ines →
+    Dr. Rivera 7, Theo 4, Maya 3", wrapped at `width` under its arrow. Every pair is there,
+    the facilitators included."""
+    by: dict[str, list[tuple[str, int]]] = {}
+    for answerer, answered, count in answers(figures):
+        by.setdefault(answerer, []).append((answered, count))
+    lines = []
+    for answerer, answered in sorted(by.items(), key=lambda kv: -sum(n for _, n in kv[1])):
+        head = f"{visible(names.get(answerer, answerer))} → "
+        parts = [f"{visible(names.get(who, who))} {n}" for who, n in answered]
+        wrapped = textwrap.wrap(
+            ", ".join(parts),
+            width=max(20, width - 2),
+            initial_indent=head,
+            subsequent_indent="    ",
+            break_on_hyphens=False,
+        )
+        lines += wrapped
+    return lines
 
 
 def balance_words(balance: float) -> str:

@@ -680,6 +680,13 @@ def session_figures(
     )
 
 
+def answers(figures: SessionFigures) -> list[tuple[str, str, int]]:
+    """Who answered whom: (answerer, answered, times), most first; the answerer spoke right
+    after the one answered (a change of speaker), the facilitators included."""
+    pairs = [(b, a, n) for (a, b), n in figures.transitions.items() if a != b]
+    return sorted(pairs, key=lambda p: (-p[2], p[0], p[1]))
+
+
 def _median(ordered: list[float], extra: float | None) -> float:
     """The median of `ordered` (sorted) with `extra` among them, without sorting or copying:
     `statistics.median` of the lot."""

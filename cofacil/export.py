@@ -109,7 +109,7 @@ from cofacil.nudges import NudgeSettings
 from cofacil.record import Labels, labels_of, signed_off
 from cofacil.schemes import shipped_schemes
 from cofacil.shown import shown
-from cofacil.summary import clock_times, summarize
+from cofacil.summary import BALANCE_NAME, clock_times, summarize
 
 FORMATS = ("json", "csv", "md", "html")
 CSV_COLUMNS = (
@@ -416,8 +416,8 @@ def to_markdown(
         "- Attendance: " + "; ".join(f"{who} {how}" for who, how in at_a_glance.attendance),
         "- Techniques used: "
         + (", ".join(f"{card} ×{n}" for card, n in at_a_glance.techniques) or "none"),
-        f"- Group dynamics: {at_a_glance.talk}; balance {at_a_glance.balance}; not heard: "
-        + (", ".join(at_a_glance.not_heard) or "nobody"),
+        f"- Group dynamics: {at_a_glance.talk}; {BALANCE_NAME.lower()} {at_a_glance.balance};"
+        " not heard: " + (", ".join(at_a_glance.not_heard) or "nobody"),
         "- Risk: "
         + ("; ".join(f"{r.at} {r.about}: {r.text}" for r in at_a_glance.risks) or "none recorded"),
         "- Signed off: "
@@ -470,10 +470,12 @@ def to_markdown(
         "## The session in figures",
         "",
         f"- {at_a_glance.talk}",
-        f"- Balance {at_a_glance.balance}",
+        f"- {BALANCE_NAME}: {at_a_glance.balance}; {at_a_glance.balance_scale}",
         "- Not heard: " + (", ".join(at_a_glance.not_heard) or "nobody"),
         "- " + at_a_glance.quiet,
         "- Go-rounds: " + at_a_glance.go_rounds,
+        "",
+        "Talk time (shares of all talk, the facilitators' included), and who spoke when:",
         "",
         "```text",
         # A backtick in a name must not close the fence early.
@@ -482,6 +484,15 @@ def to_markdown(
         *(
             line.replace("`", "'")
             for line in charts.timeline_rows(figures, [*session.seats, LEAD, COFAC], names, 72)
+        ),
+        "```",
+        "",
+        "Who answered whom (A → B 3: A spoke right after B, 3 times):",
+        "",
+        "```text",
+        *(
+            line.replace("`", "'")
+            for line in charts.answer_lines(figures, names, 72) or ["nobody answered anybody"]
         ),
         "```",
     ]

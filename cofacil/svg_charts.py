@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from cofacil.display import duration, visible
-from cofacil.dynamics import MemberSession, SessionFigures
+from cofacil.dynamics import MemberSession, SessionFigures, answers
 from cofacil.models import COFAC, LEAD, CodedEvent, Flag, TechniqueUsed
 from cofacil.record import Labels
 from cofacil.shown import ShownFigures
@@ -81,13 +81,6 @@ class Circle:
     matrix: list[list[int]]
     answered_others: list[int]
     was_answered: list[int]
-
-
-def answers(figures: SessionFigures) -> list[tuple[str, str, int]]:
-    """Who answered whom: (answerer, answered, times), most first; `answerer` spoke right after
-    `answered` (a speaker change), facilitators included."""
-    pairs = [(b, a, n) for (a, b), n in figures.transitions.items() if a != b]
-    return sorted(pairs, key=lambda p: (-p[2], p[0], p[1]))
 
 
 def interaction_circle(

@@ -518,9 +518,13 @@ async def test_the_review_and_the_report_say_one_summary(tmp_path: Path, demo) -
     figures = view.recorded_figures()
     args = (view.group, view.session, figures, view.filed.labels, view.filed.quiet_seconds)
     on_screen, in_md = summarize(*args, visible), summarize(*args, md_text)
-    assert on_screen.talk in facts and f"Balance {on_screen.balance}." in charts
+    assert on_screen.talk in facts and f"Balance of members' talk: {on_screen.balance}." in charts
+    assert on_screen.balance_scale in charts  # what its ends mean, beside it
     assert all(f"{who}: {how}" in facts for who, how in on_screen.attendance)
     assert [line.split(" ", 2)[1] for line in flags.splitlines()] == [r.at for r in on_screen.risks]
     report = view.rendered("md")
-    assert f"- Group dynamics: {in_md.talk}; balance {in_md.balance}" in report
+    assert f"- Group dynamics: {in_md.talk}; balance of members' talk {in_md.balance}" in report
+    assert f"; {in_md.balance_scale}" in report
+    html = view.rendered("html")  # the page says it too, escaped its own way
+    assert f"Balance of members&#39; talk: {on_screen.balance}" in html
     assert all(f"{r.at} {r.about}: {r.text}" in report for r in in_md.risks)

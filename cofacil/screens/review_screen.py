@@ -32,7 +32,7 @@ from cofacil.models import (
 )
 from cofacil.review import ITEM_TYPES, SessionReview, left_undone, plural, search_hit
 from cofacil.storage import StoreError
-from cofacil.summary import summarize
+from cofacil.summary import BALANCE_NAME, summarize
 from cofacil.widgets.cells import TERMINAL
 from cofacil.widgets.plain_text import PlainInput
 
@@ -235,10 +235,14 @@ class ReviewScreen(Screen[None]):
 
         width = max(40, self.size.width - 4)
         order = [*(m for m in session.seats if m in figures.participants), LEAD, COFAC]
-        members = [
-            m
-            for m in session.seats
-            if figures.participants.get(m) and figures.participants[m].status != "absent"
+        seated = [  # around the circle: who came, in seat order, then the facilitators
+            *(
+                m
+                for m in session.seats
+                if figures.participants.get(m) and figures.participants[m].status != "absent"
+            ),
+            LEAD,
+            COFAC,
         ]
         used = [e for e in figures.timeline.events if isinstance(e, TechniqueUsed)]
         acted = [e for e in figures.timeline.events if isinstance(e, Nudge) and e.action == "acted"]
@@ -247,7 +251,7 @@ class ReviewScreen(Screen[None]):
             for who, counted in summary.codes
         ]
         sections = [
-            "Talk time",
+            "Talk time (shares of all talk, the facilitators' included)",
             *charts.talk_bars(figures, self.names, width, cells=TERMINAL),
             "",
             "Who spoke when (│ a break)",
@@ -255,13 +259,17 @@ class ReviewScreen(Screen[None]):
                 figures, order, self.names, width, mark=self.moment, cells=TERMINAL
             ),
             "",
-            f"Balance {summary.balance}. Not heard: {', '.join(summary.not_heard) or 'nobody'}.",
+            f"{BALANCE_NAME}: {summary.balance}.",
+            f"  {summary.balance_scale}.",
+            f"Not heard: {', '.join(summary.not_heard) or 'nobody'}.",
             summary.quiet + ".",
             "",
-            "Who answered whom (heavier: more often)",
+            "Who answered whom (heavier: more often, either way)",
             *charts.interaction_circle(
-                figures, members, self.names, cols=min(60, width), rows=14, cells=TERMINAL
+                figures, seated, self.names, cols=min(60, width), rows=14, cells=TERMINAL
             ),
+            "A → B 3: A spoke right after B, 3 times",
+            *(charts.answer_lines(figures, self.names, width) or ["  nobody answered anybody"]),
             "",
             "Techniques: "
             + (
