@@ -218,12 +218,13 @@ async def test_export_key_writes_private_files(tmp_path: Path, demo) -> None:
     app = make_app(tmp_path, clock=demo, review="latest")
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("x")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("p")
         await pilot.pause()
         assert type(app.screen).__name__ == "ReportScreen"
     files = sorted((tmp_path / "exports").iterdir())
-    assert [f.suffix for f in files] == [".csv", ".json", ".md"]
+    assert [f.suffix for f in files] == [".csv", ".html", ".json", ".md"]
     assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
     assert stat.S_IMODE((tmp_path / "exports").stat().st_mode) == 0o700
 
@@ -497,7 +498,7 @@ async def test_the_member_view_gives_the_share_of_the_session_under_review(
     history = [(s, store.read_events(s.id)) for s in (first, second)]
     rows = member_trends(history)[member.id]
     assert rows[0].member_percent != rows[1].member_percent  # the two sessions differ
-    assert f"(session 1: {rows[0].member_percent}%)" in course
+    assert f"(of members' talk; session 1: {rows[0].member_percent}%)" in course
 
 
 async def test_the_review_and_the_report_say_one_summary(tmp_path: Path, demo) -> None:

@@ -112,7 +112,7 @@ class MemberScreen(Screen[None]):
         percent = here.member_percent if here is not None and here.status != "absent" else 0
         text.append(
             f"Talk share   {charts.sparkline(share)}  "
-            f"(session {self.view.session.number}: {percent}%)\n"
+            f"(of members' talk; session {self.view.session.number}: {percent}%)\n"
         )
         text.append(f"Noted        {charts.sparkline(notes)}\n\n")
         text.append("Observations over time\n", style="bold")

@@ -7,7 +7,7 @@ A session still in progress is reviewed read-only and followed (re-read every tw
 from __future__ import annotations
 
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -570,7 +570,13 @@ class ReviewScreen(Screen[None]):
         self.app.push_screen(ReportScreen(self.view))
 
     def action_export(self) -> None:
-        """The report, the csv and the json into the data folder's exports/ (0600)."""
+        """The report (md and html), the csv and the json into the data folder's exports/
+        (0600), off the UI thread: the html reads the group's other sessions for its course."""
+        self.notify("Exporting…", markup=False, timeout=3)
+        self._export()
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self) -> None:
         from cofacil.export import file_stem
 
         store, session = self.view.store, self.view.session
@@ -578,13 +584,18 @@ class ReviewScreen(Screen[None]):
         stem = file_stem(session)
         try:
             store.make_export_dir(folder)
-            for fmt in ("md", "csv", "json"):
+            for fmt in ("md", "html", "csv", "json"):
                 text = self.view.rendered(fmt)
                 store.write_export(folder / f"{stem}.{fmt}", text)
         except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
+            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
-        self.notify(f"Exported to {folder}/{stem}.md, .csv, .json", markup=False, timeout=8)
+        self.app.call_from_thread(
+            self.notify,
+            f"Exported to {folder}/{stem}.md, .html, .csv, .json",
+            markup=False,
+            timeout=8,
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()
