@@ -24,6 +24,7 @@ from cofacil.models import (
     MemberNote,
     Observation,
     Paused,
+    Reopened,
     Resumed,
     ReviewNote,
     Session,
@@ -102,6 +103,9 @@ def hostile_session(
         (660, TurnStarted, {"speaker": "m1"}),
         (700, TurnStarted, {"speaker": "m2"}),
         (760, TurnStarted, {"speaker": "m1"}),
+        # cofacil was closed at 13:00 for 40 seconds: a gap, then the second run's events.
+        (820, Reopened, {}),
+        (830, TurnStarted, {"speaker": "m3"}),
         (900, SessionEnded, {}),
         (1000, ReviewNote, {"text": t["attr"], "target": "e06"}),  # on the flag
         (1010, ReviewNote, {"text": t["note"], "target": None}),
@@ -112,7 +116,7 @@ def hostile_session(
             seq=seq,
             at=T0 + timedelta(seconds=at),
             mono=float(at),
-            epoch="run",
+            epoch="run" if at < 820 else "second run",
             **fields,
         )
         for seq, (at, kind, fields) in enumerate(steps)

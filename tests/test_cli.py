@@ -281,3 +281,34 @@ def test_groups_and_sessions_are_listed_and_a_group_is_found_by_its_name(
     assert {n.rsplit(".", 1)[1] for n in names} == {"md", "csv"}
     one = run("export", "--format", "md,csv", data_dir=demo_dir)
     assert one.returncode == 1 and "one format at a time" in one.stderr
+
+
+def test_export_html_for_a_supervisor(demo_dir: Path, tmp_path: Path) -> None:
+    """`--format html --redact`: one private file, no member's or facilitator's name; several
+    formats at once with `--all`; an unknown format named in one line."""
+    out = tmp_path / "report.html"
+    result = run("export", "--format", "html", "--redact", "-o", str(out), data_dir=demo_dir)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in page
+    group = Store(demo_dir).group("demo-group")
+    for name in (*(m.name for m in group.members), group.lead, group.cofac):
+        assert f">{name}<" not in page and f" {name} " not in page, name
+    folder = tmp_path / "all"
+    result = run(
+        "export",
+        "--all",
+        "--group",
+        "demo-group",
+        "--format",
+        "md,html",
+        "-o",
+        str(folder),
+        data_dir=demo_dir,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.suffix for p in folder.iterdir()) == [".html", ".html", ".md", ".md"]
+    wrong = run("export", "--format", "pdf", data_dir=demo_dir)
+    assert_one_line_error(wrong)
+    assert "json, csv, md or html" in wrong.stderr

@@ -139,9 +139,9 @@ def test_every_chart_has_its_figures_in_text() -> None:
 
 def test_each_view_names_the_denominator_of_its_shares() -> None:
     words = Page(plain_page()).words
-    assert "Shares are of all talk in the session (9:45), the facilitators' included" in words
+    assert "Shares are of all talk in the session (8:45), the facilitators' included" in words
     assert "Shares here are of the members' talk only" in words
-    assert "Balance of members' talk: 76% (some members talked noticeably more" in words
+    assert "Balance of members' talk: 90% (talk was shared fairly evenly" in words
     assert "100% = every member who came talked equally long" in words
 
 
@@ -202,3 +202,10 @@ def test_a_signed_page_shows_its_digest(demo: Store) -> None:
     words = Page(view.rendered("html")).words
     assert f"Signed record, SHA-256: {signed.digest}" in words  # type: ignore[attr-defined]
     assert "signed off by Dr. Rivera, LCSW" in words
+
+
+def test_the_timeline_marks_breaks_and_gaps_where_they_fell() -> None:
+    words = Page(plain_page()).words
+    assert "1 break: break at 5:00, 5:00 long" in words
+    assert "1 time cofacil was not running: cofacil not running at" in words
+    assert "for 1:00" in words  # from the first run's last event (12:40) to the second's first
