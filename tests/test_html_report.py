@@ -209,3 +209,25 @@ def test_the_timeline_marks_breaks_and_gaps_where_they_fell() -> None:
     assert "1 break: break at 5:00, 5:00 long" in words
     assert "1 time cofacil was not running: cofacil not running at" in words
     assert "for 1:00" in words  # from the first run's last event (12:40) to the second's first
+
+
+def test_redacted_names_stand_whole_in_the_terminal_charts(demo: Store) -> None:
+    """Charts drawn at 80 columns with a redacted roster: "Lead therapist", "Co-facilitator"
+    and every pseudonym whole, in front of the talk bars and the timeline's rows."""
+    from cofacil import charts, dynamics
+    from cofacil.models import COFAC, LEAD
+    from cofacil.redact import redact
+    from cofacil.widgets.cells import TERMINAL
+
+    view = SessionView(demo, demo.sessions("demo-group")[-1].id)
+    group, session, events = redact(view.group, view.session, view.events)
+    figures = dynamics.session_figures(session, events)
+    names = group.names()
+    order = [*session.seats, LEAD, COFAC]
+    drawn = [
+        *charts.talk_bars(figures, names, 76, cells=TERMINAL),
+        *charts.timeline_rows(figures, order, names, 76, cells=TERMINAL),
+    ]
+    assert {names[LEAD], names[COFAC]} == {"Lead therapist", "Co-facilitator"}
+    for who in order:  # in front of its bar (if it talked) and of its row, whole
+        assert any(line.startswith(names[who] + " ") for line in drawn), names[who]
