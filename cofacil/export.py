@@ -436,15 +436,15 @@ def to_markdown(
         f"## Member notes ({group.note_format})",
         "",
     ]
-    came = [m for m in group.seated() if _came(figures, m.id)]
-    for member in came:
+    attended = [m for m in group.seated() if came(figures, m.id)]
+    for member in attended:
         lines += [f"### {md_text(member.name)}", ""]
         note = (notes or {}).get(member.id)
         if note is None or not written(note):
             lines += ["No note written.", ""]
             continue
         lines += _note_lines(note, lambda line: line)
-    if not came:
+    if not attended:
         lines += ["- nobody came", ""]
     lines += ["## Flags", ""]
     # The lead therapist's comments stand under the item they are about.
@@ -596,7 +596,7 @@ def _note_lines(note: MemberNote, text: Callable[[str], str]) -> list[str]:
     return lines
 
 
-def _came(figures: dynamics.SessionFigures, member: str) -> bool:
+def came(figures: dynamics.SessionFigures, member: str) -> bool:
     """In the room at some point: they get a note (an absent member gets none)."""
     p = figures.participants.get(member)
     return p is not None and p.status != "absent"
@@ -705,7 +705,7 @@ def member_files(
     unwritten: list[str] = []
     stem = file_stem(session)
     for member in group.seated():
-        if not _came(figures, member.id):
+        if not came(figures, member.id):
             continue
         p = figures.participants[member.id]
         note = notes.get(member.id)

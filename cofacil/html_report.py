@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from cofacil import dynamics, svg_charts
 from cofacil.display import duration, visible
-from cofacil.export import when_text
+from cofacil.export import came, when_text
 from cofacil.member_notes import sections, written
 from cofacil.models import (
     COFAC,
@@ -169,10 +169,10 @@ def to_html(
         c for target, found in comments.items() if target not in listed for c in found
     ]
 
-    came = [m for m in group.seated() if _came(figures, m.id)]
-    member_notes = [(visible(m.name), _note_parts((notes or {}).get(m.id)), m.id) for m in came]
-    members = [_member_row(figures, rounded, m.id, visible(m.name), labels) for m in came]
-    courses = _courses(course or {}, [m.id for m in came], names, session.number)
+    attended = [m for m in group.seated() if came(figures, m.id)]
+    member_notes = [(visible(m.name), _note_parts((notes or {}).get(m.id))) for m in attended]
+    members = [_member_row(figures, rounded, m.id, visible(m.name), labels) for m in attended]
+    courses = _courses(course or {}, [m.id for m in attended], names, session.number)
     css, style_hash = _style()
     return (
         _environment()
@@ -205,18 +205,9 @@ def to_html(
             quiet=glance.quiet,
             css=css,
             style_hash=style_hash,
-            num=_num,
+            num=svg_charts.num,
         )
     )
-
-
-def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def _came(figures: dynamics.SessionFigures, member: str) -> bool:
-    p = figures.participants.get(member)
-    return p is not None and p.status != "absent"
 
 
 def _item(

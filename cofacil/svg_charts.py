@@ -36,7 +36,7 @@ def text_width(text: str) -> float:
     return cells * CHAR
 
 
-def _num(value: float) -> str:
+def num(value: float) -> str:
     """A coordinate as the SVG gets it: short, never `1e-05`."""
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -172,8 +172,8 @@ def _arrow(start: Seat, end: Seat, count: int, width: float, most: int) -> Arrow
         answerer=start.who,
         answered=end.who,
         count=count,
-        path=f"M {_num(sx)} {_num(sy)} Q {_num(mx)} {_num(my)} {_num(base_x)} {_num(base_y)}",
-        head=" ".join(f"{_num(x)},{_num(y)}" for x, y in points),
+        path=f"M {num(sx)} {num(sy)} Q {num(mx)} {num(my)} {num(base_x)} {num(base_y)}",
+        head=" ".join(f"{num(x)},{num(y)}" for x, y in points),
         width=width,
         opacity=0.3 + 0.6 * count / most,
     )
