@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -231,3 +233,15 @@ def test_redacted_names_stand_whole_in_the_terminal_charts(demo: Store) -> None:
     assert {names[LEAD], names[COFAC]} == {"Lead therapist", "Co-facilitator"}
     for who in order:  # in front of its bar (if it talked) and of its row, whole
         assert any(line.startswith(names[who] + " ") for line in drawn), names[who]
+
+
+def test_a_browser_is_there_where_one_is_promised() -> None:
+    """The browser tests skip, saying why, where no browser can be had; under CI, which
+    installs one (`.ci/run`), its absence is a failure rather than a quiet skip."""
+    from browser import find_browser
+
+    program, why = find_browser()
+    if os.environ.get("CI"):
+        assert program is not None, why
+    assert program is None or shutil.which(program)
+    assert program is not None or why
