@@ -1,7 +1,7 @@
 """Review and report never crash: random valid logs — turns, interruptions, undos, pauses,
 reopenings after a crash (with and without a sign of life), go-rounds, arrivals and departures,
 notes begun before they were saved, codes and techniques — are recorded through the live
-session, and the figures, every chart, the report, every member's course and draft note and
+session, and the figures, every chart, the report (md, csv, json, html), every member's course and draft note and
 what a window following the session shows are built for every prefix of each log, as that
 window sees it grow."""
 
@@ -16,13 +16,15 @@ from conftest import _add_session
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cofacil import charts, dynamics, export, live_view
+from cofacil import charts, dynamics, export, live_view, svg_charts
 from cofacil.clock import FakeClock
 from cofacil.dynamics import session_figures
 from cofacil.library import load_library
 from cofacil.live import LiveSession, SessionView
 from cofacil.member_notes import draft
 from cofacil.models import COFAC, LEAD
+from cofacil.record import Labels
+from cofacil.shown import shown
 from cofacil.storage import Store
 from cofacil.widgets.cells import TERMINAL
 
@@ -121,10 +123,14 @@ def render_every_prefix(store: Store, session_id: str) -> None:
                 charts.timeline_rows(figures, order, names, width, mark=figures.active, cells=cells)
                 charts.timeline_rows(figures, order, names, width, mark=0.0, cells=cells)
             charts.interaction_circle(figures, session.seats, names, min(60, width), cells=TERMINAL)
+        charts.answer_lines(figures, names)
+        svg_charts.interaction_circle(figures, session.seats, names)  # the html's charts
+        svg_charts.talk_bars(figures, shown(figures), names)
+        svg_charts.timeline(figures, session.seats, names, Labels())
         for member in group.members:
             draft(group, member, figures, schemes)
         if n == len(events) or n % 7 == 0:  # the reports read the whole log: sampled
-            for fmt in ("csv", "json"):
+            for fmt in ("csv", "json", "html"):
                 export.render(fmt, group, session, prefix)
 
 
