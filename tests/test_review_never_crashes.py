@@ -1,9 +1,9 @@
 """Review and report never crash: random valid logs — turns, interruptions, undos, pauses,
 reopenings after a crash (with and without a sign of life), go-rounds, arrivals and departures,
 notes begun before they were saved, codes and techniques — are recorded through the live
-session, and the figures, every chart, the report (md, csv, json, html), every member's course and draft note and
-what a window following the session shows are built for every prefix of each log, as that
-window sees it grow."""
+session, and the figures, every chart, the report (md, csv, json, html), every member's
+course and draft note and what a window following the session shows are built for every prefix
+of each log, as that window sees it grow."""
 
 from __future__ import annotations
 
