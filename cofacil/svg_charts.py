@@ -97,17 +97,20 @@ def interaction_circle(
     }
     labels = {who: name if who in came else f"{name} (absent)" for who, name in shown_names.items()}
     widest = max((text_width(label) for label in labels.values()), default=0.0)
-    rx, ry = 200.0, 150.0
+    n = max(1, len(people))
+    # Room for every seat on the ellipse (a large group gets a larger one), names outside it.
+    rx = max(200.0, 19.0 * n)
+    ry = 0.75 * rx
     margin_x, margin_y = widest + 24, 40.0
     width, height = 2 * (rx + margin_x), 2 * (ry + margin_y)
     cx, cy = width / 2, height / 2
-    n = max(1, len(people))
     seats: dict[str, Seat] = {}
     for i, who in enumerate(people):
         angle = -math.pi / 2 + 2 * math.pi * i / n
         x, y = cx + rx * math.cos(angle), cy + ry * math.sin(angle)
         dx, dy = math.cos(angle), math.sin(angle)
-        anchor = "middle" if abs(dx) < 0.3 else ("start" if dx > 0 else "end")
+        # A name reads away from the circle: centred only right at its top or bottom.
+        anchor = "middle" if abs(dx) < 0.12 else ("start" if dx > 0 else "end")
         seats[who] = Seat(
             who=who,
             label=labels[who],
