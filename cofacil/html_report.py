@@ -279,6 +279,11 @@ def _courses(
     rows = {m: course[m] for m in members if m in course}
     if not rows or max(len(r) for r in rows.values()) < 2:
         return []
-    top = max(10, *(r.member_percent for rs in rows.values() for r in rs))
-    top = min(100, -(-top // 10) * 10)  # up to the next 10%
-    return [svg_charts.course(rs, m, names.get(m, m), current, top) for m, rs in rows.items()]
+    every = [r for rs in rows.values() for r in rs if r.status != "absent"]
+    top = max(10, *(r.member_percent for r in every))
+    scale = svg_charts.CourseScale(
+        percent=min(100, -(-top // 10) * 10),  # up to the next 10%
+        turns=max((r.turns for r in every), default=1) or 1,
+        notes=max((r.notes for r in every), default=1) or 1,
+    )
+    return [svg_charts.course(rs, m, names.get(m, m), current, scale) for m, rs in rows.items()]

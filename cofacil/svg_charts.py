@@ -363,16 +363,41 @@ def _frange(start: float, stop: float, step: float) -> list[float]:
 
 
 @dataclass(frozen=True)
-class CourseBar:
-    number: int
-    x: float
-    height: float  # 0 for an absent session (drawn as an empty slot)
-    present: bool
+class CourseScale:
+    """The tops of the three series, shared by every member's chart so that two members'
+    bars compare: share of the members' talk (percent), turns, notes."""
+
     percent: int
     turns: int
     notes: int
-    status: str
+
+
+@dataclass(frozen=True)
+class CourseBar:
+    x: float
+    height: float  # 0 for a session missed (drawn as an empty slot)
+    value: str  # written above the bar: "24%", "19"
+    present: bool
     here: bool  # the session this report is about
+
+
+@dataclass(frozen=True)
+class CourseSeries:
+    label: str  # "Talk share", "Turns", "Notes"
+    base: float  # the bars' baseline
+    bars: list[CourseBar]
+
+
+@dataclass(frozen=True)
+class CourseRow:
+    """A session in a member's course, for the table beside the chart."""
+
+    number: int
+    x: float  # where its bars stand
+    status: str
+    percent: int
+    turns: int
+    notes: int
 
 
 @dataclass(frozen=True)
@@ -381,27 +406,56 @@ class Course:
     name: str
     width: float
     height: float
-    base: float  # the bars' baseline
-    bars: list[CourseBar]
-    top: int  # the scale's top, in percent
+    left: float  # where the bars begin (the series' labels stand before)
+    series: list[CourseSeries]
+    rows: list[CourseRow]
+    scale: CourseScale
 
 
-def course(rows: Sequence[MemberSession], who: str, name: str, current: int, top: int) -> Course:
-    """One member's share of the members' talk session by session (oldest first), on a scale
-    shared by every member's chart (`top`), so that two members' bars compare."""
-    slot, base, tall = 34.0, 96.0, 72.0
-    bars = [
-        CourseBar(
+COURSE_SLOT, COURSE_TALL, COURSE_GAP = 34.0, 34.0, 30.0
+
+
+def course(
+    rows: Sequence[MemberSession], who: str, name: str, current: int, scale: CourseScale
+) -> Course:
+    """One member's course session by session (oldest first): their share of the members'
+    talk, their turns and the notes about them, each a row of bars on the group's scale."""
+    left = 78.0
+    table = [
+        CourseRow(
             number=row.number,
-            x=12 + i * slot,
-            height=tall * row.member_percent / top if row.status != "absent" else 0.0,
-            present=row.status != "absent",
+            x=left + i * COURSE_SLOT,
+            status=row.status,
             percent=row.member_percent,
             turns=row.turns,
             notes=row.notes,
-            status=row.status,
-            here=row.number == current,
         )
         for i, row in enumerate(rows)
     ]
-    return Course(who, visible(name), 24 + slot * len(rows), base + 22, base, bars, top)
+    measures = (
+        ("Talk share", scale.percent, lambda r: r.percent, lambda r: f"{r.percent}%"),
+        ("Turns", scale.turns, lambda r: r.turns, lambda r: str(r.turns)),
+        ("Notes", scale.notes, lambda r: r.notes, lambda r: str(r.notes)),
+    )
+    series = []
+    for i, (label, top, value, text) in enumerate(measures):
+        base = 14 + (i + 1) * (COURSE_TALL + COURSE_GAP) - COURSE_GAP + 12
+        series.append(
+            CourseSeries(
+                label=label,
+                base=base,
+                bars=[
+                    CourseBar(
+                        x=r.x,
+                        height=COURSE_TALL * value(r) / (top or 1) if r.status != "absent" else 0.0,
+                        value=text(r) if r.status != "absent" else "",
+                        present=r.status != "absent",
+                        here=r.number == current,
+                    )
+                    for r in table
+                ],
+            )
+        )
+    height = series[-1].base + 22
+    width = left + COURSE_SLOT * len(rows) + 8
+    return Course(who, visible(name), width, height, left, series, table, scale)

@@ -172,10 +172,11 @@ def test_a_member_course_is_drawn_when_the_group_has_met_before(demo: Store) -> 
     assert "course across the group" not in SessionView(demo, first.id).rendered("html")
     page = SessionView(demo, second.id).rendered("html")
     # Each member who came to session 2 (all but Jonas), in seat order.
-    courses = re.findall(
-        r'<figure class="course" id="course-\d+">\s*<figcaption><strong>(.*?)</strong>', page
-    )
+    courses = re.findall(r'<figure id="course-\d+">\s*<figcaption><strong>(.*?)</strong>', page)
     assert courses == ["Maya", "Theo", "Priya", "Lea", "Omar", "Ines", "Kit"]
+    # Each drawn with its three measures, the figures in a table after it.
+    assert page.count(">Talk share</text>") == page.count(">Turns</text>") == 7
+    assert page.count('<div class="table-wrap course-table">') == 7
 
 
 def test_a_redacted_page_names_nobody_and_cuts_no_name(demo: Store) -> None:
