@@ -92,14 +92,19 @@ class MemberRow:
 @cache
 def _environment() -> jinja2.Environment:
     import jinja2  # loaded only when an html report is made
+    from markupsafe import Markup
 
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("cofacil", "templates"),
         autoescape=True,  # every page here is html: escape always, whatever the file's name
         undefined=jinja2.StrictUndefined,  # a misspelt name fails a test, not a report
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # A typed text isolated from the words around it (a right-to-left name must not carry
+    # "2 nights" before it): escaped by `format`, like every value.
+    environment.filters["bdi"] = lambda text: Markup("<bdi>{}</bdi>").format(text)
+    return environment
 
 
 @cache

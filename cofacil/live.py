@@ -163,12 +163,16 @@ class SessionView:
         else:
             group, session, events = self.group, self.session, self.events
             notes, left_out = list(self.filed.notes.values()), 0
-        course = self.course() if fmt == "html" else None
-        if course is not None and redacted:
-            from cofacil.redact import member_ids
+        labels = self.filed.labels
+        course = self.course(include_private and not redacted) if fmt == "html" else None
+        if redacted:
+            from cofacil.redact import member_ids, redact_labels
 
-            ids = member_ids(self.group, self.store.redaction_key())
-            course = {ids.get(m, m): rows for m, rows in course.items()}
+            key = self.store.redaction_key()
+            labels = redact_labels(self.group, labels, key)  # a card named after someone
+            if course is not None:
+                ids = member_ids(self.group, key)
+                course = {ids.get(m, m): rows for m, rows in course.items()}
         return export.render(
             fmt,
             group,
@@ -176,22 +180,28 @@ class SessionView:
             events,
             quiet_seconds=self.filed.quiet_seconds,
             until=until,
-            labels=self.filed.labels,
+            labels=labels,
             notes={n.member_id: n for n in notes},
             include_private=include_private,
             left_out=left_out,
             course=course,
         )
 
-    def course(self) -> dict[str, list[dynamics.MemberSession]]:
+    def course(self, include_private: bool = False) -> dict[str, list[dynamics.MemberSession]]:
         """Each member's row in every session of the group up to this one, oldest first
-        (`dynamics.member_trends`): this session as this view reads it, the others as stored."""
+        (`dynamics.member_trends`): this session as this view reads it, the others as stored.
+        The notes counted leave out what a report leaves out (#private ones, unless
+        `include_private`): a count must not tell whom a private note is about."""
+        from cofacil.redact import without_private
+
         here = self.session
         history = [
             (s, self.events if s.id == here.id else self.store.read_events(s.id))
             for s in sorted(self.store.sessions(self.group.id), key=lambda s: s.number)
             if s.number <= here.number
         ]
+        if not include_private:
+            history = [(s, without_private(events)[0]) for s, events in history]
         return dynamics.member_trends(history)
 
     @property

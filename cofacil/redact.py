@@ -32,6 +32,7 @@ from cofacil.models import (
     Session,
     SignedOff,
 )
+from cofacil.record import Labels
 
 PRIVATE_TAG = "private"
 WORD = re.compile(r"[^\W\d_]{2,}")
@@ -294,6 +295,16 @@ def _private(events: Sequence[EventBase]) -> set[str]:
 def _pid(group: Group, kind: str, original: str, key: bytes = b"") -> str:
     """A stable pseudonymous id: the same original gives the same one in every export."""
     return f"{kind}-" + _digest(group.id, kind, original, key=key)[:16]
+
+
+def redact_labels(group: Group, labels: Labels, key: bytes = b"") -> Labels:
+    """The names of the cards and codes used, with any person's name in them replaced (a
+    therapist's own card may be named after somebody)."""
+    clean = _cleaner(group, key)
+    return Labels(
+        cards={k: clean(v) for k, v in labels.cards.items()},
+        codes={k: clean(v) for k, v in labels.codes.items()},
+    )
 
 
 def member_ids(group: Group, key: bytes = b"") -> dict[str, str]:

@@ -23,17 +23,28 @@ from cofacil.record import Labels
 from cofacil.shown import ShownFigures
 
 FONT = 13  # the charts' text size, in SVG units
-CHAR = 0.62 * FONT  # a character's advance at most (a wide one counts as two)
+# A character's advance, as a share of the font size, at most in the common sans fonts
+# (DejaVu Sans is among the widest): capitals wider than small letters, M and W the widest.
+WIDEST, UPPER, LOWER = 1.0, 0.8, 0.65
 
 
 def text_width(text: str) -> float:
-    """Room for `text` at the charts' size: wide enough for any common font. A core module
-    has no terminal's measure; East Asian wide characters count twice, marks nothing."""
-    cells = sum(
-        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        for ch in text
-    )
-    return cells * CHAR
+    """Room for `text` at the charts' size: wide enough for any common font, so a name is
+    never cut. A core module has no terminal's measure: an East Asian wide character counts
+    as two, a combining mark as nothing."""
+    em = 0.0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        if unicodedata.east_asian_width(ch) in "WF":
+            em += 2 * LOWER
+        elif ch in "MWmw@%":
+            em += WIDEST
+        elif ch.isupper():
+            em += UPPER
+        else:
+            em += LOWER
+    return em * FONT
 
 
 def num(value: float) -> str:
@@ -330,8 +341,11 @@ def timeline(
             marks.append(Mark(kind, x_of(t), y, duration(t), who, visible(text)))
     step = _tick_step(end)
     ticks = [(x_of(s), duration(s)) for s in _frange(0.0, end, step)]
-    if not ticks or end - (len(ticks) - 1) * step > step / 3:
-        ticks.append((x_of(end), duration(end)))
+    # The end is marked too; a tick too close before it (labels are some 48 units wide) gives
+    # way to it.
+    while ticks and x_of(end) - ticks[-1][0] < 48:
+        ticks.pop()
+    ticks.append((x_of(end), duration(end)))
     return Timeline(
         width=left + span + 24,
         height=top + ROW * (len(people) + 1) + 26,

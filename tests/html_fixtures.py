@@ -49,6 +49,8 @@ HOSTILE = {
     "card": f'<b onmouseover="{PWNED}">Own card</b>',
     "tag": f'x"><svg onload={PWNED}>',
     "note": f"<iframe src=javascript:{PWNED}></iframe>\n<object data=x></object>",
+    "word": "https://clinic.example/" + "Shared%20Documents/" * 14,  # a link pasted whole
+    "rtl": "דנה",
 }
 T0 = datetime(2026, 3, 5, 18, 0, tzinfo=UTC)
 
@@ -69,7 +71,7 @@ def hostile_session(
             Member(id="m1", name=t["quote"], seat=1, hotkey="1"),
             Member(id="m2", name=t["img"], seat=2, hotkey="2"),
             Member(id="m3", name=t["svg"], seat=3, hotkey="3"),
-            Member(id="m4", name="Dee", seat=4, hotkey="4"),
+            Member(id="m4", name=t["rtl"], seat=4, hotkey="4"),
         ],
     )
     session = Session(
@@ -94,7 +96,7 @@ def hostile_session(
         (150, TurnStarted, {"speaker": "m2"}),
         (170, Observation, {"text": t["script"], "about": ["m1", "m2"], "tags": [t["tag"]]}),
         (200, TurnStarted, {"speaker": "m3"}),
-        (230, Flag, {"text": t["link"], "about": ["m3"]}),
+        (230, Flag, {"text": f"{t['link']} {t['word']}", "about": ["m3"]}),
         (240, TechniqueUsed, {"card": "own-card", "by": "lead", "towards": ["m3"]}),
         (250, CodedEvent, {"scheme": "quick", "code": "conflict", "about": ["m2"]}),
         (300, Paused, {}),

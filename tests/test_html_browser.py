@@ -164,6 +164,9 @@ def test_the_hostile_session_adds_no_element_and_runs_nothing(
         == 0
     )
     text = hostile.evaluate("document.body.innerText")
+    phone = browser.page(write(tmp_path, "hostile.html", hostile_page()), PHONE, mobile=True)
+    # A long link pasted whole wraps: the page keeps the phone's width (charts scroll alone).
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE
     for key, typed in HOSTILE.items():
         for line in typed.splitlines():
             assert line.strip() in text, key

@@ -158,3 +158,20 @@ def test_a_redacted_note_keeps_its_moment() -> None:
     log[1] = log[1].model_copy(update={"begun": begun})
     plain, safe = render("md", GROUP, SESSION, log), render("md", *redact(GROUP, SESSION, log, KEY))
     assert "0:05 (saved 0:10)" in plain and "0:05 (saved 0:10)" in safe
+
+
+def test_a_card_named_after_a_member_is_redacted_too() -> None:
+    from cofacil.record import Labels
+    from cofacil.redact import redact_labels
+
+    group = Group(
+        name="g",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        members=[Member(id="m1", name="Maya", seat=1, hotkey="1")],
+        lead="Dr. Rivera",
+    )
+    labels = redact_labels(
+        group, Labels(cards={"own": "Maya's empty chair"}, codes={"s:c": "Dr. Rivera's aside"})
+    )
+    assert "Maya" not in labels.card("own") and "Rivera" not in labels.code("s:c")
+    assert labels.card("own").endswith("'s empty chair")
