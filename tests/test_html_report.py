@@ -9,8 +9,8 @@ import os
 import re
 import shutil
 from dataclasses import replace
-from itertools import pairwise
 from html.parser import HTMLParser
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
