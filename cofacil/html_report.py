@@ -54,6 +54,10 @@ if TYPE_CHECKING:
     import jinja2
 
 
+# What the report lists as items, in the order they happened (the review's list too).
+ITEMS = (Observation, CodedEvent, TechniqueUsed, Flag)
+
+
 @dataclass(frozen=True)
 class Comment:
     kind: str  # "Comment" or "Addendum"
@@ -169,9 +173,9 @@ def to_html(
     items = [
         _item(e, when_text(e.id, active, moments), about, labels, e.id in marked, comments)
         for e in log
-        if isinstance(e, (Observation, CodedEvent, TechniqueUsed, Flag))
+        if isinstance(e, ITEMS)
     ]
-    listed = {e.id for e in log if isinstance(e, (Observation, CodedEvent, TechniqueUsed, Flag))}
+    listed = {e.id for e in log if isinstance(e, ITEMS)}
     session_comments = [
         c for target, found in comments.items() if target not in listed for c in found
     ]
@@ -187,7 +191,6 @@ def to_html(
         .render(
             title=f"{visible(group.name)} — session {session.number}",
             kind=GROUP_KIND_LABELS[group.kind],
-            group=group,
             lead=visible(group.lead),
             cofac=visible(group.cofac),
             glance=glance,
