@@ -221,6 +221,11 @@ class JournalWriter:
         self._end += len(data)
         self._header = b""
 
+    @property
+    def end(self) -> int:
+        """The journal's length as this writer left it: every line it holds, each whole."""
+        return self._end
+
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)

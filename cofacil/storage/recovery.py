@@ -26,6 +26,7 @@ from cofacil.storage.session_files import (
 from cofacil.storage.tinydb_file import (
     AtomicJSONStorage,
     open_db,
+    peek_fact,
     peek_table,
     sealed_without_vault,
 )
@@ -86,7 +87,15 @@ def _checkpoint_adds_nothing(paths: SessionPaths, codec: Codec, read: journal.Jo
     review takes to open a long session)."""
     if read.damaged:
         return False
-    documents = peek_table(paths.checkpoint, codec, checkpoint_label(paths.session_id), "events")
+    label = checkpoint_label(paths.session_id)
+    # Every event of a checkpoint was in the journal's first `written` bytes when it was
+    # written (`write_checkpoint`): the journal only grows, and any other change (a cut, a
+    # rebuild) leaves it shorter, or read as damaged. A journal that reads whole and is at
+    # least that long holds them all, and the checkpoint need not even be parsed.
+    written = peek_fact(paths.checkpoint, codec, label)
+    if written is not None and read.good_length >= written:
+        return True
+    documents = peek_table(paths.checkpoint, codec, label, "events")
     if documents is None:
         return False
     seqs = [event.seq for event in read.events]
@@ -127,11 +136,19 @@ def read_events(
 
 
 def write_checkpoint(
-    paths: SessionPaths, codec: Codec, events: list[EventBase], keep_backup: bool = True
+    paths: SessionPaths,
+    codec: Codec,
+    events: list[EventBase],
+    keep_backup: bool = True,
+    journal_size: int | None = None,
 ) -> None:
+    """`journal_size`: given only by a caller that knows the journal's first `journal_size`
+    bytes hold every one of `events` (it wrote or read them there); kept in the file, so that
+    a review reading a journal at least that long knows the checkpoint adds nothing to it."""
     data = {"events": {str(e.seq + 1): e.model_dump(mode="json") for e in events}}
     label = checkpoint_label(paths.session_id)
-    AtomicJSONStorage(paths.checkpoint, codec, label, CHECKPOINT_TABLES).write(data, keep_backup)
+    storage = AtomicJSONStorage(paths.checkpoint, codec, label, CHECKPOINT_TABLES)
+    storage.write(data, keep_backup, fact=journal_size)
 
 
 @collector_paused()  # every event made lives on with the log
@@ -182,13 +199,16 @@ def recover_log(
             f"{paths.journal.name}: {'; '.join(problems)}; a copy is kept as "
             f"{kept.name} and the journal was rebuilt"
         )
+    # The journal's length holding every one of `events`: as read (whole, and none missing),
+    # or as rebuilt.
+    journal_size = read.good_length
     if read.damaged or len(read.events) != len(events):
-        atomic_write(
-            paths.journal, journal.encode(events, codec, journal_label(sid)), keep_backup=False
-        )
+        rebuilt = journal.encode(events, codec, journal_label(sid))
+        atomic_write(paths.journal, rebuilt, keep_backup=False)
+        journal_size = len(rebuilt)
     if checkpoint_damaged:
         # Not keeping a backup: it would keep the damaged file as the last good copy.
-        write_checkpoint(paths, codec, events, keep_backup=False)
+        write_checkpoint(paths, codec, events, keep_backup=False, journal_size=journal_size)
     elif [e.id for e in checkpoint] != [e.id for e in events]:
-        write_checkpoint(paths, codec, events)
+        write_checkpoint(paths, codec, events, journal_size=journal_size)
     return events

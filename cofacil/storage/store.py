@@ -414,7 +414,7 @@ class Store:
         try:
             data = journal.encode(events, self.codec, journal_label(session_id))
             atomic_write(paths.journal, data, keep_backup=False)
-            write_checkpoint(paths, self.codec, events, keep_backup=False)
+            write_checkpoint(paths, self.codec, events, keep_backup=False, journal_size=len(data))
         except OSError as error:
             raise StoreError(f"cannot write the session's log: {error.strerror or error}") from None
 

@@ -13,6 +13,7 @@ import errno
 import hashlib
 import json
 import re
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,29 @@ def _digest(tables: dict[str, Any]) -> str:
     return hashlib.sha256(_dump(tables)).hexdigest()
 
 
-def encode_tables(tables: dict[str, Any]) -> bytes:
-    """The file's JSON: its tables, then their checksum."""
-    return _dump({**tables, INTEGRITY: {"1": {"sha256": _digest(tables)}}})
+def _fact_check(digest: str, label: str, fact: int) -> int:
+    return zlib.crc32(f"{label}:{fact}:{digest}".encode())
+
+
+def encode_tables(tables: dict[str, Any], label: str = "", fact: int | None = None) -> bytes:
+    """The file's JSON: its tables, then their checksum. A `fact` (a number the writer wants
+    to read back without parsing the file, see `peek_fact`) goes last, beside the checksum,
+    with a CRC binding it to the checksum and `label` (older readers only ask for `sha256`)."""
+    digest = _digest(tables)
+    integrity: dict[str, Any] = {"sha256": digest}
+    if fact is not None:
+        integrity["fact"] = fact
+        integrity["fact_crc"] = _fact_check(digest, label, fact)
+    return _dump({**tables, INTEGRITY: {"1": integrity}})
+
+
+# The end of a file `encode_tables` wrote with a fact. A quote after `{` or a space is never
+# inside a JSON string, and the three braces after the CRC close the document, the checksum's
+# table and the file: the match is the file's own last table, whatever the text before holds.
+_FACT_TAIL = re.compile(
+    rb'[{ ]"_integrity": \{"1": \{"sha256": "([0-9a-f]{64})", '
+    rb'"fact": (0|[1-9][0-9]{0,17}), "fact_crc": (0|[1-9][0-9]{0,9})\}\}\}\Z'
+)
 
 
 class AtomicJSONStorage(Storage):
@@ -128,9 +149,13 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(
-        self, data: dict[str, dict[str, Any]], keep_backup: bool = True, durable: bool = True
+        self,
+        data: dict[str, dict[str, Any]],
+        keep_backup: bool = True,
+        durable: bool = True,
+        fact: int | None = None,
     ) -> None:
-        sealed = self.codec.seal_file(encode_tables(data), self.label)
+        sealed = self.codec.seal_file(encode_tables(data, self.label, fact), self.label)
         atomic_write(self.path, sealed, keep_backup, durable)
 
     def close(self) -> None:
@@ -148,6 +173,21 @@ def peek_table(path: Path, codec: Codec, label: str, table: str) -> dict[str, An
     except (OSError, ValueError, AttributeError, RecursionError, Undecryptable):
         return None
     return documents if _is_table(documents) else None
+
+
+def peek_fact(path: Path, codec: Codec, label: str) -> int | None:
+    """The `fact` written with the file (`AtomicJSONStorage.write(..., fact=)`), read from its
+    last bytes, without parsing it or checking its tables: None if it has none, or if the fact
+    does not match its CRC (a changed byte), or the file does not read."""
+    try:
+        raw = codec.open_file(read_file(path), label)
+    except (OSError, ValueError, Undecryptable):
+        return None
+    found = _FACT_TAIL.search(raw, max(0, len(raw) - 256))
+    if found is None:
+        return None
+    digest, fact, check = found[1].decode(), int(found[2]), int(found[3])
+    return fact if _fact_check(digest, label, fact) == check else None
 
 
 def open_db(
