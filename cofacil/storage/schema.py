@@ -16,6 +16,7 @@ from cofacil.models import (
     EventBase,
     event_adapter,
     ill_formed_ids,
+    people_fields,
     well_formed_id,
 )
 from cofacil.storage.errors import DamagedFile, NewerSchema
@@ -134,9 +135,23 @@ def sound_log(events: Sequence[EventBase], people: set[str] | None) -> bool:
     """True when no event of a whole log has an `event_problem`: the same rules, checked for
     all events at once (one set test, one match over every id), which is what reading a
     long session pays for. False means at least one has: ask `event_problem` which."""
-    named = chain.from_iterable(e.people() for e in events)
-    ids = [e.id for e in events]
-    ids += [t for e in events if (t := e.__dict__.get("target"))]
+    # The events by type: each field that names people (or a target) fetched once per type.
+    by_type: dict[type[EventBase], list[dict[str, Any]]] = {}
+    for event in events:
+        values = event.__dict__
+        try:
+            by_type[type(event)].append(values)
+        except KeyError:
+            by_type[type(event)] = [values]
+    ids = [event.id for event in events]
+    named: list[str] = []
+    for kind, docs in by_type.items():
+        for name in people_fields(kind):
+            values = [doc[name] for doc in docs]
+            named += [value for value in values if isinstance(value, str)]
+            named += chain.from_iterable(value for value in values if isinstance(value, list))
+        if "target" in kind.model_fields:
+            ids += [target for doc in docs if (target := doc.get("target"))]
     if people is None:
         ids += named
     elif not people.issuperset(named):
