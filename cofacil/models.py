@@ -695,3 +695,8 @@ def _event_list() -> SchemaValidator:
 def parse_events_json(raw: bytes) -> list[EventBase]:
     """A JSON array of events, validated in one call."""
     return _event_list().validate_json(raw)  # type: ignore[no-any-return]
+
+
+def parse_events(raw: list[dict[str, Any]]) -> list[EventBase]:
+    """A list of event documents, validated in one call (each as `parse_event` does)."""
+    return _event_list().validate_python(raw)  # type: ignore[no-any-return]
