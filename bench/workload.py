@@ -7,7 +7,7 @@ arrival, correction and (rarely) a flag.
 History is written in the store's own format with the store's own pieces: session documents
 through `Store.save_session`, each journal as `journal.encode_line` lines and each checkpoint
 through `recovery.write_checkpoint` (the same write `SessionLog.close` does, with the journal's
-length), each file atomically and fsynced, just not one fsync per event as recording would.
+mark), each file atomically and fsynced, just not one fsync per event as recording would.
 `write_open_session` lays out one session still being recorded (no end yet) the same way, for
 the live screen's benches.
 """
@@ -207,7 +207,8 @@ class History:
         lines = b"".join(journal.encode_line(e) for e in events)
         atomic_write(folder / f"{session.id}.journal", lines, keep_backup=False)
         # The checkpoint as `SessionLog.close` writes it: with the journal's length holding it.
-        write_checkpoint(self.store.session_paths(session.id), PLAIN, events, True, len(lines))
+        mark = journal.mark_of(lines)
+        write_checkpoint(self.store.session_paths(session.id), PLAIN, events, True, mark)
         self.journal_lines.append(lines)
         self.events_on_disk += count
 
@@ -256,5 +257,5 @@ def write_open_session(data_dir: Path, count: int, seed: int = 3, ended: bool = 
     folder = store.sessions_dir
     lines = b"".join(journal.encode_line(e) for e in events)
     atomic_write(folder / f"{session.id}.journal", lines, keep_backup=False)
-    write_checkpoint(store.session_paths(session.id), PLAIN, events, True, len(lines))
+    write_checkpoint(store.session_paths(session.id), PLAIN, events, True, journal.mark_of(lines))
     return session.id

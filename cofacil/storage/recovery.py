@@ -33,8 +33,9 @@ from cofacil.storage.session_files import (
 )
 from cofacil.storage.tinydb_file import (
     AtomicJSONStorage,
+    JournalMark,
     open_db,
-    peek_fact,
+    peek_journal_mark,
     peek_table,
     sealed_without_vault,
 )
@@ -125,12 +126,12 @@ def _checkpoint_adds_nothing(paths: SessionPaths, codec: Codec, read: journal.Jo
     if read.damaged:
         return False
     label = checkpoint_label(paths.session_id)
-    # Every event of a checkpoint was in the journal's first `written` bytes when it was
-    # written (`write_checkpoint`): the journal only grows, and any other change (a cut, a
-    # rebuild) leaves it shorter, or read as damaged. A journal that reads whole and is at
-    # least that long holds them all, and the checkpoint need not even be parsed.
-    written = peek_fact(paths.checkpoint, codec, label)
-    if written is not None and read.good_length >= written:
+    # Every event of a checkpoint was in the journal's first bytes when it was written, as
+    # its mark says (`write_checkpoint`): a journal that reads whole and still starts with
+    # those very bytes holds them all, and the checkpoint need not even be parsed. A journal
+    # cut, rebuilt or changed since, or a mark that is missing or changed, takes the peek.
+    mark = peek_journal_mark(paths.checkpoint, codec, label)
+    if mark is not None and read.good_length >= mark[0] and read.mark(mark[0]) == mark:
         return True
     documents = peek_table(paths.checkpoint, codec, label, "events")
     if documents is None:
@@ -177,15 +178,15 @@ def write_checkpoint(
     codec: Codec,
     events: list[EventBase],
     keep_backup: bool = True,
-    journal_size: int | None = None,
+    journal: JournalMark | None = None,
 ) -> None:
-    """`journal_size`: given only by a caller that knows the journal's first `journal_size`
-    bytes hold every one of `events` (it wrote or read them there); kept in the file, so that
-    a review reading a journal at least that long knows the checkpoint adds nothing to it."""
+    """`journal`: given only by a caller that knows the journal's bytes it marks (length and
+    SHA-256) hold every one of `events` (it wrote or read them there); kept in the file, so
+    that a review reading a journal that starts with those bytes skips the checkpoint."""
     data = {"events": {str(e.seq + 1): e.model_dump(mode="json") for e in events}}
     label = checkpoint_label(paths.session_id)
     storage = AtomicJSONStorage(paths.checkpoint, codec, label, CHECKPOINT_TABLES)
-    storage.write(data, keep_backup, fact=journal_size)
+    storage.write(data, keep_backup, journal=journal)
 
 
 @collector_paused()  # every event made lives on with the log
@@ -236,16 +237,16 @@ def recover_log(
             f"{paths.journal.name}: {'; '.join(problems)}; a copy is kept as "
             f"{kept.name} and the journal was rebuilt"
         )
-    # The journal's length holding every one of `events`: as read (whole, and none missing),
+    # The journal's bytes holding every one of `events`: as read (whole, and none missing),
     # or as rebuilt.
-    journal_size = read.good_length
+    mark = read.mark()
     if read.damaged or len(read.events) != len(events):
         rebuilt = journal.encode(events, codec, journal_label(sid))
         atomic_write(paths.journal, rebuilt, keep_backup=False)
-        journal_size = len(rebuilt)
+        mark = journal.mark_of(rebuilt)
     if checkpoint_damaged:
         # Not keeping a backup: it would keep the damaged file as the last good copy.
-        write_checkpoint(paths, codec, events, keep_backup=False, journal_size=journal_size)
+        write_checkpoint(paths, codec, events, keep_backup=False, journal=mark)
     elif [e.id for e in checkpoint] != [e.id for e in events]:
-        write_checkpoint(paths, codec, events, journal_size=journal_size)
+        write_checkpoint(paths, codec, events, journal=mark)
     return events

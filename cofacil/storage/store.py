@@ -414,7 +414,8 @@ class Store:
         try:
             data = journal.encode(events, self.codec, journal_label(session_id))
             atomic_write(paths.journal, data, keep_backup=False)
-            write_checkpoint(paths, self.codec, events, keep_backup=False, journal_size=len(data))
+            mark = journal.mark_of(data)
+            write_checkpoint(paths, self.codec, events, keep_backup=False, journal=mark)
         except OSError as error:
             raise StoreError(f"cannot write the session's log: {error.strerror or error}") from None
 

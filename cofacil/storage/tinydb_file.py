@@ -13,7 +13,6 @@ import errno
 import hashlib
 import json
 import re
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,8 @@ from cofacil.storage.safefile import atomic_write, read_file
 from cofacil.storage.vault import PLAIN, VAULT_FILE, Codec, Undecryptable
 
 INTEGRITY = "_integrity"  # the checksum's table: never shown to TinyDB
+
+JournalMark = tuple[int, str]  # a journal's length, and the SHA-256 (hex) of those bytes
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # cheap: only then the costly check
 
@@ -68,28 +69,23 @@ def _digest(tables: dict[str, Any]) -> str:
     return hashlib.sha256(_dump(tables)).hexdigest()
 
 
-def _fact_check(digest: str, label: str, fact: int) -> int:
-    return zlib.crc32(f"{label}:{fact}:{digest}".encode())
-
-
-def encode_tables(tables: dict[str, Any], label: str = "", fact: int | None = None) -> bytes:
-    """The file's JSON: its tables, then their checksum. A `fact` (a number the writer wants
-    to read back without parsing the file, see `peek_fact`) goes last, beside the checksum,
-    with a CRC binding it to the checksum and `label` (older readers only ask for `sha256`)."""
-    digest = _digest(tables)
-    integrity: dict[str, Any] = {"sha256": digest}
-    if fact is not None:
-        integrity["fact"] = fact
-        integrity["fact_crc"] = _fact_check(digest, label, fact)
+def encode_tables(tables: dict[str, Any], journal: JournalMark | None = None) -> bytes:
+    """The file's JSON: its tables, then their checksum. A checkpoint keeps beside it the
+    `journal` mark: the length and SHA-256 of the session journal's bytes that held every one
+    of its events when it was written, read back without parsing the file (`peek_journal_mark`;
+    older readers ask only for `sha256`)."""
+    integrity: dict[str, Any] = {"sha256": _digest(tables)}
+    if journal is not None:
+        integrity["journal_length"], integrity["journal_sha256"] = journal
     return _dump({**tables, INTEGRITY: {"1": integrity}})
 
 
-# The end of a file `encode_tables` wrote with a fact. A quote after `{` or a space is never
-# inside a JSON string, and the three braces after the CRC close the document, the checksum's
-# table and the file: the match is the file's own last table, whatever the text before holds.
-_FACT_TAIL = re.compile(
-    rb'[{ ]"_integrity": \{"1": \{"sha256": "([0-9a-f]{64})", '
-    rb'"fact": (0|[1-9][0-9]{0,17}), "fact_crc": (0|[1-9][0-9]{0,9})\}\}\}\Z'
+# The end of a file `encode_tables` wrote with a journal mark. A quote after `{` or a space is
+# never inside a JSON string, and the three braces after the mark close the document, the
+# checksum's table and the file: the match is the file's own last table, whatever comes before.
+_JOURNAL_MARK = re.compile(
+    rb'[{ ]"_integrity": \{"1": \{"sha256": "[0-9a-f]{64}", '
+    rb'"journal_length": (0|[1-9][0-9]{0,17}), "journal_sha256": "([0-9a-f]{64})"\}\}\}\Z'
 )
 
 
@@ -153,9 +149,9 @@ class AtomicJSONStorage(Storage):
         data: dict[str, dict[str, Any]],
         keep_backup: bool = True,
         durable: bool = True,
-        fact: int | None = None,
+        journal: JournalMark | None = None,
     ) -> None:
-        sealed = self.codec.seal_file(encode_tables(data, self.label, fact), self.label)
+        sealed = self.codec.seal_file(encode_tables(data, journal), self.label)
         atomic_write(self.path, sealed, keep_backup, durable)
 
     def close(self) -> None:
@@ -175,19 +171,16 @@ def peek_table(path: Path, codec: Codec, label: str, table: str) -> dict[str, An
     return documents if _is_table(documents) else None
 
 
-def peek_fact(path: Path, codec: Codec, label: str) -> int | None:
-    """The `fact` written with the file (`AtomicJSONStorage.write(..., fact=)`), read from its
-    last bytes, without parsing it or checking its tables: None if it has none, or if the fact
-    does not match its CRC (a changed byte), or the file does not read."""
+def peek_journal_mark(path: Path, codec: Codec, label: str) -> JournalMark | None:
+    """The journal mark written with the file (`AtomicJSONStorage.write(..., journal=)`), read
+    from its last bytes, without parsing the file or checking its tables: None if it has none
+    there, or the file does not read. Only a hint: the caller checks it against the journal."""
     try:
         raw = codec.open_file(read_file(path), label)
     except (OSError, ValueError, Undecryptable):
         return None
-    found = _FACT_TAIL.search(raw, max(0, len(raw) - 256))
-    if found is None:
-        return None
-    digest, fact, check = found[1].decode(), int(found[2]), int(found[3])
-    return fact if _fact_check(digest, label, fact) == check else None
+    found = _JOURNAL_MARK.search(raw, max(0, len(raw) - 300))
+    return None if found is None else (int(found[1]), found[2].decode())
 
 
 def open_db(
