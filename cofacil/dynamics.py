@@ -859,7 +859,7 @@ def member_rows(session: Session, events: Sequence[EventBase]) -> dict[str, Memb
     talk: dict[str, float] = {}
     turns: dict[str, int] = {}
     moves = Moves()
-    notes: Counter[str] = Counter()
+    notes: dict[str, int] = {}
     speaker: str | None = None
     since = 0.0
     for event, t in zip(tl.events, tl.t, strict=True):
@@ -888,7 +888,8 @@ def member_rows(session: Session, events: Sequence[EventBase]) -> dict[str, Memb
         elif kind == "attendance":
             moves.add(event, t)  # type: ignore[arg-type]
         elif (subjects := _NOTE_SUBJECTS.get(kind)) is not None:
-            notes.update(event.__dict__[subjects])  # `_note_kind`'s subjects
+            for who in event.__dict__[subjects]:  # `_note_kind`'s subjects
+                notes[who] = notes.get(who, 0) + 1
     if speaker is not None:  # still speaking at the end of the log
         talk[speaker] = talk.get(speaker, 0.0) + (tl.end - since)
         turns[speaker] = turns.get(speaker, 0) + 1
@@ -910,7 +911,7 @@ def member_rows(session: Session, events: Sequence[EventBase]) -> dict[str, Memb
             talk=talk.get(m, 0.0),
             member_share=share[m],
             member_percent=percents[m],
-            notes=notes[m],
+            notes=notes.get(m, 0),
         )
         for m in members
     }
