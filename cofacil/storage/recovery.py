@@ -9,6 +9,7 @@ checkpoint's last good copy.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,10 @@ def _read_whole(documents: dict[str, Any], people: set[str] | None) -> list[Even
     return events
 
 
+def _in_order(events: list[EventBase]) -> list[EventBase]:
+    return sorted(events, key=attrgetter("seq"))
+
+
 def merge(*sources: list[EventBase]) -> list[EventBase]:
     """Union by sequence number. Later sources win a clash (the checksummed journal is last)."""
     by_seq: dict[int, EventBase] = {}
@@ -161,7 +166,9 @@ def read_events(
         from_file = read_checkpoint(
             paths.checkpoint, codec, paths.session_id, people, tolerate_damage=True
         )
-    events = merge(from_file, from_journal.events)
+    # A journal's events each have a seq of their own (its reading keeps the first): with
+    # nothing from the checkpoint, the union is those events in order.
+    events = merge(from_file, from_journal.events) if from_file else _in_order(from_journal.events)
     if from_journal.bad_lines:
         have = {e.seq for e in from_file}
         unseen = len(from_journal.bad_lines) - len(have - {e.seq for e in from_journal.events})

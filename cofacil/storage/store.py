@@ -87,6 +87,7 @@ class Store:
         self.codec = codec
         self.notices: list[str] = []  # recoveries the user should hear about, once
         self._headers: dict[str, SessionHeader] = {}
+        self._session_paths: dict[str, SessionPaths] = {}  # built once per session
         self._told: set[str] = set()
         check_folder(self.data_dir, create)
         self.read_only = self.data_dir.exists() and not writable(self.data_dir)
@@ -157,7 +158,10 @@ class Store:
         return self.data_dir / "sessions"
 
     def session_paths(self, session_id: str) -> SessionPaths:
-        return SessionPaths(self.sessions_dir, session_id)
+        paths = self._session_paths.get(session_id)
+        if paths is None:
+            paths = self._session_paths[session_id] = SessionPaths(self.sessions_dir, session_id)
+        return paths
 
     # the index ----------------------------------------------------------------------------
 
