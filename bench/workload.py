@@ -6,9 +6,10 @@ arrival, correction and (rarely) a flag.
 
 History is written in the store's own format with the store's own pieces: session documents
 through `Store.save_session`, each journal as `journal.encode_line` lines and each checkpoint
-through `AtomicJSONStorage` (the same write `SessionLog.close` does), each file atomically and
-fsynced, just not one fsync per event as recording would. `write_open_session` lays out one
-session still being recorded (no end yet) the same way, for the live screen's benches.
+through `recovery.write_checkpoint` (the same write `SessionLog.close` does, with the journal's
+mark), each file atomically and fsynced, just not one fsync per event as recording would.
+`write_open_session` lays out one session still being recorded (no end yet) the same way, for
+the live screen's benches.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ from cofacil.models import (
     default_hotkey,
 )
 from cofacil.storage import Store, journal
+from cofacil.storage.recovery import write_checkpoint
 from cofacil.storage.safefile import atomic_write
-from cofacil.storage.tinydb_file import AtomicJSONStorage
+from cofacil.storage.vault import PLAIN
 
 SESSION_EVENTS = 500  # a realistic, busy 90-minute session
 TZ = timezone(timedelta(hours=1))
@@ -204,8 +206,9 @@ class History:
         folder = self.store.sessions_dir
         lines = b"".join(journal.encode_line(e) for e in events)
         atomic_write(folder / f"{session.id}.journal", lines, keep_backup=False)
-        checkpoint = {"events": {str(e.seq + 1): e.model_dump(mode="json") for e in events}}
-        AtomicJSONStorage(folder / f"{session.id}.json").write(checkpoint)
+        # The checkpoint as `SessionLog.close` writes it: with the journal's length holding it.
+        mark = journal.mark_of(lines)
+        write_checkpoint(self.store.session_paths(session.id), PLAIN, events, True, mark)
         self.journal_lines.append(lines)
         self.events_on_disk += count
 
@@ -254,6 +257,5 @@ def write_open_session(data_dir: Path, count: int, seed: int = 3, ended: bool = 
     folder = store.sessions_dir
     lines = b"".join(journal.encode_line(e) for e in events)
     atomic_write(folder / f"{session.id}.journal", lines, keep_backup=False)
-    checkpoint = {"events": {str(e.seq + 1): e.model_dump(mode="json") for e in events}}
-    AtomicJSONStorage(folder / f"{session.id}.json").write(checkpoint)
+    write_checkpoint(store.session_paths(session.id), PLAIN, events, True, journal.mark_of(lines))
     return session.id

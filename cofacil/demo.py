@@ -36,7 +36,6 @@ from cofacil.models import (
     TurnStarted,
     default_hotkey,
 )
-from cofacil.roster import new_session
 from cofacil.schemes import scheme_for
 from cofacil.storage import SessionLog, Store
 
@@ -111,9 +110,11 @@ def start_demo_session(store: Store) -> Session:
     """Today's unfinished demo session, or a new one after the past sessions."""
     group = ensure_demo_group(store)
     today = store.clock.now().date()
-    return unfinished_session(store, group.id, on=today) or new_session(
-        store, group, theme="Open session"
-    )
+    if (unfinished := unfinished_session(store, group.id, on=today)) is not None:
+        return unfinished
+    from cofacil.roster import new_session  # a new day's session only
+
+    return new_session(store, group, theme="Open session")
 
 
 class _Script:

@@ -160,24 +160,28 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
     round_mark: int | None = None
     prev: EventBase | None = None
     begun = False
+    # Each event's stamp read once (as the previous one's next time round): this loop is hot.
+    prev_epoch, prev_mono = "", 0.0
+    begun_kinds, append = _BEGUN_KINDS, times.append
     for index, event in enumerate(log):
+        epoch, mono = event.epoch, event.mono
         if prev is not None and not ended:
-            if event.epoch != prev.epoch:
+            if epoch != prev_epoch:
                 # A crash gap. The earlier run went on until its last sign of life (a turn in
                 # progress too); from there to this run's first event nothing is counted.
                 alive = event.__dict__.get("alive")
                 if alive is not None and alive.later_in_the_run_of(prev):
                     if paused_at is None:
-                        active += alive.mono - prev.mono
+                        active += alive.mono - prev_mono
                     gaps.append((active, seconds_between(alive, event)))
                 else:
                     gaps.append((active, seconds_between(prev, event)))
                 gap_ends.append(event.id)
-            elif paused_at is None and event.mono > prev.mono:
-                active += event.mono - prev.mono
-        times.append(active)
+            elif paused_at is None and mono > prev_mono:
+                active += mono - prev_mono
+        append(active)
         kind = event.type  # type: ignore[attr-defined]  # a string compare: this loop is hot
-        if kind in _BEGUN_KINDS:
+        if kind in begun_kinds:
             # `__dict__`, not getattr: asking a pydantic event for a field it lacks is slow.
             begun = begun or event.__dict__.get("begun") is not None
         elif kind == "paused" and paused_at is None:
@@ -189,7 +193,7 @@ def timeline(events: Sequence[EventBase], now: Moment | None = None) -> Timeline
             ended = True
         if kind in ROUND_MARKS:
             round_mark = index
-        prev = event
+        prev, prev_epoch, prev_mono = event, epoch, mono
     end = active
     if now is not None and prev is not None and not ended and paused_at is None:
         # Another process's clock (a window following the session read-only) compares by the
@@ -843,8 +847,13 @@ class MemberSession:
     notes: int  # observations, codes, flags and techniques about them
 
 
-# What a member's row counts besides turns: the notes about them, and arrivals and departures.
-_COUNTED = frozenset({"observation", "coded", "flag", "technique_used", "attendance"})
+# The notes a member's row counts, and the field naming whom each is about (`_note_kind`).
+_NOTE_SUBJECTS = {
+    Observation.model_fields["type"].default: "about",
+    CodedEvent.model_fields["type"].default: "about",
+    Flag.model_fields["type"].default: "about",
+    TechniqueUsed.model_fields["type"].default: "towards",
+}
 
 
 def member_rows(session: Session, events: Sequence[EventBase]) -> dict[str, MemberSession]:
@@ -852,21 +861,45 @@ def member_rows(session: Session, events: Sequence[EventBase]) -> dict[str, Memb
     holds the two equal), from one lean pass: turns, talk, notes and presence only, since a
     member's course reads every session of the group."""
     tl = timeline(events)
-    talk: dict[str, float] = {}  # in the order of the turns, as the figures add it up
-    turns: Counter[str] = Counter()
-    for turn in turns_on(tl):
-        talk[turn.speaker] = talk.get(turn.speaker, 0.0) + turn.seconds
-        turns[turn.speaker] += 1
+    # `turns_on`, folded into the same pass as the notes and moves: each turn's talk added as
+    # it closes (in the order of the turns, as the figures add it up), no turn made.
+    talk: dict[str, float] = {}
+    turns: dict[str, int] = {}
     moves = Moves()
-    notes: Counter[str] = Counter()
-    log = tl.events
-    for i in [i for i, e in enumerate(log) if e.type in _COUNTED]:  # type: ignore[attr-defined]
-        event = log[i]
-        if isinstance(event, AttendanceChanged):
-            moves.add(event, tl.t[i])
-        else:
-            for who in _note_kind(event)[1]:
-                notes[who] += 1
+    notes: dict[str, int] = {}
+    speaker: str | None = None
+    since = 0.0
+    for event, t in zip(tl.events, tl.t, strict=True):
+        kind = event.type  # type: ignore[attr-defined]
+        if kind == "turn_started":
+            if event.speaker == speaker:  # type: ignore[attr-defined]
+                continue  # already speaking: the log says it twice
+            if speaker is not None:
+                talk[speaker] = talk.get(speaker, 0.0) + (t - since)
+                turns[speaker] = turns.get(speaker, 0) + 1
+            speaker, since = event.speaker, t  # type: ignore[attr-defined]
+        elif kind == "interruption":
+            by = event.by  # type: ignore[attr-defined]
+            if speaker is not None and speaker != by:
+                talk[speaker] = talk.get(speaker, 0.0) + (t - since)
+                turns[speaker] = turns.get(speaker, 0) + 1
+                speaker, since = by, t
+            elif speaker is None:
+                speaker, since = by, t
+        elif (kind == "turn_ended" and event.speaker == speaker) or (  # type: ignore[attr-defined]
+            kind in ("session_ended", "paused") and speaker is not None
+        ):
+            talk[speaker] = talk.get(speaker, 0.0) + (t - since)  # type: ignore[index]
+            turns[speaker] = turns.get(speaker, 0) + 1  # type: ignore[index]
+            speaker = None
+        elif kind == "attendance":
+            moves.add(event, t)  # type: ignore[arg-type]
+        elif (subjects := _NOTE_SUBJECTS.get(kind)) is not None:
+            for who in event.__dict__[subjects]:  # `_note_kind`'s subjects
+                notes[who] = notes.get(who, 0) + 1
+    if speaker is not None:  # still speaking at the end of the log
+        talk[speaker] = talk.get(speaker, 0.0) + (tl.end - since)
+        turns[speaker] = turns.get(speaker, 0) + 1
     here = presence_from(session, tl, moves)
     total_talk = sum(talk.values())
     member_talk = total_talk - sum(talk.get(f, 0.0) for f in FACILITATORS)
@@ -881,11 +914,11 @@ def member_rows(session: Session, events: Sequence[EventBase]) -> dict[str, Memb
             session_id=session.id,
             number=session.number,
             status=status_of(session, m, here.get(m)),
-            turns=turns[m],
+            turns=turns.get(m, 0),
             talk=talk.get(m, 0.0),
             member_share=share[m],
             member_percent=percents[m],
-            notes=notes[m],
+            notes=notes.get(m, 0),
         )
         for m in members
     }

@@ -402,10 +402,7 @@ class EventBase(Doc):
 
     def people(self) -> list[str]:
         """Every member (or facilitator) this event names: each must be on its roster."""
-        cls = type(self)
-        fields = _PEOPLE_FIELDS_OF.get(cls)
-        if fields is None:  # once per event type: a missing attribute is slow to ask for
-            fields = _PEOPLE_FIELDS_OF[cls] = [f for f in PEOPLE_FIELDS if f in cls.model_fields]
+        fields = _PEOPLE_FIELDS_OF.get(type(self)) or people_fields(type(self))
         named: list[str] = []
         values = self.__dict__
         for field in fields:
@@ -420,6 +417,14 @@ class EventBase(Doc):
 # The fields through which an event names people (a member id, LEAD or COFAC).
 PEOPLE_FIELDS = ("speaker", "by", "of", "member", "about", "towards")
 _PEOPLE_FIELDS_OF: dict[type, list[str]] = {}
+
+
+def people_fields(cls: type[EventBase]) -> list[str]:
+    """The fields of an event type that name people (a str, or a list of them)."""
+    fields = _PEOPLE_FIELDS_OF.get(cls)
+    if fields is None:  # once per event type: a missing attribute is slow to ask for
+        fields = _PEOPLE_FIELDS_OF[cls] = [f for f in PEOPLE_FIELDS if f in cls.model_fields]
+    return fields
 
 
 class SessionStarted(EventBase):
@@ -690,3 +695,8 @@ def _event_list() -> SchemaValidator:
 def parse_events_json(raw: bytes) -> list[EventBase]:
     """A JSON array of events, validated in one call."""
     return _event_list().validate_json(raw)  # type: ignore[no-any-return]
+
+
+def parse_events(raw: list[dict[str, Any]]) -> list[EventBase]:
+    """A list of event documents, validated in one call (each as `parse_event` does)."""
+    return _event_list().validate_python(raw)  # type: ignore[no-any-return]

@@ -133,3 +133,74 @@ def test_an_offset_with_seconds_does_not_read_from_json_either() -> None:
     with pytest.raises(ValidationError):
         parse_events_json(b"[" + line + b"]")
     assert journal.decode(_crafted(line) + b"\n").bad_lines
+
+
+# --- a checkpoint's table, read whole ------------------------------------------------------
+
+DOC_EDITS = st.one_of(
+    st.tuples(st.just("drop"), st.integers(0, 50)),
+    st.tuples(st.just("rekey"), st.integers(0, 50), st.sampled_from(["0", "01", "99", " 2"])),
+    st.tuples(st.just("seq"), st.integers(0, 50), st.integers(-1, 60)),
+    st.tuples(st.just("same id"), st.integers(0, 50)),
+    st.tuples(st.just("stranger"), st.integers(0, 50)),
+    st.tuples(st.just("bad id"), st.integers(0, 50), st.sampled_from(["a\nb", "../x", "", "é"])),
+    st.tuples(st.just("version"), st.integers(0, 50), st.sampled_from([0, 1, 2, True, "3"])),
+    st.tuples(st.just("field"), st.integers(0, 50), st.sampled_from(["at", "mono", "text"])),
+    st.tuples(st.just("swap"), st.integers(0, 50)),
+)
+
+
+def _edit_table(table: dict[str, dict], edit: tuple) -> dict[str, dict]:
+    items = list(table.items())
+    if not items:
+        return table
+    kind, at = edit[0], edit[1] % len(items)
+    key, doc = items[at]
+    doc = dict(doc)
+    if kind == "drop":
+        del items[at]
+    elif kind == "rekey":
+        items[at] = (edit[2], doc)
+    elif kind == "seq":
+        items[at] = (key, {**doc, "seq": edit[2]})
+    elif kind == "same id":
+        items[at] = (key, {**doc, "id": items[0][1]["id"]})
+    elif kind == "stranger":
+        field = "about" if "about" in doc else "speaker" if "speaker" in doc else "id"
+        items[at] = (key, {**doc, field: ["nobody"] if field == "about" else "nobody"})
+    elif kind == "bad id":
+        items[at] = (key, {**doc, "id": edit[2]})
+    elif kind == "version":
+        items[at] = (key, {**doc, "v": edit[2]})
+    elif kind == "field":
+        items[at] = (key, {**doc, edit[2]: None})
+    elif kind == "swap" and at + 1 < len(items):
+        items[at], items[at + 1] = items[at + 1], items[at]
+    return dict(items)
+
+
+@given(st.integers(0, 30), st.lists(DOC_EDITS, max_size=4), st.booleans())
+def test_a_checkpoint_read_whole_reads_as_it_does_document_by_document(
+    tmp_path_factory, n: int, edits: list[tuple], with_roster: bool
+) -> None:
+    from cofacil.storage import recovery
+    from cofacil.storage.errors import StoreError
+    from cofacil.storage.tinydb_file import encode_tables
+    from cofacil.storage.vault import PLAIN
+
+    table = {str(e.seq + 1): e.model_dump(mode="json") for e in _events(n)}
+    for edit in edits:
+        table = _edit_table(table, edit)
+    path = tmp_path_factory.mktemp("ckpt") / "s1.json"
+    path.write_bytes(encode_tables({"events": table}))
+    people = PEOPLE if with_roster else None
+
+    def outcome() -> object:
+        try:
+            return recovery.read_checkpoint(path, PLAIN, "s1", people)
+        except StoreError as error:
+            return type(error), str(error)
+
+    whole = outcome()
+    with mock.patch.object(recovery, "_read_whole", return_value=None):
+        assert whole == outcome()

@@ -23,8 +23,6 @@ from cofacil.display import duration, visible
 from cofacil.live import LiveSession, SessionView
 from cofacil.models import COFAC, LEAD, Draft, Flag
 from cofacil.nudges import Suggestion, shown_in_log, suggest
-from cofacil.screens.end_screen import EndScreen
-from cofacil.screens.help_screen import HelpScreen
 from cofacil.widgets.deck_pane import DeckPane
 from cofacil.widgets.member_circle import MemberCircle
 from cofacil.widgets.note_bar import NoteBar
@@ -573,9 +571,13 @@ class SessionScreen(Screen[None]):
                 self.writer.end(at=moment)
                 self._record()
 
+        from cofacil.screens.end_screen import EndScreen  # not needed before the first frame
+
         self.app.push_screen(EndScreen(figures, self.names, flags), confirmed)
 
     def action_help(self) -> None:
+        from cofacil.screens.help_screen import HelpScreen  # not needed before the first frame
+
         self.app.push_screen(HelpScreen())
 
     def action_leave(self) -> None:

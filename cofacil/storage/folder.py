@@ -8,8 +8,6 @@ import os
 import stat
 from pathlib import Path
 
-import platformdirs
-
 from cofacil.storage.errors import NotCofacilFolder, StoreError
 from cofacil.storage.safefile import DIR_MODE, FILE_MODE, atomic_write, ensure_private_dir
 
@@ -25,6 +23,8 @@ def default_data_dir() -> Path:
     env = os.environ.get("COFACIL_DATA_DIR")
     if env:
         return Path(env).expanduser()
+    import platformdirs  # only when no folder is given: not on the way to the first frame
+
     return Path(platformdirs.user_data_dir("cofacil", appauthor=False))
 
 

@@ -9,14 +9,23 @@ checkpoint's last good copy.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from cofacil.collector import collector_paused
-from cofacil.models import EventBase
+from cofacil.models import EventBase, parse_events
 from cofacil.storage import journal
 from cofacil.storage.errors import DamagedFile, NewerSchema, StoreError
 from cofacil.storage.safefile import atomic_write, backup_path, quarantine_copy
-from cofacil.storage.schema import SCHEMA_VERSION, newer_schema_message, validate_event
+from cofacil.storage.schema import (
+    SCHEMA_VERSION,
+    newer_schema_message,
+    sound_log,
+    validate_event,
+)
 from cofacil.storage.session_files import (
     CHECKPOINT_TABLES,
     SessionPaths,
@@ -25,7 +34,9 @@ from cofacil.storage.session_files import (
 )
 from cofacil.storage.tinydb_file import (
     AtomicJSONStorage,
+    JournalMark,
     open_db,
+    peek_journal_mark,
     peek_table,
     sealed_without_vault,
 )
@@ -51,6 +62,13 @@ def read_checkpoint(
 ) -> list[EventBase]:
     """The events of a checkpoint (`path`: the file or its last good copy)."""
     try:
+        storage = AtomicJSONStorage(path, codec, checkpoint_label(session_id), CHECKPOINT_TABLES)
+        # The file's own checks (checksum, tables) as TinyDB's reading makes them; then every
+        # document at once, as a journal is read whole.
+        tables = storage.read()
+        whole = _read_whole(tables.get("events", {}) if tables else {}, people)
+        if whole is not None:
+            return whole
         db = open_db(path, codec, checkpoint_label(session_id), CHECKPOINT_TABLES)
         events = []
         for doc in db.table("events").all():
@@ -70,6 +88,32 @@ def read_checkpoint(
         raise
 
 
+def _read_whole(documents: dict[str, Any], people: set[str] | None) -> list[EventBase] | None:
+    """The events of a checkpoint's table, validated in one call, when every document reads
+    as `read_checkpoint` takes it one by one (at this version: nothing to migrate; each filed
+    under its own seq; no id twice). None at the first doubt: the reading one by one then
+    finds the document at fault and says why."""
+    docs = list(documents.values())
+    if not all(type(doc.get("v", 0)) is int and doc.get("v") == SCHEMA_VERSION for doc in docs):
+        return None
+    try:
+        events = parse_events(docs)
+    except (ValueError, ValidationError, RecursionError):
+        return None
+    if len(events) != len(docs) or not sound_log(events, people):
+        return None
+    # TinyDB's document ids: `int` of each key, in the table's order.
+    if [event.seq + 1 for event in events] != [int(key) for key in documents]:
+        return None
+    if len({event.id for event in events}) != len(events):
+        return None
+    return events
+
+
+def _in_order(events: list[EventBase]) -> list[EventBase]:
+    return sorted(events, key=attrgetter("seq"))
+
+
 def merge(*sources: list[EventBase]) -> list[EventBase]:
     """Union by sequence number. Later sources win a clash (the checksummed journal is last)."""
     by_seq: dict[int, EventBase] = {}
@@ -86,7 +130,15 @@ def _checkpoint_adds_nothing(paths: SessionPaths, codec: Codec, read: journal.Jo
     review takes to open a long session)."""
     if read.damaged:
         return False
-    documents = peek_table(paths.checkpoint, codec, checkpoint_label(paths.session_id), "events")
+    label = checkpoint_label(paths.session_id)
+    # Every event of a checkpoint was in the journal's first bytes when it was written, as
+    # its mark says (`write_checkpoint`): a journal that reads whole and still starts with
+    # those very bytes holds them all, and the checkpoint need not even be parsed. A journal
+    # cut, rebuilt or changed since, or a mark that is missing or changed, takes the peek.
+    mark = peek_journal_mark(paths.checkpoint, codec, label)
+    if mark is not None and read.good_length >= mark[0] and read.mark(mark[0]) == mark:
+        return True
+    documents = peek_table(paths.checkpoint, codec, label, "events")
     if documents is None:
         return False
     seqs = [event.seq for event in read.events]
@@ -114,7 +166,9 @@ def read_events(
         from_file = read_checkpoint(
             paths.checkpoint, codec, paths.session_id, people, tolerate_damage=True
         )
-    events = merge(from_file, from_journal.events)
+    # A journal's events each have a seq of their own (its reading keeps the first): with
+    # nothing from the checkpoint, the union is those events in order.
+    events = merge(from_file, from_journal.events) if from_file else _in_order(from_journal.events)
     if from_journal.bad_lines:
         have = {e.seq for e in from_file}
         unseen = len(from_journal.bad_lines) - len(have - {e.seq for e in from_journal.events})
@@ -127,11 +181,19 @@ def read_events(
 
 
 def write_checkpoint(
-    paths: SessionPaths, codec: Codec, events: list[EventBase], keep_backup: bool = True
+    paths: SessionPaths,
+    codec: Codec,
+    events: list[EventBase],
+    keep_backup: bool = True,
+    journal: JournalMark | None = None,
 ) -> None:
+    """`journal`: given only by a caller that knows the journal's bytes it marks (length and
+    SHA-256) hold every one of `events` (it wrote or read them there); kept in the file, so
+    that a review reading a journal that starts with those bytes skips the checkpoint."""
     data = {"events": {str(e.seq + 1): e.model_dump(mode="json") for e in events}}
     label = checkpoint_label(paths.session_id)
-    AtomicJSONStorage(paths.checkpoint, codec, label, CHECKPOINT_TABLES).write(data, keep_backup)
+    storage = AtomicJSONStorage(paths.checkpoint, codec, label, CHECKPOINT_TABLES)
+    storage.write(data, keep_backup, journal=journal)
 
 
 @collector_paused()  # every event made lives on with the log
@@ -182,13 +244,16 @@ def recover_log(
             f"{paths.journal.name}: {'; '.join(problems)}; a copy is kept as "
             f"{kept.name} and the journal was rebuilt"
         )
+    # The journal's bytes holding every one of `events`: as read (whole, and none missing),
+    # or as rebuilt.
+    mark = read.mark()
     if read.damaged or len(read.events) != len(events):
-        atomic_write(
-            paths.journal, journal.encode(events, codec, journal_label(sid)), keep_backup=False
-        )
+        rebuilt = journal.encode(events, codec, journal_label(sid))
+        atomic_write(paths.journal, rebuilt, keep_backup=False)
+        mark = journal.mark_of(rebuilt)
     if checkpoint_damaged:
         # Not keeping a backup: it would keep the damaged file as the last good copy.
-        write_checkpoint(paths, codec, events, keep_backup=False)
+        write_checkpoint(paths, codec, events, keep_backup=False, journal=mark)
     elif [e.id for e in checkpoint] != [e.id for e in events]:
-        write_checkpoint(paths, codec, events)
+        write_checkpoint(paths, codec, events, journal=mark)
     return events

@@ -4,7 +4,9 @@ ones refused. `validate` is the one way a stored document becomes a model."""
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable, Sequence
+from functools import cache
 from itertools import chain
 from typing import Any, TypeVar
 
@@ -16,6 +18,7 @@ from cofacil.models import (
     EventBase,
     event_adapter,
     ill_formed_ids,
+    people_fields,
     well_formed_id,
 )
 from cofacil.storage.errors import DamagedFile, NewerSchema
@@ -130,13 +133,51 @@ _ID_BODY = ID_PATTERN.removeprefix("^").removesuffix("$")
 _ID_LINES = re.compile(rf"(?:{_ID_BODY}\n)*{_ID_BODY}")  # well-formed ids, one per line
 
 
+@cache
+def _people_fields_by_shape(
+    kind: type[EventBase],
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """An event type's people fields: those that always hold one id (`str`), those that always
+    hold a list of them, and the rest (optional, or a literal), asked value by value as
+    `EventBase.people` does. A validated event's fields hold what their types say."""
+    texts, lists, others = [], [], []
+    for name in people_fields(kind):
+        annotation = kind.model_fields[name].annotation
+        if annotation is str:
+            texts.append(name)
+        elif typing.get_origin(annotation) is list:
+            lists.append(name)
+        else:
+            others.append(name)
+    return tuple(texts), tuple(lists), tuple(others)
+
+
 def sound_log(events: Sequence[EventBase], people: set[str] | None) -> bool:
     """True when no event of a whole log has an `event_problem`: the same rules, checked for
     all events at once (one set test, one match over every id), which is what reading a
     long session pays for. False means at least one has: ask `event_problem` which."""
-    named = chain.from_iterable(e.people() for e in events)
-    ids = [e.id for e in events]
-    ids += [t for e in events if (t := e.__dict__.get("target"))]
+    # The events by type: each field that names people (or a target) fetched once per type.
+    by_type: dict[type[EventBase], list[dict[str, Any]]] = {}
+    for event in events:
+        values = event.__dict__
+        try:
+            by_type[type(event)].append(values)
+        except KeyError:
+            by_type[type(event)] = [values]
+    ids = [event.id for event in events]
+    named: list[str] = []
+    for kind, docs in by_type.items():
+        texts, lists, others = _people_fields_by_shape(kind)
+        for name in texts:
+            named += [doc[name] for doc in docs]
+        for name in lists:
+            named += chain.from_iterable([doc[name] for doc in docs])
+        for name in others:
+            values = [doc[name] for doc in docs]
+            named += [value for value in values if isinstance(value, str)]
+            named += chain.from_iterable(value for value in values if isinstance(value, list))
+        if "target" in kind.model_fields:
+            ids += [target for doc in docs if (target := doc.get("target"))]
     if people is None:
         ids += named
     elif not people.issuperset(named):

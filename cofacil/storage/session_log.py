@@ -142,7 +142,9 @@ class SessionLog:
         self._alive.close()
         try:
             self._journal.close()
-            write_checkpoint(self._paths, self._codec, self.events)
+            # Every event of the log is in the journal's bytes the writer marks (each appended
+            # before it joined the log, or read from there when the log was opened).
+            write_checkpoint(self._paths, self._codec, self.events, journal=self._journal.mark)
         except OSError:
             pass  # a full disk: the journal holds every event; the next open checkpoints
         finally:

@@ -87,6 +87,7 @@ class Store:
         self.codec = codec
         self.notices: list[str] = []  # recoveries the user should hear about, once
         self._headers: dict[str, SessionHeader] = {}
+        self._session_paths: dict[str, SessionPaths] = {}  # built once per session
         self._told: set[str] = set()
         check_folder(self.data_dir, create)
         self.read_only = self.data_dir.exists() and not writable(self.data_dir)
@@ -157,7 +158,10 @@ class Store:
         return self.data_dir / "sessions"
 
     def session_paths(self, session_id: str) -> SessionPaths:
-        return SessionPaths(self.sessions_dir, session_id)
+        paths = self._session_paths.get(session_id)
+        if paths is None:
+            paths = self._session_paths[session_id] = SessionPaths(self.sessions_dir, session_id)
+        return paths
 
     # the index ----------------------------------------------------------------------------
 
@@ -414,7 +418,8 @@ class Store:
         try:
             data = journal.encode(events, self.codec, journal_label(session_id))
             atomic_write(paths.journal, data, keep_backup=False)
-            write_checkpoint(paths, self.codec, events, keep_backup=False)
+            mark = journal.mark_of(data)
+            write_checkpoint(paths, self.codec, events, keep_backup=False, journal=mark)
         except OSError as error:
             raise StoreError(f"cannot write the session's log: {error.strerror or error}") from None
 

@@ -27,6 +27,8 @@ from cofacil.storage.vault import PLAIN, VAULT_FILE, Codec, Undecryptable
 
 INTEGRITY = "_integrity"  # the checksum's table: never shown to TinyDB
 
+JournalMark = tuple[int, str]  # a journal's length, and the SHA-256 (hex) of those bytes
+
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # cheap: only then the costly check
 
 
@@ -67,9 +69,24 @@ def _digest(tables: dict[str, Any]) -> str:
     return hashlib.sha256(_dump(tables)).hexdigest()
 
 
-def encode_tables(tables: dict[str, Any]) -> bytes:
-    """The file's JSON: its tables, then their checksum."""
-    return _dump({**tables, INTEGRITY: {"1": {"sha256": _digest(tables)}}})
+def encode_tables(tables: dict[str, Any], journal: JournalMark | None = None) -> bytes:
+    """The file's JSON: its tables, then their checksum. A checkpoint keeps beside it the
+    `journal` mark: the length and SHA-256 of the session journal's bytes that held every one
+    of its events when it was written, read back without parsing the file (`peek_journal_mark`;
+    older readers ask only for `sha256`)."""
+    integrity: dict[str, Any] = {"sha256": _digest(tables)}
+    if journal is not None:
+        integrity["journal_length"], integrity["journal_sha256"] = journal
+    return _dump({**tables, INTEGRITY: {"1": integrity}})
+
+
+# The end of a file `encode_tables` wrote with a journal mark. A quote after `{` or a space is
+# never inside a JSON string, and the three braces after the mark close the document, the
+# checksum's table and the file: the match is the file's own last table, whatever comes before.
+_JOURNAL_MARK = re.compile(
+    rb'[{ ]"_integrity": \{"1": \{"sha256": "[0-9a-f]{64}", '
+    rb'"journal_length": (0|[1-9][0-9]{0,17}), "journal_sha256": "([0-9a-f]{64})"\}\}\}\Z'
+)
 
 
 class AtomicJSONStorage(Storage):
@@ -128,9 +145,13 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(
-        self, data: dict[str, dict[str, Any]], keep_backup: bool = True, durable: bool = True
+        self,
+        data: dict[str, dict[str, Any]],
+        keep_backup: bool = True,
+        durable: bool = True,
+        journal: JournalMark | None = None,
     ) -> None:
-        sealed = self.codec.seal_file(encode_tables(data), self.label)
+        sealed = self.codec.seal_file(encode_tables(data, journal), self.label)
         atomic_write(self.path, sealed, keep_backup, durable)
 
     def close(self) -> None:
@@ -148,6 +169,18 @@ def peek_table(path: Path, codec: Codec, label: str, table: str) -> dict[str, An
     except (OSError, ValueError, AttributeError, RecursionError, Undecryptable):
         return None
     return documents if _is_table(documents) else None
+
+
+def peek_journal_mark(path: Path, codec: Codec, label: str) -> JournalMark | None:
+    """The journal mark written with the file (`AtomicJSONStorage.write(..., journal=)`), read
+    from its last bytes, without parsing the file or checking its tables: None if it has none
+    there, or the file does not read. Only a hint: the caller checks it against the journal."""
+    try:
+        raw = codec.open_file(read_file(path), label)
+    except (OSError, ValueError, Undecryptable):
+        return None
+    found = _JOURNAL_MARK.search(raw, max(0, len(raw) - 300))
+    return None if found is None else (int(found[1]), found[2].decode())
 
 
 def open_db(
