@@ -600,6 +600,13 @@ def main(argv: list[str] | None = None) -> int:
         app = make_app(
             data_dir, demo=args.command == "demo", review=review, codec=codec, create=create
         )
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            # Without a terminal the screen has no keys to read, and would wait for them at
+            # the cost of a whole core, unseen, for as long as it is left running.
+            app.release()
+            name = f"cofacil {args.command}" if args.command else "cofacil"
+            _say(f"{name}: needs a terminal (its input or output is not one)")
+            return 2
         app.run()
         return app.return_code or 0
     except NotFound as error:

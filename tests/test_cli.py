@@ -312,3 +312,14 @@ def test_export_html_for_a_supervisor(demo_dir: Path, tmp_path: Path) -> None:
     wrong = run("export", "--format", "pdf", data_dir=demo_dir)
     assert_one_line_error(wrong)
     assert "json, csv, md or html" in wrong.stderr
+
+
+def test_the_app_without_a_terminal_says_so_and_holds_nothing(demo_dir: Path) -> None:
+    """Started with no terminal (a script, a service, a pipe), the app would wait for keys it
+    can never read: one line and an exit instead, and the session it opened is let go."""
+    for args in (("demo",), ("review",), ()):
+        result = run(*args, data_dir=demo_dir)
+        assert_one_line_error(result)
+        assert result.returncode == 2 and "needs a terminal" in result.stderr
+    again = run("demo", data_dir=demo_dir)  # not "another cofacil is recording it"
+    assert "needs a terminal" in again.stderr
