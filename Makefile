@@ -12,6 +12,9 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# Byte-compiled once, as pip does for an installed copy: an editable install is not, and
+	# where PYTHONDONTWRITEBYTECODE is set every start would compile every module again.
+	$(BIN)/python -m compileall -q cofacil
 	touch $(STAMP)
 
 run: $(STAMP)
