@@ -249,3 +249,53 @@ def test_a_browser_is_there_where_one_is_promised() -> None:
         assert program is not None, why
     assert program is None or shutil.which(program)
     assert program is not None or why
+
+
+def test_a_right_to_left_name_does_not_reorder_the_words_around_it() -> None:
+    page = hostile_page(lambda key, value: "דנה" if key == "svg" else f"plain {key}")
+    # The flag is about the third member: their name and the flag's text each isolated.
+    assert "3:50 <bdi>דנה</bdi>: <bdi>plain link plain word</bdi>" in page
+
+
+def test_the_timeline_ticks_never_overlap() -> None:
+    from cofacil import dynamics, svg_charts
+    from cofacil.record import Labels
+
+    _, session, events, _, _ = hostile_session()
+    for end in (0.0, 59.0, 60.0, 3801.0, 3600.0, 7265.0):
+        figures = dynamics.session_figures(session, events)
+        figures = replace(figures, active=end)
+        ticks = [x for x, _ in svg_charts.timeline(figures, session.seats, {}, Labels()).ticks]
+        assert ticks == sorted(ticks) and all(b - a >= 48 for a, b in pairwise(ticks))
+
+
+def test_a_member_course_counts_no_private_note(tmp_path: Path) -> None:
+    """A #private note about a member, in two sessions: the report leaves it out, and its
+    count in the member's course would say whom it is about, so it is left out there too."""
+    from conftest import _add_session
+
+    from cofacil.clock import FakeClock
+    from cofacil.live import LiveSession
+    from cofacil.models import Attendance
+
+    clock = FakeClock(T0)
+    store = Store(tmp_path / "data", clock=clock)
+    came = {m: Attendance() for m in ("m1", "m2", "m3")}
+    first = _add_session(store).model_copy(update={"attendance": came})
+    second = first.model_copy(update={"id": "second", "number": 2})
+    for session in (first, second):
+        store.save_session(session)
+        live = LiveSession(store, session.id)
+        live.speak("m1")
+        clock.advance(30)
+        live.observe("sister in hospital", about=["m3"], tags=["private"])
+        live.observe("spoke first", about=["m1"], tags=[])
+        live.end()
+        live.close()
+    view = SessionView(store, second.id)
+    for redacted in (False, True):
+        page = view.rendered("html", redacted=redacted)
+        notes = re.findall(r'<td class="n">(\d+)</td></tr>', page.split('id="course"')[1])
+        assert notes.count("1") == 2 and set(notes) == {"0", "1"}  # m1's, in each session
+    with_private = view.rendered("html", include_private=True).split('id="course"')[1]
+    assert re.findall(r'<td class="n">(\d+)</td></tr>', with_private).count("1") == 4
