@@ -583,10 +583,12 @@ class ReviewScreen(Screen[None]):
         folder = store.data_dir / "exports"
         stem = file_stem(session)
         try:
+            # A view of its own, read now: the screen's may take in new events while this
+            # thread writes, and the four files must say the same.
+            view = SessionView(store, session.id)
             store.make_export_dir(folder)
             for fmt in ("md", "html", "csv", "json"):
-                text = self.view.rendered(fmt)
-                store.write_export(folder / f"{stem}.{fmt}", text)
+                store.write_export(folder / f"{stem}.{fmt}", view.rendered(fmt))
         except StoreError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
