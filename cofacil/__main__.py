@@ -566,6 +566,12 @@ def _verify(args: argparse.Namespace, data_dir: Path, codec: Codec) -> int:
     return 0 if all(v.holds or not v.checked for _, v in lines) else 1
 
 
+def _on_a_terminal() -> bool:
+    """Keys come from standard input; Textual draws on standard error (its driver's choice,
+    so that standard output stays free for a program's result)."""
+    return all(stream is not None and stream.isatty() for stream in (sys.__stdin__, sys.__stderr__))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -596,17 +602,17 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 _list_sessions(store, args.group)
             return 0
+        if not _on_a_terminal():
+            # Without one the screen has no keys to read, and would wait for them at the cost
+            # of a whole core, unseen, for as long as it is left running. Said before anything
+            # is opened: a session opened and let go would record a gap that never was.
+            name = f"cofacil {args.command}" if args.command else "cofacil"
+            _say(f"{name}: needs a terminal (its input or its screen is not one)")
+            return 2
         review = args.session if args.command == "review" else None
         app = make_app(
             data_dir, demo=args.command == "demo", review=review, codec=codec, create=create
         )
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            # Without a terminal the screen has no keys to read, and would wait for them at
-            # the cost of a whole core, unseen, for as long as it is left running.
-            app.release()
-            name = f"cofacil {args.command}" if args.command else "cofacil"
-            _say(f"{name}: needs a terminal (its input or output is not one)")
-            return 2
         app.run()
         return app.return_code or 0
     except NotFound as error:

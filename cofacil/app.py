@@ -92,12 +92,6 @@ class CofacilApp(App[None]):
             if command.title not in UNWANTED_COMMANDS:
                 yield command
 
-    def release(self) -> None:
-        """Let go of a session opened for recording without running (nothing to show it on):
-        its log closed, as quitting would leave it."""
-        if self._live is not None:
-            self._live.close()
-
     def on_load(self) -> None:
         # Building the first screen allocates much and frees little: the collector waits
         # until that screen is drawn (see make_app).

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import pty
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -125,3 +127,29 @@ NOT_COFACILS: dict[str, Callable[[Path], Path]] = {
     "an empty shared sticky folder": _shared_folder,
     "a shared sticky folder in use": _shared_folder_in_use,
 }
+
+
+def on_a_terminal(command: list[str]) -> tuple[int, str]:
+    """`command` run with a pseudo-terminal for its input and its screen; its exit code and
+    all it wrote there."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        command,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "TERM": "dumb"},
+        start_new_session=True,
+    )
+    os.close(slave)
+    written = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the other end closed: all is read
+            break
+        if not chunk:
+            break
+        written += chunk
+    os.close(master)
+    return process.wait(timeout=60), written.decode(errors="replace").replace("\r\n", "\n")

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import on_a_terminal
 
 from cofacil.demo import ensure_demo_group, start_demo_session
 from cofacil.export import CSV_COLUMNS, from_json
@@ -149,9 +150,9 @@ def test_demo_refused_while_another_cofacil_records_it(tmp_path: Path) -> None:
     store = Store(tmp_path / "d")
     session = start_demo_session(store)
     with store.open_log(session.id):
-        result = run("demo", data_dir=tmp_path / "d")
-    assert_one_line_error(result)
-    assert "another cofacil" in result.stderr
+        returncode, said = on_a_terminal([COFACIL, "demo", "--data-dir", str(tmp_path / "d")])
+    assert returncode != 0 and said.count("\n") == 1 and "Traceback" not in said
+    assert "another cofacil" in said
 
 
 def test_damaged_index_is_reported_and_moved_aside(demo_dir: Path) -> None:
@@ -314,12 +315,26 @@ def test_export_html_for_a_supervisor(demo_dir: Path, tmp_path: Path) -> None:
     assert "json, csv, md or html" in wrong.stderr
 
 
-def test_the_app_without_a_terminal_says_so_and_holds_nothing(demo_dir: Path) -> None:
-    """Started with no terminal (a script, a service, a pipe), the app would wait for keys it
-    can never read: one line and an exit instead, and the session it opened is let go."""
+def test_the_app_without_a_terminal_says_so_and_opens_nothing(demo_dir: Path) -> None:
+    """Started with no terminal (a script, a service, a pipe, a closed input), the app would
+    wait for keys it can never read: one line and an exit instead, before any session is
+    opened (one opened and let go would record a gap that never was)."""
+    before = {p: p.read_bytes() for p in demo_dir.rglob("*") if p.is_file()}
     for args in (("demo",), ("review",), ()):
         result = run(*args, data_dir=demo_dir)
         assert_one_line_error(result)
         assert result.returncode == 2 and "needs a terminal" in result.stderr
-    again = run("demo", data_dir=demo_dir)  # not "another cofacil is recording it"
-    assert "needs a terminal" in again.stderr
+    closed = subprocess.run(  # standard input closed altogether
+        [COFACIL, "demo"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "COFACIL_DATA_DIR": str(demo_dir)},
+        check=False,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert_one_line_error(closed)
+    assert "needs a terminal" in closed.stderr
+    after = {p: p.read_bytes() for p in demo_dir.rglob("*") if p.is_file()}
+    assert after == before  # no session made or opened, nothing written
