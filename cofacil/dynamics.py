@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -856,11 +856,14 @@ _NOTE_SUBJECTS = {
 }
 
 
-def member_rows(session: Session, events: Sequence[EventBase]) -> dict[str, MemberSession]:
+def member_rows(
+    session: Session, events: Sequence[EventBase], until: Moment | None = None
+) -> dict[str, MemberSession]:
     """Each member's row of one session: their figures as `session_figures` has them (a test
     holds the two equal), from one lean pass: turns, talk, notes and presence only, since a
-    member's course reads every session of the group."""
-    tl = timeline(events)
+    member's course reads every session of the group. `until`: where a recording cut short
+    ends (its last sign of life), as the session's own figures read it."""
+    tl = timeline(events, until)
     # `turns_on`, folded into the same pass as the notes and moves: each turn's talk added as
     # it closes (in the order of the turns, as the figures add it up), no turn made.
     talk: dict[str, float] = {}
@@ -927,10 +930,12 @@ def member_rows(session: Session, events: Sequence[EventBase]) -> dict[str, Memb
 @collector_paused()  # a pass would walk every session's events, and find nothing to free
 def member_trends(
     history: Iterable[tuple[Session, Sequence[EventBase]]],
+    until: Mapping[str, Moment] | None = None,
 ) -> dict[str, list[MemberSession]]:
-    """Per member, one row per session in the order given (oldest first)."""
+    """Per member, one row per session in the order given (oldest first); `until`: by
+    session id, where a recording cut short ends (`member_rows`)."""
     trends: dict[str, list[MemberSession]] = {}
     for session, events in history:
-        for member, row in member_rows(session, events).items():
+        for member, row in member_rows(session, events, (until or {}).get(session.id)).items():
             trends.setdefault(member, []).append(row)
     return trends

@@ -202,7 +202,9 @@ class SessionView:
         ]
         if not include_private:
             history = [(s, without_private(events)[0]) for s, events in history]
-        return dynamics.member_trends(history)
+        # This session read as its report reads it: to its last sign of life if cut short.
+        until = self.left_open_at()
+        return dynamics.member_trends(history, {here.id: until} if until is not None else None)
 
     @property
     def events(self) -> list[EventBase]:

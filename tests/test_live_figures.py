@@ -29,9 +29,9 @@ from cofacil.models import FACILITATORS
 from cofacil.shown import shown
 
 
-def _rows_from_figures(session, events) -> dict[str, MemberSession]:
+def _rows_from_figures(session, events, until=None) -> dict[str, MemberSession]:
     """Each member's row as the session's review has it: every figure, then the members'."""
-    figures = session_figures(session, events)
+    figures = session_figures(session, events, until)
     percents = shown(figures).member_share_of
     return {
         m: MemberSession(
@@ -74,8 +74,10 @@ def _check(steps: list, end: bool, later: float) -> None:
             assert session_figures(session, events[:n], moment, folded=folded) == (
                 session_figures(session, events[:n], moment)
             )
-        rows = member_rows(session, events[:n])
-        assert list(rows.items()) == list(_rows_from_figures(session, events[:n]).items())
+        for moment in (None, now):  # a recording cut short: read to its last sign of life
+            rows = member_rows(session, events[:n], moment)
+            expected_rows = _rows_from_figures(session, events[:n], moment)
+            assert list(rows.items()) == list(expected_rows.items())
         from_scratch = live_view.notes(SimpleNamespace(timeline=expected), names, library)
         kept = notes.update(SimpleNamespace(timeline=fold.timeline()))  # type: ignore[arg-type]
         assert (kept.lines, kept.tags, kept.used) == (
