@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,21 @@ class Browser:
             os.dup2(read, 3)
             os.dup2(write, 4)
 
-        self.process = subprocess.Popen(
+        try:
+            self.process = self._start(program, as_fds_3_and_4)
+        except BaseException:
+            for fd in (to_browser_r, self._to_browser, self._from_browser, from_browser_w):
+                os.close(fd)
+            self._profile.cleanup()
+            raise
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buffer = b""
+        self._next_id = 0
+        self.events: list[dict[str, Any]] = []
+
+    def _start(self, program: str, child_setup: Callable[[], None]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [
                 program,
                 "--headless",
@@ -76,14 +91,9 @@ class Browser:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=as_fds_3_and_4,
+            preexec_fn=child_setup,
             pass_fds=(3, 4),
         )
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buffer = b""
-        self._next_id = 0
-        self.events: list[dict[str, Any]] = []
 
     def send(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
         self._next_id += 1
@@ -118,11 +128,12 @@ class Browser:
             if event.get("method") == method and event.get("sessionId") == session:
                 return self.events.pop(i)
         deadline = time.monotonic() + timeout
-        while True:
-            event = self._receive(timeout=max(0.1, deadline - time.monotonic()))
+        while (left := deadline - time.monotonic()) > 0:  # other events do not extend it
+            event = self._receive(timeout=left)
             if event.get("method") == method and event.get("sessionId") == session:
                 return event
             self.events.append(event)
+        raise BrowserError(f"no {method} within {timeout} s")
 
     def page(
         self,
@@ -153,16 +164,21 @@ class Browser:
         return page
 
     def close(self) -> None:
-        with contextlib.suppress(BrowserError):
-            self.send("Browser.close")
+        """The browser asked to quit (killed if it does not), its pipes and profile gone;
+        a browser that died already is only reaped."""
         try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        os.close(self._to_browser)
-        os.close(self._from_browser)
-        self._profile.cleanup()
+            with contextlib.suppress(BrowserError, OSError):  # OSError: a broken pipe
+                self.send("Browser.close")
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        finally:
+            for fd in (self._to_browser, self._from_browser):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._profile.cleanup()
 
 
 class Page:

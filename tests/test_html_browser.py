@@ -28,8 +28,8 @@ pytestmark = pytest.mark.skipif(PROGRAM is None, reason=WHY)
 
 DESKTOP, PHONE = 1280, 390
 MEMBER_BLUE, FLAG_RED = (0x2F, 0x6D, 0xB5), (0xC0, 0x39, 0x2B)
-# The demo's second session printed: measured once and looked at; a change in the layout
-# that moves a page break shows here.
+# The demo's second session printed, as measured here (Debian's fonts) and looked at. Another
+# machine's fonts may move a break by a page; more than that is a change in the layout.
 PAGES = {"A4": (8.27, 11.69, 9), "Letter": (8.5, 11.0, 10)}
 
 
@@ -129,7 +129,7 @@ def test_printing_gives_the_expected_pages_and_splits_no_chart(
     page = browser.page(demo_page, DESKTOP)
     width, height, pages = PAGES[paper]
     pdf = page.pdf(width, height)
-    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == pages
+    assert abs(len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) - pages) <= 1
     page.send("Emulation.setEmulatedMedia", media="print")
     breaks = page.evaluate(
         "[...document.querySelectorAll('figure')].map(f => getComputedStyle(f).breakInside)"
