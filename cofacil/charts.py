@@ -216,16 +216,21 @@ def answer_lines(figures: SessionFigures, names: Mapping[str, str], width: int =
     lines = []
     for answerer, answered in sorted(by.items(), key=lambda kv: -sum(n for _, n in kv[1])):
         head = f"{visible(names.get(answerer, answerer))} → "
-        parts = [f"{visible(names.get(who, who))} {n}" for who, n in answered]
+        # Each "name count" held together (no-break spaces inside), broken only between pairs.
+        parts = [f"{visible(names.get(who, who))} {n}".replace(" ", NBSP) for who, n in answered]
         wrapped = textwrap.wrap(
             ", ".join(parts),
             width=max(20, width - 2),
             initial_indent=head,
             subsequent_indent="    ",
             break_on_hyphens=False,
+            break_long_words=False,
         )
-        lines += wrapped
+        lines += [line.replace(NBSP, " ") for line in wrapped]
     return lines
+
+
+NBSP = "\u00a0"
 
 
 def balance_words(balance: float) -> str:

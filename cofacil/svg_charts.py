@@ -100,6 +100,8 @@ def interaction_circle(
     """The seats in seat order around an ellipse (the facilitators after the last seat), an
     arrow for each answerer and answered, its width by how often."""
     people = [*order, *(f for f in (LEAD, COFAC) if f not in order)]
+    # Anyone else who spoke (a log from elsewhere may name someone off the seats) too.
+    people += [w for w in figures.participants if w not in people and figures.participants[w].turns]
     shown_names = {who: visible(names.get(who, who)) for who in people}
     came = {
         who
@@ -345,7 +347,7 @@ def timeline(
     # way to it.
     while ticks and x_of(end) - ticks[-1][0] < 48:
         ticks.pop()
-    ticks.append((x_of(end), duration(end)))
+    ticks.append((x_of(end), duration(figures.active)))  # "0:00" for a session of no length
     return Timeline(
         width=left + span + 24,
         height=top + ROW * (len(people) + 1) + 26,
