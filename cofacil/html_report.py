@@ -54,8 +54,9 @@ if TYPE_CHECKING:
     import jinja2
 
 
-# What the report lists as items, in the order they happened (the review's list too).
-ITEMS = (Observation, CodedEvent, TechniqueUsed, Flag)
+# What the report lists as the room's notes (observations, codes, techniques, flags), in the
+# order they happened: the review's list of items too.
+NOTE_TYPES = (Observation, CodedEvent, TechniqueUsed, Flag)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class Comment:
 
 
 @dataclass(frozen=True)
-class Item:
+class RecordedNote:
     at: str
     kind: str  # "observation", "flag", "code", "technique"
     about: str
@@ -173,9 +174,9 @@ def to_html(
     items = [
         _item(e, when_text(e.id, active, moments), about, labels, e.id in marked, comments)
         for e in log
-        if isinstance(e, ITEMS)
+        if isinstance(e, NOTE_TYPES)
     ]
-    listed = {e.id for e in log if isinstance(e, ITEMS)}
+    listed = {e.id for e in log if isinstance(e, NOTE_TYPES)}
     session_comments = [
         c for target, found in comments.items() if target not in listed for c in found
     ]
@@ -212,7 +213,6 @@ def to_html(
             ended=tl.ended,
             clock_end=duration(rounded.active),
             facilitators=(LEAD, COFAC),
-            quiet=glance.quiet,
             css=css,
             style_hash=style_hash,
             num=svg_charts.num,
@@ -227,7 +227,7 @@ def _item(
     labels: Labels,
     reviewed: bool,
     comments: Mapping[str | None, list[Comment]],
-) -> Item:
+) -> RecordedNote:
     if isinstance(event, Observation):
         typed = set(typed_tags(event.text))
         tags = [visible(t) for t in event.tags if t not in typed]
@@ -242,7 +242,7 @@ def _item(
         kind, tags = "technique", []
         who = f"by {about([event.by])} towards {about(event.towards)}"
         text = labels.card(event.card)
-    return Item(at, kind, who, visible(text), tags, reviewed, comments.get(event.id, []))
+    return RecordedNote(at, kind, who, visible(text), tags, reviewed, comments.get(event.id, []))
 
 
 def _note_parts(note: MemberNote | None) -> list[tuple[str, list[str]]] | None:
@@ -288,9 +288,9 @@ def _courses(
     if not rows or max(len(r) for r in rows.values()) < 2:
         return []
     every = [r for rs in rows.values() for r in rs if r.status != "absent"]
-    top = max(10, *(r.member_percent for r in every))
+    top = max((r.member_percent for r in every), default=10)
     scale = svg_charts.CourseScale(
-        percent=min(100, -(-top // 10) * 10),  # up to the next 10%
+        percent=min(100, max(10, -(-top // 10) * 10)),  # up to the next 10%
         turns=max((r.turns for r in every), default=1) or 1,
         notes=max((r.notes for r in every), default=1) or 1,
     )

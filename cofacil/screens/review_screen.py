@@ -11,6 +11,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
@@ -83,6 +84,7 @@ class ReviewScreen(Screen[None]):
         self._addendum_text: str | None = None  # an addendum typed, its reason still to come
         self.moment: float | None = None  # an item's time, marked on the timeline
         self._listed: dict[str, tuple[EventBase, float]] = {}  # the rows shown: item, its time
+        self._exporting = False  # an export is being written (off the UI thread)
         self._recording: bool | None = None  # while following: another cofacil records it
 
     def compose(self) -> ComposeResult:
@@ -572,6 +574,9 @@ class ReviewScreen(Screen[None]):
     def action_export(self) -> None:
         """The report (md and html), the csv and the json into the data folder's exports/
         (0600), off the UI thread: the html reads the group's other sessions for its course."""
+        if self._exporting:  # one export at a time: two would write the same four files
+            return
+        self._exporting = True
         self.notify("Exporting…", markup=False, timeout=3)
         self._export()
 
@@ -590,14 +595,15 @@ class ReviewScreen(Screen[None]):
             for fmt in ("md", "html", "csv", "json"):
                 store.write_export(folder / f"{stem}.{fmt}", view.rendered(fmt))
         except StoreError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            self.app.call_from_thread(self._exported, str(error), "error")
             return
         self.app.call_from_thread(
-            self.notify,
-            f"Exported to {folder}/{stem}.md, .html, .csv, .json",
-            markup=False,
-            timeout=8,
+            self._exported, f"Exported to {folder}/{stem}.md, .html, .csv, .json", "information"
         )
+
+    def _exported(self, message: str, severity: SeverityLevel) -> None:
+        self._exporting = False
+        self.notify(message, severity=severity, markup=False, timeout=8)
 
     def action_back(self) -> None:
         self.app.pop_screen()
