@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from cofacil.display import duration, visible
-from cofacil.dynamics import SessionFigures, answers
+from cofacil.dynamics import SessionFigures, answers, talk_rows
 from cofacil.shown import shown
 
 
@@ -75,12 +75,7 @@ def talk_bars(
     """One line per person who spoke or was present, longest talk first. The times add up to
     the talk the report shows, the shares to 100% (`shown`)."""
     rounded = shown(figures)
-    rows = [
-        (p.talk, who)
-        for who, p in figures.participants.items()
-        if p.turns or p.status in ("present", "late", "left early")
-    ]
-    rows.sort(key=lambda r: -r[0])
+    rows = talk_rows(figures)
     most = max((t for t, _ in rows), default=0.0) or 1.0
     shown_names = {who: visible(names.get(who, who)) for _, who in rows}
     label = _label_width(shown_names.values(), cells, NAME_ROOM)

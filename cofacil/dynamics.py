@@ -684,6 +684,25 @@ def session_figures(
     )
 
 
+def came(figures: SessionFigures, member: str) -> bool:
+    """In the room at some point: they get a note, a seat on the circle, a row in the report
+    (an absent member gets none)."""
+    p = figures.participants.get(member)
+    return p is not None and p.status != "absent"
+
+
+def talk_rows(figures: SessionFigures) -> list[tuple[float, str]]:
+    """(talk, who) for everyone who spoke or was in the room, longest talk first: the rows of
+    every talk chart."""
+    rows = [
+        (p.talk, who)
+        for who, p in figures.participants.items()
+        if p.turns or p.status in ("present", "late", "left early")
+    ]
+    rows.sort(key=lambda r: -r[0])
+    return rows
+
+
 def answers(figures: SessionFigures) -> list[tuple[str, str, int]]:
     """Who answered whom: (answerer, answered, times), most first; the answerer spoke right
     after the one answered (a change of speaker), the facilitators included."""

@@ -84,6 +84,7 @@ from cofacil.member_notes import initials, others_by_initials, sections, written
 from cofacil.models import (
     COFAC,
     GROUP_KIND_LABELS,
+    ITEM_TYPES,
     LEAD,
     AttendanceChanged,
     CodedEvent,
@@ -436,7 +437,7 @@ def to_markdown(
         f"## Member notes ({group.note_format})",
         "",
     ]
-    attended = [m for m in group.seated() if came(figures, m.id)]
+    attended = [m for m in group.seated() if dynamics.came(figures, m.id)]
     for member in attended:
         lines += [f"### {md_text(member.name)}", ""]
         note = (notes or {}).get(member.id)
@@ -532,7 +533,7 @@ def to_markdown(
         lines.append("")
 
     lines += ["## Observations, codes, techniques", ""]
-    notes = [e for e in log if isinstance(e, (Observation, CodedEvent, TechniqueUsed, Flag))]
+    notes = [e for e in log if isinstance(e, ITEM_TYPES)]
     marked = {e.target for e in events if isinstance(e, Reviewed)}
     if notes:
         lines += [f"Marked reviewed (✓): {sum(e.id in marked for e in notes)} of {len(notes)}", ""]
@@ -594,12 +595,6 @@ def _note_lines(note: MemberNote, text: Callable[[str], str]) -> list[str]:
         lines.append(f"**{heading}:**" + ("\\" if kept else " —"))
         lines += [*(line + "\\" for line in kept[:-1]), *kept[-1:], ""]
     return lines
-
-
-def came(figures: dynamics.SessionFigures, member: str) -> bool:
-    """In the room at some point: they get a note (an absent member gets none)."""
-    p = figures.participants.get(member)
-    return p is not None and p.status != "absent"
 
 
 def _comment(note: ReviewNote, names: dict[str, str], on: str = "") -> str:
@@ -705,7 +700,7 @@ def member_files(
     unwritten: list[str] = []
     stem = file_stem(session)
     for member in group.seated():
-        if not came(figures, member.id):
+        if not dynamics.came(figures, member.id):
             continue
         p = figures.participants[member.id]
         note = notes.get(member.id)

@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING
 
 from cofacil import dynamics, svg_charts
 from cofacil.display import duration, visible
-from cofacil.export import came, when_text
+from cofacil.export import when_text
 from cofacil.member_notes import sections, written
 from cofacil.models import (
     COFAC,
     GROUP_KIND_LABELS,
+    ITEM_TYPES,
     LEAD,
     CodedEvent,
     EventBase,
@@ -52,11 +53,6 @@ from cofacil.summary import BALANCE_NAME, summarize
 
 if TYPE_CHECKING:
     import jinja2
-
-
-# What the report lists as the room's notes (observations, codes, techniques, flags), in the
-# order they happened: the review's list of items too.
-NOTE_TYPES = (Observation, CodedEvent, TechniqueUsed, Flag)
 
 
 @dataclass(frozen=True)
@@ -174,14 +170,14 @@ def to_html(
     items = [
         _item(e, when_text(e.id, active, moments), about, labels, e.id in marked, comments)
         for e in log
-        if isinstance(e, NOTE_TYPES)
+        if isinstance(e, ITEM_TYPES)
     ]
-    listed = {e.id for e in log if isinstance(e, NOTE_TYPES)}
+    listed = {e.id for e in log if isinstance(e, ITEM_TYPES)}
     session_comments = [
         c for target, found in comments.items() if target not in listed for c in found
     ]
 
-    attended = [m for m in group.seated() if came(figures, m.id)]
+    attended = [m for m in group.seated() if dynamics.came(figures, m.id)]
     member_notes = [(visible(m.name), _note_parts((notes or {}).get(m.id))) for m in attended]
     members = [_member_row(figures, rounded, m.id, visible(m.name), labels) for m in attended]
     courses = _courses(course or {}, [m.id for m in attended], names, session.number)

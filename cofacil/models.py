@@ -649,6 +649,9 @@ class SignedOff(EventBase):
     digest: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
+# The room's notes, as the review lists them and the reports show them: one row each.
+ITEM_TYPES = (Observation, CodedEvent, Flag, TechniqueUsed)
+
 EVENT_TYPES: tuple[type[EventBase], ...] = (
     SessionStarted,
     Paused,

@@ -13,21 +13,15 @@ from cofacil import dynamics, record
 from cofacil.live import SessionView
 from cofacil.member_notes import written
 from cofacil.models import (
-    CodedEvent,
+    ITEM_TYPES,
     EventBase,
-    Flag,
-    Observation,
     Reviewed,
     ReviewNote,
     Session,
     SessionEnded,
     SignedOff,
-    TechniqueUsed,
 )
 from cofacil.storage import SessionLog, Store, StoreError
-
-# What the review lists as items, one row each.
-ITEM_TYPES = (Observation, CodedEvent, Flag, TechniqueUsed)
 
 
 def plural(count: int, word: str) -> str:
@@ -41,11 +35,7 @@ def left_undone(store: Store, session: Session, events: list[EventBase]) -> list
     items = [e for e in dynamics.effective(events) if isinstance(e, ITEM_TYPES)]
     open_items = [e for e in items if e.id not in reviewed]
     figures = dynamics.session_figures(session, events)
-    attended = [
-        member
-        for member in session.seats
-        if (p := figures.participants.get(member)) is not None and p.status != "absent"
-    ]
+    attended = [member for member in session.seats if dynamics.came(figures, member)]
     unwritten = [m for m in attended if not written(store.member_note(session.id, m))]
     undone = []
     if open_items:

@@ -90,11 +90,7 @@ def summarize(
     tl = figures.timeline
     rounded = shown(figures)
     words = dynamics.attendance_words(session, figures)
-    came = [  # in today's seat order
-        m
-        for m in session.seats
-        if (p := figures.participants.get(m)) is not None and p.status != "absent"
-    ]
+    came = [m for m in session.seats if dynamics.came(figures, m)]  # in today's seat order
     used = Counter(labels.card(e.card) for e in tl.events if isinstance(e, TechniqueUsed))
     return Summary(
         date=session.date.isoformat(),

@@ -16,8 +16,9 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from cofacil import dynamics
 from cofacil.display import duration, visible
-from cofacil.dynamics import MemberSession, SessionFigures, answers
+from cofacil.dynamics import MemberSession, SessionFigures, answers, talk_rows
 from cofacil.models import COFAC, LEAD, CodedEvent, Flag, TechniqueUsed
 from cofacil.record import Labels
 from cofacil.shown import ShownFigures
@@ -103,11 +104,7 @@ def interaction_circle(
     # Anyone else who spoke (a log from elsewhere may name someone off the seats) too.
     people += [w for w in figures.participants if w not in people and figures.participants[w].turns]
     shown_names = {who: visible(names.get(who, who)) for who in people}
-    came = {
-        who
-        for who in people
-        if (p := figures.participants.get(who)) is not None and p.status != "absent"
-    }
+    came = {who for who in people if dynamics.came(figures, who)}
     labels = {who: name if who in came else f"{name} (absent)" for who, name in shown_names.items()}
     widest = max((text_width(label) for label in labels.values()), default=0.0)
     n = max(1, len(people))
@@ -228,12 +225,7 @@ class TalkBars:
 def talk_bars(figures: SessionFigures, rounded: ShownFigures, names: Mapping[str, str]) -> TalkBars:
     """Talk per person, longest first: shares of all talk (members and facilitators), the one
     denominator the chart names."""
-    rows = [
-        (p.talk, who)
-        for who, p in figures.participants.items()
-        if p.turns or p.status in ("present", "late", "left early")
-    ]
-    rows.sort(key=lambda r: -r[0])
+    rows = talk_rows(figures)
     shown_names = {who: visible(names.get(who, who)) for _, who in rows}
     label = max((text_width(n) for n in shown_names.values()), default=40.0) + 12
     room = 420.0

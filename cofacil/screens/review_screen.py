@@ -237,15 +237,8 @@ class ReviewScreen(Screen[None]):
 
         width = max(40, self.size.width - 4)
         order = [*(m for m in session.seats if m in figures.participants), LEAD, COFAC]
-        seated = [  # around the circle: who came, in seat order, then the facilitators
-            *(
-                m
-                for m in session.seats
-                if figures.participants.get(m) and figures.participants[m].status != "absent"
-            ),
-            LEAD,
-            COFAC,
-        ]
+        # Around the circle: who came, in seat order, then the facilitators.
+        seated = [*(m for m in session.seats if dynamics.came(figures, m)), LEAD, COFAC]
         used = [e for e in figures.timeline.events if isinstance(e, TechniqueUsed)]
         acted = [e for e in figures.timeline.events if isinstance(e, Nudge) and e.action == "acted"]
         codes = [
