@@ -224,21 +224,20 @@ def _item(
     reviewed: bool,
     comments: Mapping[str | None, list[Comment]],
 ) -> RecordedNote:
+    tags: list[str] = []
     if isinstance(event, Observation):
-        typed = set(typed_tags(event.text))
+        typed = set(typed_tags(event.text))  # tags typed in the text are there already
         tags = [visible(t) for t in event.tags if t not in typed]
-        kind, who, text = "observation", about(event.about), event.text
+        kind, who = "observation", about(event.about)
     elif isinstance(event, Flag):
-        kind, who, text, tags = "flag", about(event.about), event.text, []
+        kind, who = "flag", about(event.about)
     elif isinstance(event, CodedEvent):
-        kind, who, tags = "code", about(event.about), []
-        text = labels.code(f"{event.scheme}:{event.code}")
+        kind, who = "code", about(event.about)
     else:
         assert isinstance(event, TechniqueUsed)
-        kind, tags = "technique", []
-        who = f"by {about([event.by])} towards {about(event.towards)}"
-        text = labels.card(event.card)
-    return RecordedNote(at, kind, who, visible(text), tags, reviewed, comments.get(event.id, []))
+        kind, who = "technique", f"by {about([event.by])} towards {about(event.towards)}"
+    text = visible(labels.words(event))
+    return RecordedNote(at, kind, who, text, tags, reviewed, comments.get(event.id, []))
 
 
 def _note_parts(note: MemberNote | None) -> list[tuple[str, list[str]]] | None:

@@ -48,6 +48,14 @@ class Labels:
     def code(self, scheme_code: str) -> str:
         return self.codes.get(scheme_code, scheme_code)
 
+    def words(self, note: EventBase) -> str:
+        """What a note of the room says: a code's label, a card's name, else its text."""
+        if isinstance(note, CodedEvent):
+            return self.code(f"{note.scheme}:{note.code}")
+        if isinstance(note, TechniqueUsed):
+            return self.card(note.card)
+        return str(note.__dict__.get("text", ""))
+
 
 class Namer(Protocol):
     """What a library offers for labels: the deck's card names and each scheme's code labels."""

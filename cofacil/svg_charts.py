@@ -321,18 +321,18 @@ def timeline(
     marks: list[Mark] = []
     for event, t in zip(tl.events, tl.when, strict=True):
         if isinstance(event, Flag):
-            kind, about, text = "flag", list(event.about), event.text
+            kind, about = "flag", list(event.about)
         elif isinstance(event, TechniqueUsed):
-            kind, about, text = "technique", [event.by], labels.card(event.card)
+            kind, about = "technique", [event.by]
         elif isinstance(event, CodedEvent):
             kind, about = "code", list(event.about)
-            text = labels.code(f"{event.scheme}:{event.code}")
         else:
             continue
         who = ", ".join(visible(names.get(m, m)) for m in about) or "the group"
+        text = visible(labels.words(event))
         lanes = [y_of[m] for m in about if m in y_of] or [top]
         for y in lanes:
-            marks.append(Mark(kind, x_of(t), y, duration(t), who, visible(text)))
+            marks.append(Mark(kind, x_of(t), y, duration(t), who, text))
     step = _tick_step(end)
     ticks = [(x_of(s), duration(s)) for s in _frange(0.0, end, step)]
     # The end is marked too; a tick too close before it (labels are some 48 units wide) gives
