@@ -53,6 +53,11 @@ def num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def with_facilitators(order: Sequence[str]) -> list[str]:
+    """The seats in their order, then the lead and the co-facilitator: the circle's people."""
+    return [*order, *(f for f in (LEAD, COFAC) if f not in order)]
+
+
 # --- who answered whom --------------------------------------------------------------------
 
 
@@ -100,7 +105,7 @@ def interaction_circle(
 ) -> Circle:
     """The seats in seat order around an ellipse (the facilitators after the last seat), an
     arrow for each answerer and answered, its width by how often."""
-    people = [*order, *(f for f in (LEAD, COFAC) if f not in order)]
+    people = with_facilitators(order)
     # Anyone else who spoke (a log from elsewhere may name someone off the seats) too.
     people += [w for w in figures.participants if w not in people and figures.participants[w].turns]
     shown_names = {who: visible(names.get(who, who)) for who in people}
@@ -293,7 +298,7 @@ def timeline(
     """Each person's turns on the session clock (breaks and crash gaps left out of it, marked
     where they fell), with flags, techniques and codes at their moments: on the row of the
     person they are about (a technique on the row of who used it), the group's in a lane above."""
-    people = [*order, *(f for f in (LEAD, COFAC) if f not in order)]
+    people = with_facilitators(order)
     shown_names = {who: visible(names.get(who, who)) for who in people}
     left = max((text_width(n) for n in shown_names.values()), default=40.0) + 14
     span = 640.0
