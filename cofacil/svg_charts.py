@@ -91,7 +91,6 @@ class Circle:
     height: float
     seats: list[Seat]
     arrows: list[Arrow]
-    pairs: list[tuple[str, str, int]]  # (answerer's name, answered's name, times), most first
     # The same as a matrix, for the table beside the picture: a row per person (who answered),
     # a column per person (whom), in seat order; and each row's and column's total.
     names: list[str]
@@ -149,7 +148,6 @@ def interaction_circle(
         replace(a, answerer=shown_names[a.answerer], answered=shown_names[a.answered])
         for a in arrows
     ]
-    named = [(shown_names[a], shown_names[b], count) for a, b, count in pairs]
     counts = {(a, b): count for a, b, count in pairs}
     matrix = [[counts.get((a, b), 0) for b in people] for a in people]
     return Circle(
@@ -157,7 +155,6 @@ def interaction_circle(
         height,
         list(seats.values()),
         arrows,
-        named,
         names=[shown_names[who] for who in people],
         matrix=matrix,
         answered_others=[sum(row) for row in matrix],
