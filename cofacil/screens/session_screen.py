@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from cofacil import collector, dynamics, live_modes, live_view, notes, room_keys
 from cofacil.display import duration, visible
@@ -24,6 +24,7 @@ from cofacil.live import LiveSession, SessionView
 from cofacil.models import COFAC, LEAD, Draft, Flag
 from cofacil.nudges import Suggestion, shown_in_log, suggest
 from cofacil.widgets.deck_pane import DeckPane
+from cofacil.widgets.key_bar import KeyBar
 from cofacil.widgets.member_circle import MemberCircle
 from cofacil.widgets.note_bar import NoteBar
 from cofacil.widgets.observation_pane import ObservationPane
@@ -59,6 +60,7 @@ class SessionScreen(Screen[None]):
         self._keys_state: tuple[bool, bool] | None = None  # what the footer was built for
 
     def compose(self) -> ComposeResult:
+        self._size_classes()
         yield Header()
         with Horizontal(id="live-main"):
             yield MemberCircle(id="circle")
@@ -70,7 +72,21 @@ class SessionScreen(Screen[None]):
                 yield ObservationPane(id="observations")
         # The whole width, under everything: a note is read back while typed, at any size.
         yield NoteBar(self._complete, id="note-bar")
-        yield Footer()
+        yield KeyBar()
+
+    def _size_classes(self) -> None:
+        """The breakpoint classes for the terminal's size, set before any widget is styled.
+        (Textual sets them at the screen's first resize, and then styles the whole screen once
+        more before its first frame.) Textual's rule: the largest breakpoint that fits."""
+        width, height = self.app.size
+        classes: dict[str, bool] = {}
+        for dimension, breakpoints in (
+            (width, self.HORIZONTAL_BREAKPOINTS),
+            (height, self.VERTICAL_BREAKPOINTS),
+        ):
+            fitting = max((b for b in breakpoints if b[0] <= dimension), default=None)
+            classes.update({name: (at, name) == fitting for at, name in breakpoints})
+        self.update_classes(classes, animate=False)
 
     def on_mount(self) -> None:
         session, group = self.live.session, self.live.group
