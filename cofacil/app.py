@@ -65,6 +65,10 @@ class CofacilApp(App[None]):
             return
         await super().action_quit()
 
+    def bell(self) -> None:
+        """Silent. Textual rings the terminal's bell for a key clicked while disabled in a footer,
+        a character a field refuses, a stylesheet that fails: in a therapy room, never a sound."""
+
     def get_driver_class(self) -> type[Driver]:
         driver = super().get_driver_class()
         if sys.platform == "win32":  # Textual reads a Windows console with its own driver

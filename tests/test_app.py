@@ -172,6 +172,24 @@ def test_a_crash_report_rings_no_bell_and_shows_no_note_text(tmp_path, clock) ->
     assert rang == []
 
 
+async def test_the_app_never_rings_the_terminal_bell(tmp_path: Path, monkeypatch) -> None:
+    """Whatever asks for the bell (Textual does for a disabled key clicked in a footer, a
+    refused character, a broken stylesheet), nothing reaches the terminal."""
+    from textual.drivers.headless_driver import HeadlessDriver
+
+    written: list[str] = []
+    # A driver that takes the app's output as a terminal would, so the bell is not skipped
+    # as it is for a headless app.
+    monkeypatch.setattr(HeadlessDriver, "is_headless", property(lambda self: False))
+    monkeypatch.setattr(HeadlessDriver, "write", lambda self, data: written.append(data))
+    app = make_app(tmp_path, clock=fake_clock(), demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        before = len(written)
+        app.bell()
+        assert written[before:] == []
+
+
 async def test_the_collector_pauses_only_while_starting_up(tmp_path: Path) -> None:
     """Start-up runs with the garbage collector paused (it only slows the first frame); it is
     back on once the app is made, and again once the first frame is drawn."""

@@ -57,7 +57,7 @@ class SessionScreen(Screen[None]):
         self.suggestion: Suggestion | None = None
         self.note: Draft | None = None  # the note open in the line (kept on disk as typed)
         self._draft_refused = False  # the disk refused the note's last change
-        self._keys_state: tuple[bool, bool] | None = None  # what the footer was built for
+        self._keys_state: tuple[bool, bool] | None = None  # what the key line was drawn for
 
     def compose(self) -> ComposeResult:
         self._size_classes()
@@ -179,8 +179,8 @@ class SessionScreen(Screen[None]):
         self.query_one(ObservationPane).show(
             self._notes.lines, hint=self.live.writable, version=self._notes.version
         )
-        # The footer is rebuilt only when what `check_action` answers can change: a rebuild
-        # on every key costs the room whole frames.
+        # The bindings (the key line, the palette) are refreshed only when what `check_action`
+        # answers can change: not on every key.
         keys_state = (self.live.ended, self._room.round_active if self._room else False)
         if keys_state != self._keys_state:
             self._keys_state = keys_state
