@@ -36,7 +36,7 @@ from cofacil.live import LiveSession
 from cofacil.models import COFAC, LEAD, Observation
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.storage import Store
-from cofacil.widgets.cells import TERMINAL, clusters, cut, fit, places
+from cofacil.widgets.cells import JOINER, TERMINAL, clusters, cut, fit, places
 from cofacil.widgets.clamped_text import clamp
 from cofacil.widgets.member_circle import MemberCircle
 
@@ -148,6 +148,7 @@ def test_an_emoji_with_a_skin_tone_or_joiners_is_as_wide_as_textual_draws_it() -
 
 
 @given(NAME, st.integers(min_value=0, max_value=16))
+@example("👨\u200d👨🏽\u200d", 2)  # one cluster that ends in a joiner
 def test_a_name_fitted_to_a_seat_takes_exactly_its_cells_in_whole_clusters(
     name: str, width: int
 ) -> None:
@@ -156,7 +157,8 @@ def test_a_name_fitted_to_a_seat_takes_exactly_its_cells_in_whole_clusters(
     kept = cut(name, width)
     assert fitted.startswith(kept) and name.startswith(kept)
     whole = [c for c, _ in clusters(name)]
-    assert kept in ("".join(whole[:n]) for n in range(len(whole) + 1))
+    # Whole clusters, less a joiner left at the end (it would join what is written next).
+    assert kept in ("".join(whole[:n]).rstrip(JOINER) for n in range(len(whole) + 1))
 
 
 @given(NAME)
