@@ -153,3 +153,9 @@ def on_a_terminal(command: list[str]) -> tuple[int, str]:
         written += chunk
     os.close(master)
     return process.wait(timeout=60), written.decode(errors="replace").replace("\r\n", "\n")
+
+
+def painted(app) -> str:
+    """The text of what the app would draw now, line by line."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)

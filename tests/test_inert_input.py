@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import painted
 from markdown_it import MarkdownIt
 from rich.cells import cell_len
 from textual import events
@@ -74,12 +75,6 @@ def not_text(text: str) -> list[str]:
         for ch in text
         if (unicodedata.category(ch) == "Cc" and ch != "\n") or ch in BIDI_CONTROLS
     ]
-
-
-def painted(app) -> str:
-    """The text of what the app would draw now, line by line."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
 def shown(app, *selectors: str) -> str:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+from conftest import painted
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
+from textual.command import CommandPalette
 
 from cofacil.__main__ import make_app
 from cofacil.app import CofacilApp
@@ -16,7 +19,7 @@ from cofacil.demo import start_demo_session
 from cofacil.live import LiveSession, SessionView
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.storage import Store
-from cofacil.widgets.key_bar import SEPARATOR, KeyBar, Shown, layout
+from cofacil.widgets.key_bar import SEPARATOR, KeyBar, Shown, layout, pressed_at
 from cofacil.widgets.note_bar import NoteBar
 
 START = datetime(2026, 11, 19, 18, 0, tzinfo=timezone(timedelta(hours=1)))
@@ -52,7 +55,8 @@ def test_keys_are_whole_in_order_and_inside_the_line(
 
 
 def bar_line(app) -> str:
-    return app.screen.query_one(KeyBar).render().plain
+    """The key line as the app draws it now (the screen's last row)."""
+    return painted(app).splitlines()[-1]
 
 
 async def test_the_room_sees_its_keys_and_the_palette(tmp_path: Path) -> None:
@@ -64,18 +68,49 @@ async def test_the_room_sees_its_keys_and_the_palette(tmp_path: Path) -> None:
         assert cell_len(line) == 80
 
 
+async def test_a_click_lands_on_the_key_drawn_under_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path, clock=FakeClock(START), demo=True)
+    async with app.run_test(size=(80, 24)):
+        bar = app.screen.query_one(KeyBar)
+        line = bar_line(app)
+        under = [pressed_at(bar._placed, x) for x in range(80)]
+        for start, key in bar._placed:  # each key's cells, first to last, press that key
+            drawn = f" {key.display} {key.label} "
+            assert line[start : start + len(drawn)] == drawn
+            assert under[start : start + len(drawn)] == [key] * len(drawn)
+        separator = line.index(SEPARATOR)
+        assert under[separator] is None and under[separator - 1] is None  # between: nothing
+        assert pressed_at([(0, Shown("u", "u", "Undo", enabled=False))], 1) is None
+
+
 async def test_a_click_on_a_key_presses_it(tmp_path: Path) -> None:
     app = make_app(tmp_path, clock=FakeClock(START), demo=True)
     async with app.run_test(size=(80, 24)) as pilot:
         line = bar_line(app)
-        await pilot.click(KeyBar, offset=(line.index("Note"), 0))
+        await pilot.click(KeyBar, offset=(line.index(" o Note"), 0))  # its first cell
         await pilot.pause()
         assert app.screen.query_one(NoteBar).is_open  # as `o` does
         await pilot.press("escape", "1")
         assert app.screen.live.speaker() is not None
-        await pilot.click(KeyBar, offset=(line.index("Silence") + 2, 0))
+        await pilot.click(KeyBar, offset=(line.index("Silence") + len("Silence"), 0))  # its last
         await pilot.pause()
         assert app.screen.live.speaker() is None  # as space does
+        await pilot.click(KeyBar, offset=(line.index("palette"), 0))
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+
+
+async def test_the_line_follows_the_keys_the_screen_takes(tmp_path: Path) -> None:
+    """Once the session has ended, the keys that record are gone from the line as drawn."""
+    app = make_app(tmp_path, clock=FakeClock(START), demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen) and app.screen.live.ended
+        line = bar_line(app)
+        assert line.startswith(" ? Keys  q Leave ")
+        for recording in ("Silence", "Note", "Flag", "Undo"):
+            assert recording not in line
 
 
 async def test_a_read_only_view_shows_no_recording_key(tmp_path: Path) -> None:
@@ -88,7 +123,23 @@ async def test_a_read_only_view_shows_no_recording_key(tmp_path: Path) -> None:
         await app.push_screen(SessionScreen(SessionView(app.store, session.id)))
         await pilot.pause()
         line = bar_line(app)
-        assert "Keys" in line and "Leave" in line
+        assert line.startswith(" ? Keys  q Leave ")
         for recording in ("Silence", "Note", "Flag", "Undo"):
             assert recording not in line
     writer.close()
+
+
+@pytest.mark.parametrize("size", [(59, 23), (75, 35), (76, 36), (109, 40), (110, 24)])
+async def test_the_size_classes_are_textuals_from_the_start(tmp_path: Path, size) -> None:
+    """The breakpoint classes set before the screen is first styled are the ones Textual sets
+    at its first resize, for sizes on either side of each breakpoint."""
+    app = make_app(tmp_path, clock=FakeClock(START), demo=True)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        names = {name for _, name in screen.HORIZONTAL_BREAKPOINTS + screen.VERTICAL_BREAKPOINTS}
+        textuals = {name for name in names if screen.has_class(name)}
+        screen.remove_class(*names)
+        screen._size_classes()
+        assert {name for name in names if screen.has_class(name)} == textuals
+        assert len(textuals) == 2  # one of each

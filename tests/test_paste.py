@@ -13,6 +13,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from conftest import painted
 from hypothesis import given
 from hypothesis import strategies as st
 from textual import events
@@ -37,11 +38,6 @@ def clock(tmp_path: Path) -> FakeClock:
     clock = FakeClock(START)
     ensure_demo_group(Store(tmp_path, clock=clock))  # with sessions held, to review
     return clock
-
-
-def painted(app) -> str:
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
 async def paste(pilot, text: str) -> None:

@@ -79,13 +79,13 @@ class SessionScreen(Screen[None]):
         (Textual sets them at the screen's first resize, and then styles the whole screen once
         more before its first frame.) Textual's rule: the largest breakpoint that fits."""
         width, height = self.app.size
-        classes: dict[str, bool] = {}
-        for dimension, breakpoints in (
-            (width, self.HORIZONTAL_BREAKPOINTS),
-            (height, self.VERTICAL_BREAKPOINTS),
-        ):
-            fitting = max((b for b in breakpoints if b[0] <= dimension), default=None)
-            classes.update({name: (at, name) == fitting for at, name in breakpoints})
+        horizontal = self.HORIZONTAL_BREAKPOINTS or []
+        vertical = self.VERTICAL_BREAKPOINTS or []
+        classes = {name: False for _, name in horizontal + vertical}
+        for dimension, breakpoints in ((width, horizontal), (height, vertical)):
+            fitting = [b for b in breakpoints if b[0] <= dimension]
+            if fitting:
+                classes[max(fitting)[1]] = True
         self.update_classes(classes, animate=False)
 
     def on_mount(self) -> None:

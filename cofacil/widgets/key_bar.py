@@ -52,6 +52,14 @@ def layout(
     return placed, None
 
 
+def pressed_at(placed: list[tuple[int, Shown]], x: int) -> Shown | None:
+    """The key a click at column `x` presses: the one drawn there, if it can be pressed now."""
+    for start, key in placed:
+        if start <= x < start + _cells(key):
+            return key if key.enabled else None
+    return None
+
+
 def _cells(key: Shown) -> int:
     """Its cells on the line: ` key ` then `label `."""
     return cell_len(key.display) + cell_len(key.label) + 3
@@ -82,6 +90,9 @@ class KeyBar(Widget):
     }
     """
     COMPONENT_CLASSES = {"key-bar--key", "key-bar--label", "key-bar--separator"}
+    # A key may be tapped twice on purpose (`u` undoes again): that must not select the line,
+    # nor a third tap the whole screen and its notes.
+    ALLOW_SELECT = False
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -107,8 +118,9 @@ class KeyBar(Widget):
         palette = active.get(self.app.COMMAND_PALETTE_BINDING)
         if palette is None or not self.app.ENABLE_COMMAND_PALETTE:
             return keys, None
-        binding = palette.binding
-        return keys, Shown(binding.key, self.app.get_key_display(binding), binding.description)
+        _node, binding, enabled, _tooltip = palette
+        display = self.app.get_key_display(binding)
+        return keys, Shown(binding.key, display, binding.description, enabled)
 
     def render(self) -> RenderResult:
         keys, palette = self._shown()
@@ -123,16 +135,16 @@ class KeyBar(Widget):
             line.append(f"{key.label} ", label_style + dim)
         if palette_at is not None:
             start, key = palette_at
+            dim = Style(dim=not key.enabled)
             gap = start - cell_len(SEPARATOR) - line.cell_len
             line.append(" " * gap)
             line.append(SEPARATOR, self.get_component_rich_style("key-bar--separator"))
-            line.append(f" {key.display} ", key_style)
-            line.append(f"{key.label} ", label_style)
+            line.append(f" {key.display} ", key_style + dim)
+            line.append(f"{key.label} ", label_style + dim)
         return line
 
     def on_click(self, event: events.Click) -> None:
-        for x, key in self._placed:
-            if x <= event.x < x + _cells(key) and key.enabled:
-                event.stop()
-                self.app.simulate_key(key.key)
-                return
+        key = pressed_at(self._placed, event.x)
+        if key is not None:
+            event.stop()
+            self.app.simulate_key(key.key)
