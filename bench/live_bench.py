@@ -106,7 +106,7 @@ KEY_SIZES = tuple(
 # grows by at most ~10% while measured (a key records one event, sometimes two); rounds take
 # turns across the sizes, so the machine's noise falls on all of them alike.
 KEY_ROUNDS = _env_int("BENCH_KEY_ROUNDS", 4)
-PRESSES = {500: 30, 2_000: 25, 5_000: 15, 10_000: 10}  # measured per round
+PRESSES = {500: 30, 2_000: 25, 5_000: 25, 10_000: 25}  # measured per round: 100+ per size
 WARMUP = 2  # presses per round before measuring (first use of caches, code paths)
 QUIET_S = 0.05  # a key's work is over when no frame has been drawn for this long
 GAP_S = (0.0, 0.05)  # then a pause before the next key (its phase against the 1 s tick varies)
