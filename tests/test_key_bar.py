@@ -13,12 +13,8 @@ from rich.cells import cell_len
 from textual.command import CommandPalette
 
 from cofacil.__main__ import make_app
-from cofacil.app import CofacilApp
 from cofacil.clock import FakeClock
-from cofacil.demo import start_demo_session
-from cofacil.live import LiveSession, SessionView
 from cofacil.screens.session_screen import SessionScreen
-from cofacil.storage import Store
 from cofacil.widgets.key_bar import SEPARATOR, KeyBar, Shown, layout, pressed_at
 from cofacil.widgets.note_bar import NoteBar
 
@@ -111,22 +107,6 @@ async def test_the_line_follows_the_keys_the_screen_takes(tmp_path: Path) -> Non
         assert line.startswith(" ? Keys  q Leave ")
         for recording in ("Silence", "Note", "Flag", "Undo"):
             assert recording not in line
-
-
-async def test_a_read_only_view_shows_no_recording_key(tmp_path: Path) -> None:
-    clock = FakeClock(START)
-    store = Store(tmp_path, clock=clock)
-    session = start_demo_session(store)
-    writer = LiveSession(store, session.id)
-    app = CofacilApp(Store(tmp_path, clock=clock))
-    async with app.run_test(size=(100, 30)) as pilot:
-        await app.push_screen(SessionScreen(SessionView(app.store, session.id)))
-        await pilot.pause()
-        line = bar_line(app)
-        assert line.startswith(" ? Keys  q Leave ")
-        for recording in ("Silence", "Note", "Flag", "Undo"):
-            assert recording not in line
-    writer.close()
 
 
 @pytest.mark.parametrize("size", [(59, 23), (75, 35), (76, 36), (109, 40), (110, 24)])

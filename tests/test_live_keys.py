@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from conftest import painted
 from textual import events
 from textual.strip import Strip
 
@@ -345,6 +346,9 @@ async def test_read_only_view_follows_and_records_nothing(tmp_path: Path, clock)
     app = CofacilApp(Store(tmp_path, clock=clock))
     async with app.run_test(size=(100, 30)) as pilot:
         await app.push_screen(SessionScreen(SessionView(app.store, session.id)))
+        await pilot.pause()
+        key_line = painted(app).splitlines()[-1]  # offers no key that would record
+        assert key_line.startswith(" ? Keys  q Leave ") and "Silence" not in key_line
         await pilot.press("1", "o", "u")
         assert len(store.read_events(session.id)) == 1
         writer.speak(writer.session.seats[1])
