@@ -14,7 +14,7 @@ from hypothesis import settings
 
 from cofacil.clock import FakeClock
 from cofacil.live import LiveSession
-from cofacil.models import Group, Member, Session
+from cofacil.models import EventBase, Group, Member, Observation, Session
 from cofacil.storage import Store
 
 # In CI (CI=true) every property test replays the same examples, so a landing never depends on
@@ -50,6 +50,18 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def store(data_dir: Path, clock: FakeClock) -> Store:
     return Store(data_dir, clock=clock)
+
+
+def record_notes(
+    store: Store, session: Session, count: int, text: str = "note {seq}"
+) -> list[EventBase]:
+    """`count` observations about m1, 7 s apart, recorded in the session's log (`text` with
+    each one's `seq`); all the log's events after."""
+    with store.open_log(session.id) as log:
+        for _ in range(count):
+            store.clock.advance(7)  # type: ignore[attr-defined]
+            log.record(Observation, text=text.format(seq=log.next_seq), about=["m1"])
+        return list(log.events)
 
 
 def _add_session(store: Store) -> Session:

@@ -13,7 +13,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from conftest import _add_session
+from conftest import _add_session, record_notes
 
 from cofacil.clock import FakeClock
 from cofacil.models import EventBase, Observation, Session
@@ -31,14 +31,6 @@ def folder(request: pytest.FixtureRequest, data_dir: Path, clock: FakeClock) -> 
         key = enable_encryption(data_dir, PASSPHRASE, log2n=FAST)
         return Store(data_dir, clock=clock, codec=key)
     return Store(data_dir, clock=clock)
-
-
-def _record(store: Store, session: Session, count: int) -> list[EventBase]:
-    with store.open_log(session.id) as log:
-        for _ in range(count):
-            store.clock.advance(7)  # type: ignore[attr-defined]
-            log.record(Observation, text=f"note {log.next_seq}", about=["m1"])
-        return list(log.events)
 
 
 def _files(store: Store, session: Session) -> tuple[Path, Path]:
@@ -66,17 +58,17 @@ def _review(store: Store, session: Session) -> tuple[list[EventBase], bool]:
 
 def test_a_closed_log_marks_its_journal_in_the_checkpoint(folder: Store) -> None:
     session = _add_session(folder)
-    _record(folder, session, 4)
+    record_notes(folder, session, 4)
     path, _ = _files(folder, session)
     assert _mark(folder, session) == journal.mark_of(path.read_bytes())
-    events = _record(folder, session, 3)
+    events = record_notes(folder, session, 3)
     assert _mark(folder, session) == journal.mark_of(path.read_bytes())
     assert _review(folder, session) == (events, False)  # the checkpoint is not even parsed
 
 
 def test_a_journal_cut_at_any_line_end_still_shows_the_checkpoints_events(folder: Store) -> None:
     session = _add_session(folder)
-    events = _record(folder, session, 5)
+    events = record_notes(folder, session, 5)
     path, _ = _files(folder, session)
     whole = path.read_bytes()
     ends = [m.end() for m in re.finditer(b"\n", whole)]
@@ -92,7 +84,7 @@ def test_a_journal_changed_but_as_long_still_shows_the_checkpoints_events(
 ) -> None:
     """A line dropped and another lengthened, every checksum holding: whole, and no shorter
     than the mark, yet without an event the checkpoint has. Its bytes are not the marked ones."""
-    events = _record(store, session, 4)
+    events = record_notes(store, session, 4)
     path, _ = _files(store, session)
     lines = path.read_bytes().splitlines(keepends=True)
     body = lines[0].partition(b" ")[2].rstrip(b"\n")
@@ -109,7 +101,7 @@ def test_a_journal_changed_but_as_long_still_shows_the_checkpoints_events(
 
 def test_a_journal_cut_and_mended_still_shows_every_event(folder: Store) -> None:
     session = _add_session(folder)
-    events = _record(folder, session, 5)
+    events = record_notes(folder, session, 5)
     path, _ = _files(folder, session)
     whole = path.read_bytes()
     path.write_bytes(whole[: whole.index(b"\n") + 1])
@@ -120,7 +112,7 @@ def test_a_journal_cut_and_mended_still_shows_every_event(folder: Store) -> None
 
 
 def test_a_changed_mark_is_not_believed(store: Store, session: Session) -> None:
-    events = _record(store, session, 5)
+    events = record_notes(store, session, 5)
     path, checkpoint = _files(store, session)
     raw = checkpoint.read_bytes()
     for old, new in [
@@ -148,7 +140,7 @@ def test_a_changed_mark_is_not_believed(store: Store, session: Session) -> None:
     ],
 )
 def test_a_mark_in_a_changed_file_end_is_not_read(store: Store, session: Session, change) -> None:
-    _record(store, session, 3)
+    record_notes(store, session, 3)
     _, checkpoint = _files(store, session)
     checkpoint.write_bytes(change(checkpoint.read_bytes()))
     assert _mark(store, session) is None
@@ -156,8 +148,8 @@ def test_a_mark_in_a_changed_file_end_is_not_read(store: Store, session: Session
 
 def test_another_sessions_checkpoint_is_not_taken_at_its_word(store: Store) -> None:
     one, two = _add_session(store), _add_session(store)
-    _record(store, one, 2)
-    events = _record(store, two, 6)
+    record_notes(store, one, 2)
+    events = record_notes(store, two, 6)
     (_, first), (_, second) = _files(store, one), _files(store, two)
     shutil.copyfile(first, second)
     assert _review(store, two) == (events, True)
@@ -166,7 +158,7 @@ def test_another_sessions_checkpoint_is_not_taken_at_its_word(store: Store) -> N
 def test_an_old_checkpoint_without_the_mark_is_read_as_before(
     store: Store, session: Session
 ) -> None:
-    events = _record(store, session, 4)
+    events = record_notes(store, session, 4)
     paths = store.session_paths(session.id)
     recovery.write_checkpoint(paths, store.codec, events)  # no mark: as older versions wrote
     assert _mark(store, session) is None
@@ -182,8 +174,8 @@ def test_a_checkpoint_written_with_a_rebuilt_journal_marks_the_rebuilt_one(
     """The journal cut to one line and the checkpoint damaged: the last good copy gives three
     events back, the journal is rebuilt with them and a checkpoint written. A later cut of the
     rebuilt journal must still show all three."""
-    three = _record(store, session, 3)
-    _record(store, session, 2)  # the checkpoint of three is now the last good copy (.bak)
+    three = record_notes(store, session, 3)
+    record_notes(store, session, 2)  # the checkpoint of three is now the last good copy (.bak)
     path, checkpoint = _files(store, session)
     path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
     checkpoint.write_bytes(b"")  # damaged
@@ -198,7 +190,7 @@ def test_a_checkpoint_written_with_a_rebuilt_journal_marks_the_rebuilt_one(
 
 
 def test_a_writer_marks_what_it_read_and_wrote(store: Store, session: Session) -> None:
-    _record(store, session, 2)
+    record_notes(store, session, 2)
     path, _ = _files(store, session)
     writer = journal.JournalWriter(path, store.codec, journal_label(session.id))
     try:

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 import pytest
 from annotated_types import Ge, MaxLen, MinLen
+from conftest import record_notes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import AwareDatetime, BaseModel, ValidationError
@@ -32,7 +33,6 @@ from cofacil.models import (
     EventBase,
     Group,
     Member,
-    Observation,
     Paused,
     Session,
     SessionStarted,
@@ -200,11 +200,7 @@ def damaged_copies(path: Path) -> list[Path]:
 
 
 def record_some(store: Store, session: Session, count: int) -> list[EventBase]:
-    with store.open_log(session.id) as log:
-        for i in range(count):
-            store.clock.advance(7)  # type: ignore[attr-defined]
-            log.record(Observation, text=f"note {i} [bold]Ann[/]", about=["m1"])
-        return list(log.events)
+    return record_notes(store, session, count, text="note {seq} [bold]Ann[/]")
 
 
 def checkpoint_path(store: Store, session: Session) -> Path:

@@ -71,7 +71,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import _add_session
+from conftest import _add_session, record_notes
 
 from cofacil.clock import FakeClock
 from cofacil.models import (
@@ -1605,13 +1605,6 @@ def test_sigkilled_while_recovering_many_times(template: Template, tmp_path: Pat
 # Each failed before its fix; each name says what it checks now.
 
 
-def _record(store: Store, session: Session, count: int) -> list[EventBase]:
-    with store.open_log(session.id) as log:
-        for _ in range(count):
-            log.record(Observation, text=f"note {log.next_seq}")
-        return list(log.events)
-
-
 def _line(body: dict[str, Any]) -> bytes:
     data = json.dumps(body).encode()
     return b"%08x %s\n" % (zlib.crc32(data), data)
@@ -1620,7 +1613,7 @@ def _line(body: dict[str, Any]) -> bytes:
 def test_a_flipped_seq_digit_in_the_checkpoint_is_damage_not_a_duplicate_event(
     store: Store, session: Session
 ) -> None:
-    events = _record(store, session, 3)
+    events = record_notes(store, session, 3)
     checkpoint = store.sessions_dir / f"{session.id}.json"
     raw = checkpoint.read_bytes()
     checkpoint.write_bytes(raw.replace(b'"seq": 1,', b'"seq": 9,'))  # bit 3 of one byte
@@ -1635,7 +1628,7 @@ def test_a_flipped_seq_digit_in_the_checkpoint_is_damage_not_a_duplicate_event(
 def test_json_nested_too_deep_raises_nothing_but_a_store_error(
     store: Store, session: Session, role: str
 ) -> None:
-    _record(store, session, 2)
+    record_notes(store, session, 2)
     nested = b"[" * 5000 + b"]" * 5000
     if role == MAIN:
         store.db_path.write_bytes(nested)
@@ -1649,7 +1642,7 @@ def test_json_nested_too_deep_raises_nothing_but_a_store_error(
 
 
 def test_a_journal_cut_at_a_line_end_is_mended_and_told(store: Store, session: Session) -> None:
-    events = _record(store, session, 3)
+    events = record_notes(store, session, 3)
     journal = store.sessions_dir / f"{session.id}.journal"
     journal.write_bytes(journal.read_bytes().splitlines(keepends=True)[0])
 
@@ -1661,8 +1654,8 @@ def test_a_journal_cut_at_a_line_end_is_mended_and_told(store: Store, session: S
 
 
 def test_a_damaged_checkpoint_bak_is_kept_and_told(store: Store, session: Session) -> None:
-    _record(store, session, 2)
-    _record(store, session, 2)  # the checkpoint now has a .bak
+    record_notes(store, session, 2)
+    record_notes(store, session, 2)  # the checkpoint now has a .bak
     checkpoint = store.sessions_dir / f"{session.id}.json"
     bak = checkpoint.with_name(checkpoint.name + ".bak")
     checkpoint.write_bytes(b"")
@@ -1680,8 +1673,8 @@ def test_a_damaged_checkpoint_bak_is_kept_and_told(store: Store, session: Sessio
 def test_a_newer_checkpoint_bak_is_refused_every_time_and_left_untouched(
     store: Store, session: Session
 ) -> None:
-    _record(store, session, 2)
-    _record(store, session, 2)
+    record_notes(store, session, 2)
+    record_notes(store, session, 2)
     checkpoint = store.sessions_dir / f"{session.id}.json"
     bak = checkpoint.with_name(checkpoint.name + ".bak")
     bak.write_bytes(_edit(bak.read_bytes(), lambda d: d["events"]["1"].update(v=99)))
@@ -1695,7 +1688,7 @@ def test_a_newer_checkpoint_bak_is_refused_every_time_and_left_untouched(
 
 
 def test_two_journal_events_at_one_seq_are_kept_and_told(store: Store, session: Session) -> None:
-    events = _record(store, session, 2)
+    events = record_notes(store, session, 2)
     journal = store.sessions_dir / f"{session.id}.journal"
     other = {**events[1].model_dump(mode="json"), "id": "another", "text": "another note"}
     with journal.open("ab") as f:
@@ -1713,7 +1706,7 @@ def test_two_journal_events_at_one_seq_are_kept_and_told(store: Store, session: 
 def test_a_journal_line_with_v_minus_1_leaves_later_checkpoints_clean(
     store: Store, session: Session
 ) -> None:
-    events = _record(store, session, 2)
+    events = record_notes(store, session, 2)
     journal = store.sessions_dir / f"{session.id}.journal"
     with journal.open("ab") as f:
         f.write(_line({**events[1].model_dump(mode="json"), "id": "x", "seq": 2, "v": -1}))
@@ -1738,8 +1731,8 @@ def test_killed_after_moving_the_main_db_aside_the_next_start_still_knows_the_se
 def test_killed_after_moving_the_checkpoint_aside_the_next_open_reads_its_bak(
     store: Store, session: Session
 ) -> None:
-    first = _record(store, session, 2)
-    _record(store, session, 2)  # the .bak holds events 0-1
+    first = record_notes(store, session, 2)
+    record_notes(store, session, 2)  # the .bak holds events 0-1
     journal = store.sessions_dir / f"{session.id}.journal"
     lines = journal.read_bytes().splitlines(keepends=True)
     lines[1] = lines[1].replace(b"note 1", b"note !")  # event 1 now only in the .bak
@@ -1755,7 +1748,7 @@ def test_killed_after_moving_the_checkpoint_aside_the_next_open_reads_its_bak(
 def test_killed_between_rename_and_chmod_the_damaged_copy_still_ends_up_0600(
     store: Store, session: Session, tmp_path: Path
 ) -> None:
-    _record(store, session, 2)
+    record_notes(store, session, 2)
     checkpoint = store.sessions_dir / f"{session.id}.json"
     checkpoint.write_bytes(b"")
     os.chmod(checkpoint, 0o644)  # copied back by the user
