@@ -58,6 +58,7 @@ class SessionScreen(Screen[None]):
         self.note: Draft | None = None  # the note open in the line (kept on disk as typed)
         self._draft_refused = False  # the disk refused the note's last change
         self._keys_state: tuple[bool, bool] | None = None  # what the key line was drawn for
+        self._styled = False  # every widget styled as it mounted, none since changed unseen
 
     def compose(self) -> ComposeResult:
         self._size_classes()
@@ -110,6 +111,15 @@ class SessionScreen(Screen[None]):
         # The log and the screen live as long as the session is open: kept out of the
         # collector's passes (a session opened from the home screen, after the first frame).
         self.call_after_refresh(collector.settle)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The screen's first showing comes right after each of its widgets was styled as it
+        mounted (and again at each change of class): Textual would style all of them once more
+        before the first frame. Later showings (after the palette, a dialog or a change of
+        theme) restyle as usual."""
+        if not self._styled:
+            event.refresh_styles = False
+            self._styled = True
 
     def _tell_gap(self) -> None:
         """Reopened after cofacil was closed or killed: say that the time away is a gap, not
