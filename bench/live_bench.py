@@ -77,6 +77,7 @@ _FIRST_FRAME = {
     ),
     "resume": (
         "import sys; from pathlib import Path\n"
+        "import cofacil.__main__  # the program's module first, as the `cofacil` command does\n"
         "from cofacil.app import CofacilApp\nfrom cofacil.live import LiveSession\n"
         "from cofacil.storage import Store\n"
         "store = Store(Path(sys.argv[1]))\n"

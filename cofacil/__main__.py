@@ -3,6 +3,11 @@ line written there goes through `_say`, so what it quotes cannot steer the termi
 
 from __future__ import annotations
 
+from cofacil import collector
+
+# The program starts here: the collector waits until its first frame (see collector).
+collector.pause_for_start()
+
 import argparse
 import json
 import sys
@@ -12,7 +17,6 @@ from typing import NoReturn
 
 from cofacil import __version__, record
 from cofacil.clock import Clock
-from cofacil.collector import collector_paused
 from cofacil.display import visible
 from cofacil.models import (
     EventBase,
@@ -187,22 +191,21 @@ def make_app(
 ):
     """The app on a data folder; tests reuse this with a fake clock. Without `create` (review),
     a folder that is missing or not cofacil's is a one-line error and is left as it is."""
-    # Starting up allocates tens of thousands of objects and frees almost none, so the
-    # collector's passes over them only delay the first frame (`make bench` measures it). The
-    # app pauses it too, from when it starts running until its first frame is drawn.
-    with collector_paused():
-        from cofacil.app import CofacilApp  # Textual loads only when an app is wanted
-        from cofacil.demo import start_demo_session
-        from cofacil.live import LiveSession
+    # Making the app is part of the start: the collector waits until the first frame (it
+    # already does when this module was the first thing imported; see collector).
+    collector.pause_for_start()
+    from cofacil.app import CofacilApp  # Textual loads only when an app is wanted
+    from cofacil.demo import start_demo_session
+    from cofacil.live import LiveSession
 
-        store = Store(data_dir, clock=clock, codec=codec, create=create)
-        # Opened before the app runs, so a session held by another cofacil is a one-line error.
-        live = LiveSession(store, start_demo_session(store).id) if demo else None
-        if review == "latest" and (recorded := session_being_recorded(store)) is not None:
-            review = recorded.id  # the group in the room now: followed, read-only
-        elif review is not None:  # "latest" or an id; an unknown one is a one-line error here
-            review = pick_session(store, review).id
-        return CofacilApp(store, live=live, review=review)
+    store = Store(data_dir, clock=clock, codec=codec, create=create)
+    # Opened before the app runs, so a session held by another cofacil is a one-line error.
+    live = LiveSession(store, start_demo_session(store).id) if demo else None
+    if review == "latest" and (recorded := session_being_recorded(store)) is not None:
+        review = recorded.id  # the group in the room now: followed, read-only
+    elif review is not None:  # "latest" or an id; an unknown one is a one-line error here
+        review = pick_session(store, review).id
+    return CofacilApp(store, live=live, review=review)
 
 
 def pick_session(store: Store, wanted: str) -> Session:
@@ -580,6 +583,8 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = getattr(args, "data_dir", None) or default_data_dir()
     # Reading commands never make a data folder; demo and the home screen may.
     create = args.command not in ("export", "review", "verify", "groups", "sessions")
+    if args.command not in (None, "demo", "review"):
+        collector.end_start()  # no screen to draw: the command's own work runs as usual
     try:
         if args.command == "verify" and args.file is not None:
             return _verify(args, data_dir, PLAIN)  # a file: no data folder is opened

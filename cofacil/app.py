@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Iterable
 
@@ -37,7 +36,6 @@ class CofacilApp(App[None]):
         self.store = store
         self._live = live
         self._review = review  # a session to open for review
-        self._collecting = False  # whether the collector ran before start-up paused it
 
     def show_home(self) -> None:
         from cofacil.screens.home_screen import HomeScreen  # not needed to open a live session
@@ -85,9 +83,7 @@ class CofacilApp(App[None]):
         self.notify(message.reason, severity="warning", markup=False)
 
     def on_unmount(self) -> None:
-        if self._collecting:  # the app ends before its first frame
-            self._collecting = False
-            gc.enable()
+        collector.end_start()  # the app ends before its first frame
         collector.unsettle()  # another app in this process (a test run) starts afresh
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -98,16 +94,14 @@ class CofacilApp(App[None]):
 
     def on_load(self) -> None:
         # Building the first screen allocates much and frees little: the collector waits
-        # until that screen is drawn (see make_app).
-        self._collecting = gc.isenabled()
-        gc.disable()
+        # until that screen is drawn (if the start has not paused it already: see make_app).
+        collector.pause_for_start()
 
     def _resume_collecting(self) -> None:
-        # What is alive at the first frame (the modules, the log, the screen) lives on.
+        # What is alive at the first frame (the modules, the log, the screen) lives on:
+        # frozen first, so the collector's first pass does not walk all of it.
         collector.settle()
-        if self._collecting:
-            self._collecting = False
-            gc.enable()
+        collector.end_start()
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._resume_collecting)

@@ -25,6 +25,29 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+_starting = False  # the collector is paused for the start-up (`pause_for_start`)
+
+
+def pause_for_start() -> None:
+    """From the program's first import to its first frame the collector waits: starting
+    allocates hundreds of thousands of objects (modules, styles, the log, the screen) that
+    live on, and each of its passes in the middle walks them all and finds little to free.
+    Ended by `end_start`: at the first frame, after `settle`, so that what the start made is
+    never walked again; when the app stops; or when a command that is not the app begins."""
+    global _starting
+    if gc.isenabled():
+        gc.disable()
+        _starting = True
+
+
+def end_start() -> None:
+    """The collector runs again, if `pause_for_start` paused it."""
+    global _starting
+    if _starting:
+        _starting = False
+        gc.enable()
+
+
 def settle() -> None:
     """Everything alive now lives on (the modules, an open session's log, the screen drawn):
     frozen, the collector's passes never walk it again, so a pass in the middle of a key costs

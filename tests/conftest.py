@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import pty
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from cofacil import collector
 from cofacil.clock import FakeClock
 from cofacil.live import LiveSession
 from cofacil.models import EventBase, Group, Member, Observation, Session
@@ -35,6 +36,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _collector_runs() -> Iterator[None]:
+    """Tests run with the collector on, as the app has it after its first frame: importing
+    the program (`cofacil.__main__`) pauses it for the start, and an app made by a test but
+    never run would leave it paused for the tests after."""
+    collector.end_start()
+    yield
+    collector.end_start()
 
 
 @pytest.fixture

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
+from cofacil import collector
 from cofacil.__main__ import make_app
 from cofacil.clock import FakeClock
 from cofacil.demo import DEMO_GROUP_ID, start_demo_session
@@ -191,15 +194,41 @@ async def test_the_app_never_rings_the_terminal_bell(tmp_path: Path, monkeypatch
 
 
 async def test_the_collector_pauses_only_while_starting_up(tmp_path: Path) -> None:
-    """Start-up runs with the garbage collector paused (it only slows the first frame); it is
-    back on once the app is made, and again once the first frame is drawn."""
+    """Start-up runs with the garbage collector paused (its passes only slow the first frame):
+    from making the app until its first frame is drawn, and then what the start made is kept
+    out of its passes. An app made but never run (a start that failed) leaves it to be ended."""
     import gc
 
     app = make_app(tmp_path, clock=fake_clock(), demo=True)
-    assert gc.isenabled()
+    assert not gc.isenabled()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, SessionScreen)
         assert gc.isenabled()
-    make_app(tmp_path, clock=fake_clock())  # an app that is made but never run
+        assert gc.get_freeze_count() > 0
     assert gc.isenabled()
+    make_app(tmp_path, clock=fake_clock())  # an app that is made but never run
+    assert not gc.isenabled()
+    collector.end_start()
+    assert gc.isenabled()
+
+
+def test_the_program_pauses_the_collector_from_its_first_import(tmp_path: Path) -> None:
+    """Importing the program pauses the collector before anything heavy is imported; a
+    command that draws no screen then does its work with the collector on."""
+    script = (
+        "import gc, sys\n"
+        "import cofacil.__main__ as program\n"
+        "print(gc.isenabled())\n"
+        "program.main(['groups', '--data-dir', sys.argv[1]])\n"
+        "print(gc.isenabled())\n"
+    )
+    Store(tmp_path / "data")
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split("\n")[0] == "False"
+    assert done.stdout.split("\n")[-2] == "True"
