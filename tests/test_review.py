@@ -14,6 +14,7 @@ from cofacil.__main__ import make_app
 from cofacil.charts import interaction_circle, talk_bars, timeline_rows
 from cofacil.clock import FakeClock
 from cofacil.demo import DEMO_GROUP_ID, ensure_demo_group
+from cofacil.display import duration
 from cofacil.dynamics import session_figures
 from cofacil.screens.review_screen import ReviewScreen
 from cofacil.storage import Store
@@ -435,6 +436,25 @@ async def test_the_summary_names_who_was_quiet_past_the_threshold(tmp_path: Path
         await pilot.pause()
         charts = str(app.screen.query_one("#review-charts", Static).render())
         assert "Quiet 20 min or longer while in the room: Omar 49:58, Kit 20:00." in charts
+
+
+async def test_the_summary_lists_every_technique_used_at_its_moment(tmp_path: Path, demo) -> None:
+    """Each technique the log holds, in the order used, with its moment on the session's
+    clock."""
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        view = app.screen.view
+        figures = session_figures(view.session, view.events)
+        used = [
+            (view.filed.labels.card(e.card), duration(t))
+            for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
+            if e.type == "technique_used"
+        ]
+        assert len(used) > 1
+        charts = str(app.screen.query_one("#review-charts", Static).render()).splitlines()
+        line = next(row for row in charts if row.startswith("Techniques: "))
+        assert line == "Techniques: " + ", ".join(f"{card} ({at})" for card, at in used)
 
 
 async def test_a_follow_window_keeps_time_and_says_when_the_recording_stops(

@@ -239,7 +239,12 @@ class ReviewScreen(Screen[None]):
         order = [*(m for m in session.seats if m in figures.participants), LEAD, COFAC]
         # Around the circle: who came, in seat order, then the facilitators.
         seated = [*(m for m in session.seats if dynamics.came(figures, m)), LEAD, COFAC]
-        used = [e for e in figures.timeline.events if isinstance(e, TechniqueUsed)]
+        # Each technique with when it was used (its moment on the session's clock).
+        used = [
+            (e, t)
+            for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
+            if isinstance(e, TechniqueUsed)
+        ]
         acted = [e for e in figures.timeline.events if isinstance(e, Nudge) and e.action == "acted"]
         codes = [
             f"  {who}: " + ", ".join(f"{label} ×{n}" for label, n in counted)
@@ -270,8 +275,7 @@ class ReviewScreen(Screen[None]):
             + (
                 ", ".join(
                     f"{visible(self.view.filed.labels.card(e.card))} ({duration(t)})"
-                    for e, t in zip(figures.timeline.events, figures.timeline.t, strict=True)
-                    if e in used
+                    for e, t in used
                 )
                 or "none"
             ),
