@@ -58,7 +58,7 @@ class SessionScreen(Screen[None]):
         self.note: Draft | None = None  # the note open in the line (kept on disk as typed)
         self._draft_refused = False  # the disk refused the note's last change
         self._keys_state: tuple[bool, bool] | None = None  # what the key line was drawn for
-        self._styled = False  # every widget styled as it mounted, none since changed unseen
+        self._styled = False  # shown once: before that, each widget was styled as it mounted
 
     def compose(self) -> ComposeResult:
         self._size_classes()
