@@ -103,10 +103,11 @@ class SessionScreen(Screen[None]):
                 timeout=15,
                 markup=False,
             )
-        self._tell_gap()
+        figures = self.live.figures()
+        self._tell_gap(figures)
         self._tell_parked()
-        self._offer(self.live.figures())
-        self.redraw()
+        # Drawn from the same figures, unless the deck's suggestion was just recorded.
+        self.redraw(None if self._offer(figures) else figures)
         self.set_interval(1.0, self.tick)
         # The log and the screen live as long as the session is open: kept out of the
         # collector's passes (a session opened from the home screen, after the first frame).
@@ -121,10 +122,10 @@ class SessionScreen(Screen[None]):
             event.refresh_styles = False
             self._styled = True
 
-    def _tell_gap(self) -> None:
+    def _tell_gap(self, figures: dynamics.SessionFigures) -> None:
         """Reopened after cofacil was closed or killed: say that the time away is a gap, not
         counted (nobody's talk, not the session clock), so the figures never surprise."""
-        gaps = dynamics.timeline(self.live.events).gaps
+        gaps = figures.timeline.gaps
         if self.live.writable and gaps and self.live.events[-1].type == "reopened":  # type: ignore[attr-defined]
             self.notify(
                 f"Resumed after {duration(gaps[-1][1])} away: that time is left out of the "
