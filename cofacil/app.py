@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
+from rich.console import RenderableType
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
@@ -36,6 +38,7 @@ class CofacilApp(App[None]):
         self.store = store
         self._live = live
         self._review = review  # a session to open for review
+        self._leaving = False  # the app was told to exit: see `on_event`
 
     def show_home(self) -> None:
         from cofacil.screens.home_screen import HomeScreen  # not needed to open a live session
@@ -62,6 +65,19 @@ class CofacilApp(App[None]):
         if may_leave is not None and not may_leave():
             return
         await super().action_quit()
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        self._leaving = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys read together with the one that quit (`q` then `n`) would start what the closing
+        # app never finishes building (a form with no fields, and a crash on the way out).
+        if self._leaving and isinstance(event, events.Key):
+            return
+        await super().on_event(event)
 
     def bell(self) -> None:
         """Silent. Textual rings the terminal's bell for a key clicked while disabled in a footer,

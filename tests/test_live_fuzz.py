@@ -92,3 +92,14 @@ def test_keys_arriving_while_the_home_screen_is_built(tmp_path: Path, keys: list
 
     session_id = asyncio.run(run_keys(tmp_path, keys))
     check_log(tmp_path, session_id)
+
+
+@pytest.mark.parametrize("after", ["n", "enter", "e", "a", "h", "?"])
+def test_keys_after_quitting_start_nothing(tmp_path: Path, after: str) -> None:
+    """Found by the slow tier: `q` on the home screen quits, and a key already on its way
+    after it (`n`: a new group) opened a form the closing app never built, and crashed."""
+    import asyncio
+
+    # The eighth key is followed by a pause (`run_keys`): the home screen is up when `q` quits.
+    session_id = asyncio.run(run_keys(tmp_path, ["0"] * 7 + ["q", "q", after]))
+    check_log(tmp_path, session_id)
