@@ -129,18 +129,19 @@ class KeyBar(Widget):
         key_style = self.get_component_rich_style("key-bar--key")
         label_style = self.get_component_rich_style("key-bar--label")
         line = Text(no_wrap=True, overflow="crop", end="")
-        for _x, key in placed:
+
+        def append(key: Shown) -> None:  # as `_cells` counts it: ` key ` then `label `
             dim = Style(dim=not key.enabled)
             line.append(f" {key.display} ", key_style + dim)
             line.append(f"{key.label} ", label_style + dim)
+
+        for _x, key in placed:
+            append(key)
         if palette_at is not None:
             start, key = palette_at
-            dim = Style(dim=not key.enabled)
-            gap = start - cell_len(SEPARATOR) - line.cell_len
-            line.append(" " * gap)
+            line.append(" " * (start - cell_len(SEPARATOR) - line.cell_len))
             line.append(SEPARATOR, self.get_component_rich_style("key-bar--separator"))
-            line.append(f" {key.display} ", key_style + dim)
-            line.append(f"{key.label} ", label_style + dim)
+            append(key)
         return line
 
     def on_click(self, event: events.Click) -> None:
