@@ -13,7 +13,6 @@ add the module to `MODULES` if it is new.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Sequence
 
 BenchFn = Callable[[], None]
@@ -67,6 +66,8 @@ def note(text: str) -> None:
 
 
 def p50(samples: Sequence[float]) -> float:
+    import statistics  # here: the start-up benches' children import this package
+
     return statistics.median(samples)
 
 
@@ -74,4 +75,6 @@ def p99(samples: Sequence[float]) -> float:
     """99th percentile (inclusive method: interpolates between the two nearest samples)."""
     if len(samples) < 2:
         return samples[0]
+    import statistics
+
     return statistics.quantiles(samples, n=100, method="inclusive")[98]

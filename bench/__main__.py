@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import compileall
 import importlib
 import os
 import platform
@@ -13,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import cofacil
 from bench import BENCHES, MODULES, figure, note
 
 
@@ -64,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown bench(es): {', '.join(unknown)}; known: {', '.join(BENCHES)}")
 
+    # Every module byte-compiled as it is now, as an installed copy is: where
+    # PYTHONDONTWRITEBYTECODE is set, a module edited since the last compile would otherwise be
+    # compiled again in every child process, and counted in its start-up.
+    compileall.compile_dir(Path(cofacil.__file__).parent, quiet=1)
     tmp = tempfile.gettempdir()
     note(
         f"machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} cpus, "

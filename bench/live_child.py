@@ -21,8 +21,6 @@ bare Textual app is a fair baseline beside it, and it prints one JSON line when 
 from __future__ import annotations
 
 import asyncio
-import json
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -76,6 +74,8 @@ def frame_driver(frames: Frames) -> type[Driver]:
 
 def peak_rss_kb() -> int:
     """This process's peak resident set so far, in kB."""
+    import resource  # here, as `json` in `main`: the start-up children import only the driver
+
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -109,7 +109,37 @@ def is_first_screen(app: App[Any], kind: str) -> bool:
     return kind == "bare" or type(app.screen).__name__ == "SessionScreen"
 
 
+def shows_whole_screen(app: App[Any]) -> bool:
+    """Whether the frame just written shows the whole screen. Textual may first write the few
+    widgets already painted while the screen's first layout is still pending (for cofacil's
+    live screen: its title and key lines on an otherwise empty screen), and the whole screen
+    one frame later. Textual keeps that state in a private attribute (pinned version)."""
+    return not getattr(app.screen, "_layout_required", False)
+
+
+def first_frame_then_exit(app: App[Any], size: tuple[int, int] = (80, 24)) -> None:
+    """Run `app` until the first frame that shows its whole screen, rendered to terminal text
+    as for a terminal; print that frame's wall-clock time (`time.time()`, the clock a parent
+    process reads alike), then exit. The start-up benches' children end with this."""
+    frames = Frames()
+    drawn: list[float] = []
+
+    def on_frame(at: float) -> None:
+        if not drawn and shows_whole_screen(app):
+            drawn.append(time.time())
+            app.exit()
+
+    frames.on_frame = on_frame
+    app.driver_class = frame_driver(frames)
+    app.run(headless=False, size=size)
+    if not drawn:
+        raise SystemExit("the app ended before drawing its screen")
+    print(drawn[0], flush=True)
+
+
 def main(argv: list[str]) -> int:
+    import json
+
     mode, kind, *rest = argv
     frames = Frames()
     result: dict[str, float] = {}
@@ -120,7 +150,7 @@ def main(argv: list[str]) -> int:
     app.driver_class = frame_driver(frames)
 
     def first_frame(at: float) -> None:
-        if "vm_hwm_kb" not in result and is_first_screen(app, kind):
+        if "vm_hwm_kb" not in result and is_first_screen(app, kind) and shows_whole_screen(app):
             result["vm_hwm_kb"] = peak_rss_kb()
             result["first_frame"] = at
 
