@@ -196,7 +196,7 @@ def make_app(
     collector.pause_for_start()
     from cofacil.app import CofacilApp  # Textual loads only when an app is wanted
     from cofacil.demo import start_demo_session
-    from cofacil.live import LiveSession
+    from cofacil.live import LiveSession, SessionView
 
     store = Store(data_dir, clock=clock, codec=codec, create=create)
     # Opened before the app runs, so a session held by another cofacil is a one-line error.
@@ -205,7 +205,9 @@ def make_app(
         review = recorded.id  # the group in the room now: followed, read-only
     elif review is not None:  # "latest" or an id; an unknown one is a one-line error here
         review = pick_session(store, review).id
-    return CofacilApp(store, live=live, review=review)
+    # Read before the app runs too: a log that cannot be read is a one-line error.
+    view = SessionView(store, review) if review is not None else None
+    return CofacilApp(store, live=live, review=view)
 
 
 def pick_session(store: Store, wanted: str) -> Session:

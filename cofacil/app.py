@@ -15,7 +15,7 @@ from textual.screen import Screen
 from cofacil import collector
 from cofacil.commands import screen_commands
 from cofacil.display import visible
-from cofacil.live import LiveSession
+from cofacil.live import LiveSession, SessionView
 from cofacil.screens.session_screen import SessionScreen
 from cofacil.storage import Store
 from cofacil.widgets.plain_text import PlainInput
@@ -32,12 +32,12 @@ class CofacilApp(App[None]):
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
 
     def __init__(
-        self, store: Store, live: LiveSession | None = None, review: str | None = None
+        self, store: Store, live: LiveSession | None = None, review: SessionView | None = None
     ) -> None:
         super().__init__()
         self.store = store
         self._live = live
-        self._review = review  # a session to open for review
+        self._review = review  # a session to open for review, read
         self._leaving = False  # the app was told to exit: see `on_event`
 
     def show_home(self) -> None:
@@ -128,10 +128,9 @@ class CofacilApp(App[None]):
         else:
             self.show_home()
             if self._review is not None:
-                from cofacil.live import SessionView
                 from cofacil.screens.review_screen import ReviewScreen
 
-                self.push_screen(ReviewScreen(SessionView(self.store, self._review)))
+                self.push_screen(ReviewScreen(self._review))
         for notice in self.store.notices:
             # A notice may quote a damaged file's content: shown, never sent to the terminal.
             self.notify(

@@ -40,7 +40,7 @@ from cofacil.models import (
     TurnEnded,
     TurnStarted,
 )
-from cofacil.storage import SessionLog, Store
+from cofacil.storage import SessionLog, Store, StoreError
 
 # Undo walks back over what the co-facilitator recorded, not over the session's frame.
 _NOT_UNDOABLE = (SessionStarted, SessionEnded, Reopened, Correction, Nudge)
@@ -105,6 +105,7 @@ class SessionView:
         self._round_opening: tuple[tuple[str, int], str | None] | None = None
         self.library: Library = load_library(store)  # the deck and codes in use
         self.filed: record.Filed = self._file()
+        self._verdict: tuple[int, record.Verdict] | None = None  # (events checked, verdict)
 
     def _file(self) -> record.Filed:
         """The session as its views and exports render it; once signed off, as signed: the
@@ -152,10 +153,27 @@ class SessionView:
         texts += [session.theme, *(text for n in notes for _, text in sections(n))]
         return suspect_names(texts)
 
+    def changed_after_signing(self) -> bool:
+        """Signed off, and the log no longer matches the signed record's digest: something
+        was changed after the signature (`cofacil verify` says what). Worked out once for
+        each length of the log."""
+        if self._verdict is None or self._verdict[0] != len(self.events):
+            self._verdict = (len(self.events), record.verify(self.events))
+        verdict = self._verdict[1]
+        return verdict.checked and not verdict.holds
+
     def rendered(self, fmt: str, *, redacted: bool = False, include_private: bool = False) -> str:
         """The session in an export format (`cofacil.export`), as filed; #private notes left
-        out unless `include_private` (and always when `redacted`)."""
+        out unless `include_private` (and always when `redacted`). Refused for a signed
+        session changed since: an export would pass the changed log off as the signed one."""
         from cofacil import export  # loaded when something is exported
+
+        if self.changed_after_signing():
+            raise StoreError(
+                f"session {self.session.number} was changed after it was signed off: its log "
+                "no longer matches the signed record (`cofacil verify` says more); nothing "
+                "was exported"
+            )
 
         until = self.left_open_at()  # a recording cut short: up to its last sign of life
         if redacted:

@@ -157,12 +157,15 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def fold(text: str) -> tuple[str, list[int]]:
-    """`text` with accents off and case folded (NFKD, combining marks dropped, casefold), and
-    for each folded character the index of the character of `text` it came from: names
-    match however they are typed ("Zoe" for Zoë, "INES" for Inès)."""
+    """`text` with accents off and case folded (NFKD, combining marks dropped, casefold) and
+    invisible format characters left out, and for each folded character the index of the
+    character of `text` it came from: names match however they are typed ("Zoe" for Zoë,
+    "INES" for Inès)."""
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
+        if unicodedata.category(ch) == "Cf":
+            continue  # unseen inside a name ("Ma\u00adya", a zero-width space): not a break
         for part in unicodedata.normalize("NFKD", ch):
             if unicodedata.combining(part):
                 continue
@@ -196,6 +199,12 @@ def _initials_pattern(letters: list[str]) -> str:
     return r"\.?\s?".join(re.escape(ch) for ch in letters) + r"\.?"
 
 
+# Where a name starts and ends: at anything but a letter. A digit or an underscore ends it
+# too ("maya2", "#maya_followup" name Maya).
+_START = r"(?<![^\W\d_])"
+_END = r"(?![^\W\d_])"
+
+
 def _rules(people: list[tuple[str, str]]) -> list[_Rule]:
     """What to find for each person (name, alias): the whole name, each word of it (a word
     two people share becomes "a member"), their initials in any spelling, and a title with
@@ -206,10 +215,10 @@ def _rules(people: list[tuple[str, str]]) -> list[_Rule]:
         folded = fold(name)[0].strip()
         if folded:
             single = folded if _LETTERS.fullmatch(folded) else ""  # "Kit": an ordinary word too
-            rules.append(_Rule(re.compile(rf"(?<!\w)@?{re.escape(folded)}(?!\w)"), alias, single))
+            rules.append(_Rule(re.compile(rf"{_START}@?{re.escape(folded)}{_END}"), alias, single))
             underscored = folded.replace(" ", "_")
             if underscored != folded:  # the @mention form
-                rules.append(_Rule(re.compile(rf"(?<!\w)@?{re.escape(underscored)}(?!\w)"), alias))
+                rules.append(_Rule(re.compile(rf"{_START}@?{re.escape(underscored)}{_END}"), alias))
         parts = _LETTERS.findall(folded)
         plain = [w for w in parts if w not in TITLES]
         for word in plain:
@@ -217,17 +226,17 @@ def _rules(people: list[tuple[str, str]]) -> list[_Rule]:
                 words[word] = alias if words.get(word, alias) == alias else "a member"
         if len(plain) >= 2:  # "Sam P." for Sam Park; initials, of two letters at least
             first_and_initial = rf"{re.escape(plain[0])}\s+{re.escape(plain[-1][0])}\.?"
-            rules.append(_Rule(re.compile(rf"(?<!\w){first_and_initial}(?!\w)"), alias))
+            rules.append(_Rule(re.compile(rf"{_START}{first_and_initial}{_END}"), alias))
             letters = [w[0] for w in plain]
             kind = "written" if all(len(w) == 1 for w in plain) else "derived"
-            initials = re.compile(rf"(?<![\w.])@?{_initials_pattern(letters)}(?!\w)")
+            initials = re.compile(rf"(?<!\.){_START}@?{_initials_pattern(letters)}{_END}")
             rules.append(_Rule(initials, alias, initials=kind))
         titles = [w for w in parts if w in TITLES]
         if titles and plain:  # "Dr. R." for Dr. Rivera
             short = rf"{re.escape(titles[0])}\.?\s?{re.escape(plain[-1][0])}\.?"
-            rules.append(_Rule(re.compile(rf"(?<!\w){short}(?!\w)"), alias))
+            rules.append(_Rule(re.compile(rf"{_START}{short}{_END}"), alias))
     for word, alias in words.items():
-        rules.append(_Rule(re.compile(rf"(?<!\w)@?{re.escape(word)}(?!\w)"), alias, word))
+        rules.append(_Rule(re.compile(rf"{_START}@?{re.escape(word)}{_END}"), alias, word))
     return rules
 
 

@@ -21,7 +21,7 @@ from cofacil.models import (
     SessionEnded,
     SignedOff,
 )
-from cofacil.storage import SessionLog, Store, StoreError
+from cofacil.storage import SessionLog, Store, StoreError, not_saved
 
 
 def plural(count: int, word: str) -> str:
@@ -61,6 +61,14 @@ class SessionReview:
     def __init__(self, store: Store, session_id: str) -> None:
         self.log: SessionLog = store.open_log(session_id)
 
+    def _record(self, event_type: type[EventBase], **fields: object) -> EventBase:
+        """Recorded, or a `StoreError` saying why not (a full disk: nothing was written, and
+        the screen keeps what was typed)."""
+        try:
+            return self.log.record(event_type, **fields)
+        except OSError as error:
+            raise not_saved(error) from None
+
     @property
     def events(self) -> list[EventBase]:
         return self.log.events
@@ -80,14 +88,12 @@ class SessionReview:
             raise StoreError("an addendum needs a reason (a late entry, a correction …)")
         if not addendum:
             reason = ""  # a comment before sign-off is part of the record being made
-        return self.log.record(
-            ReviewNote, text=text, target=target, addendum=addendum, reason=reason
-        )
+        return self._record(ReviewNote, text=text, target=target, addendum=addendum, reason=reason)
 
     def mark_reviewed(self, target: str) -> EventBase | None:
         if any(isinstance(e, Reviewed) and e.target == target for e in self.events):
             return None
-        return self.log.record(Reviewed, target=target)
+        return self._record(Reviewed, target=target)
 
     def sign_off(self, name: str, view: SessionView) -> EventBase:
         """Signed as `name` (as typed): the record is frozen as `view` files it now, with its
@@ -101,7 +107,7 @@ class SessionReview:
         if [e.id for e in view.events] != [e.id for e in events]:
             raise StoreError("the session changed while signing: look again, then sign")
         kept = record.freeze(view.filed)
-        return self.log.record(
+        return self._record(
             SignedOff,
             name=name.strip() or "lead therapist",
             record=kept,

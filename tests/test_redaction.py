@@ -175,3 +175,25 @@ def test_a_card_named_after_a_member_is_redacted_too() -> None:
     )
     assert "Maya" not in labels.card("own") and "Rivera" not in labels.code("s:c")
     assert labels.card("own").endswith("'s empty chair")
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "json"])
+def test_a_name_run_into_digits_underscores_or_invisible_characters_is_redacted(fmt: str):
+    """A name ends where its letters end: "maya2", "#maya_followup" and "#maya_theo" name
+    Maya (and Theo); a soft hyphen or a zero-width space typed inside a name hides nothing."""
+    text = "talk to maya2 and theo1 about #maya_followup; Ma\u00adya and The\u200bo came"
+    note = Observation(
+        id="e1",
+        seq=1,
+        at=T0,
+        mono=1.0,
+        epoch="r",
+        text=text,
+        about=["m6"],
+        tags=["maya_followup", "maya_theo", "family"],
+    )
+    log = [SessionStarted(id="e0", seq=0, at=T0, mono=0.0, epoch="r"), note]
+    out = render(fmt, *redact(GROUP, SESSION, log, KEY))
+    folded = fold(out)[0]
+    assert "maya" not in folded and "theo" not in folded, out
+    assert "followup" in out and "family" in out and "came" in out

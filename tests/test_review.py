@@ -549,3 +549,123 @@ async def test_the_review_and_the_report_say_one_summary(tmp_path: Path, demo) -
     html = view.rendered("html")  # the page says it too, escaped its own way
     assert f"Balance of members&#39; talk: {on_screen.balance}" in html
     assert all(f"{r.at} {r.about}: {r.text}" in report for r in in_md.risks)
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """While `full["on"]`, the disk refuses every write (the journal's and every file's)."""
+    import errno
+
+    from cofacil.storage import journal, safefile
+
+    real = safefile.write_all
+    full = {"on": False}
+
+    def refuse(fd: int, data: bytes) -> None:
+        if full["on"]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd, data)
+
+    monkeypatch.setattr(journal, "write_all", refuse)
+    monkeypatch.setattr(safefile, "write_all", refuse)
+    return full
+
+
+async def test_a_comment_the_disk_refuses_stays_typed_until_it_is_saved(
+    tmp_path: Path, demo, full_disk
+) -> None:
+    """A full disk: the comment is not lost with the line. It is said, the line opens again
+    with the text, and Enter saves it once there is room. Reviewed marks and the sign-off
+    are refused with the same words, and the review goes on."""
+    from cofacil.models import ReviewNote
+
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        session_id = app.screen.view.session.id
+        full_disk["on"] = True
+        await pilot.press("n", *"steady group overall", "enter")
+        await pilot.pause()
+        field = app.screen.query_one("#review-comment")
+        assert field.display and field.value == "steady group overall"
+        said = [n.message for n in app._notifications]
+        assert any("could not save (No space left on device)" in m for m in said)
+        assert any("free some space" in m for m in said)
+        await pilot.press("o", "r", "S", "enter")  # typed into the open line, not keys
+        await pilot.press("escape", "o", "r")  # a reviewed mark: refused, said
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("n", *"steady group overall", "enter")
+        full_disk["on"] = False
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.screen.query_one("#review-comment").display
+    comments = [e for e in Store(tmp_path).read_events(session_id) if isinstance(e, ReviewNote)]
+    assert [c.text for c in comments] == ["steady group overall"]
+
+
+async def test_a_member_note_the_disk_refuses_keeps_the_lead_on_it(
+    tmp_path: Path, demo, full_disk
+) -> None:
+    """Leaving the member's note while the disk is full: said, and the screen stays with the
+    note as typed (quitting too); once there is room, leaving saves it."""
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        session_id = app.screen.view.session.id
+        await pilot.press("M", "3")
+        await pilot.pause()
+        app.screen.query_one("#note-plan").text = "Check in about sleep."
+        full_disk["on"] = True
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "MemberScreen"
+        assert app.screen.query_one("#note-plan").text == "Check in about sleep."
+        said = [n.message for n in app._notifications]
+        assert any("No space left on device" in m and "still here" in m for m in said)
+        await pilot.press("ctrl+q")  # quitting keeps it too
+        await pilot.pause()
+        assert app.is_running and type(app.screen).__name__ == "MemberScreen"
+        full_disk["on"] = False
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+    assert Store(tmp_path).member_note(session_id, "demo-priya").plan == "Check in about sleep."
+
+
+async def test_a_journal_that_cannot_be_read_is_said_and_left_as_it_is(
+    tmp_path: Path, demo
+) -> None:
+    """A folder (or a file without permission) in a session journal's place: reading the
+    session is refused with the reason and the file, and nothing is moved or rewritten; the
+    group's list shows the others and says which one cannot be read; `cofacil review` of it
+    is refused before the app starts (one line on stderr)."""
+    from cofacil.screens.group_screen import GroupScreen
+    from cofacil.storage import StoreError
+
+    store = Store(tmp_path, clock=demo)
+    session = store.sessions(DEMO_GROUP_ID)[-1]
+    journal = store.session_paths(session.id).journal
+    journal.unlink()
+    journal.mkdir()
+
+    again = Store(tmp_path, clock=demo)
+    with pytest.raises(StoreError, match=r"cannot read session \d+'s log: Is a directory"):
+        again.read_events(session.id)
+    with pytest.raises(StoreError, match="could not open session"):
+        again.open_log(session.id)
+    assert journal.is_dir() and not any(journal.iterdir())
+
+    app = make_app(tmp_path, clock=demo)
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        app.push_screen(GroupScreen(app.store, DEMO_GROUP_ID))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one("#sessions", DataTable)
+        cells = [str(c) for i in range(table.row_count) for c in table.get_row_at(i)]
+        assert "cannot be read" in cells and cells.count("cannot be read") == 1
+        assert table.row_count == len(store.sessions(DEMO_GROUP_ID))
+        said = [n.message for n in app._notifications]
+        assert any(f"session {session.number}: cannot read" in m for m in said)
+
+    with pytest.raises(StoreError, match="Is a directory"):  # before the app runs: one line
+        make_app(tmp_path, clock=demo, review=session.id)

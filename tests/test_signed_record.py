@@ -16,7 +16,7 @@ from cofacil.clock import FakeClock
 from cofacil.live import LiveSession, SessionView
 from cofacil.models import COFAC, LEAD, Attendance, Member, MemberNote
 from cofacil.review import SessionReview
-from cofacil.storage import Store, journal
+from cofacil.storage import Store, StoreError, journal
 
 OWN_DECK = """
 [[cards]]
@@ -162,6 +162,26 @@ def test_verify_finds_a_log_changed_after_sign_off(
     assert "DIFFERS from its digest" in capsys.readouterr().out
 
 
+def test_a_log_changed_after_sign_off_is_never_exported_as_signed(
+    signed: tuple[Store, str], data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An export of the changed log would carry the signature's digest under text that was
+    never signed: refused, in one line, with nothing written; the view says it too."""
+    store, session_id = signed
+    _tamper_journal(store, session_id, b"her sister", b"her brother")
+    out = tmp_path / "report.md"
+    args = ["export", "--data-dir", str(data_dir), "--session", session_id, "--format", "md"]
+    args += ["-o", str(out)]
+    assert main(args) == 1
+    said = capsys.readouterr().err.splitlines()[-1]  # after what the store mended on opening
+    assert said.startswith("cofacil: session 1 was changed after it was signed off")
+    assert "nothing was exported" in said and not out.exists()
+    view = SessionView(Store(data_dir), session_id)
+    assert view.changed_after_signing()
+    with pytest.raises(StoreError, match="no longer matches the signed record"):
+        view.rendered("json", redacted=True)
+
+
 def test_verify_checks_an_exported_file(
     signed: tuple[Store, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -284,3 +304,18 @@ def test_an_event_slipped_in_after_sign_off_is_found(
     store.session_paths(session_id).checkpoint.unlink()
     assert main(["verify", "--data-dir", str(data_dir)]) == 1
     assert "1 event(s) after it that are not addenda" in capsys.readouterr().out
+
+
+async def test_the_review_says_when_the_signed_log_was_changed(
+    signed: tuple[Store, str], data_dir: Path, clock: FakeClock
+) -> None:
+    from cofacil.__main__ import make_app
+
+    store, session_id = signed
+    _tamper_journal(store, session_id, b"her sister", b"her brother")
+    app = make_app(data_dir, clock=clock, review=session_id)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        banner = str(app.screen.query_one("#review-signed").render())
+        assert "but the log no longer matches the signed record" in banner
+        assert "exports are refused" in banner

@@ -104,18 +104,33 @@ class GroupScreen(Screen[None]):
             table.move_cursor(row=table.get_row_index(keep))
 
     class SessionsLoaded(Message):
-        def __init__(self, rows: list[tuple[str, list[Text]]], unfinished: str | None) -> None:
+        def __init__(
+            self, rows: list[tuple[str, list[Text]]], unfinished: str | None, problems: list[str]
+        ) -> None:
             super().__init__()
             self.rows = rows
             self.unfinished = unfinished
+            self.problems = problems  # sessions whose log could not be read, and why
 
     @work(thread=True, exclusive=True, group="sessions")
     def _load_sessions(self) -> None:
-        """A year of sessions means reading a year of logs: off the UI thread."""
-        sessions = reversed(self.store.sessions(self.group_id))
-        rows = [(s.id, self._session_row(s)) for s in sessions]
-        unfinished = unfinished_session(self.store, self.group_id)
-        self.post_message(self.SessionsLoaded(rows, unfinished.id if unfinished else None))
+        """A year of sessions means reading a year of logs: off the UI thread. A log that
+        cannot be read is one row that says so; the others are listed as ever."""
+        rows: list[tuple[str, list[Text]]] = []
+        problems: list[str] = []
+        for session in reversed(self.store.sessions(self.group_id)):
+            try:
+                rows.append((session.id, self._session_row(session)))
+            except StoreError as error:
+                rows.append((session.id, self._unreadable_row(session)))
+                problems.append(f"session {session.number}: {error}")
+        try:
+            unfinished = unfinished_session(self.store, self.group_id)
+        except StoreError:
+            unfinished = None  # said above, with its session
+        self.post_message(
+            self.SessionsLoaded(rows, unfinished.id if unfinished else None, problems)
+        )
 
     def on_group_screen_sessions_loaded(self, message: SessionsLoaded) -> None:
         table = next(self.query("#sessions").results(DataTable), None)
@@ -126,6 +141,10 @@ class GroupScreen(Screen[None]):
             table.add_row(*row, key=session_id)
         self.unfinished = message.unfinished
         self.refresh_bindings()
+        for problem in message.problems:
+            self.notify(
+                visible(problem), title="Cannot read", severity="error", timeout=20, markup=False
+            )
 
     def _session_row(self, session: Session) -> list[Text]:
         events = self.store.read_events(session.id)
@@ -139,6 +158,17 @@ class GroupScreen(Screen[None]):
             Text(length if ended else "open"),
             Text(f"{present}/{len(session.attendance)}"),
             Text("yes" if signed_off(events) is not None else "no"),
+        ]
+
+    @staticmethod
+    def _unreadable_row(session: Session) -> list[Text]:
+        present = sum(a.present for a in session.attendance.values())
+        return [
+            Text(str(session.number)),
+            Text(session.date.isoformat()),
+            Text("cannot be read", style="bold red"),
+            Text(f"{present}/{len(session.attendance)}"),
+            Text("?"),
         ]
 
     @staticmethod

@@ -21,6 +21,7 @@ from cofacil.display import duration, visible
 from cofacil.live import SessionView
 from cofacil.member_notes import SECTIONS, draft
 from cofacil.models import Flag, MemberNote, Observation
+from cofacil.storage import StoreError
 from cofacil.widgets.plain_text_area import PlainTextArea
 
 # What one part of the note (data, assessment, plan) may hold, as the store checks it.
@@ -135,36 +136,48 @@ class MemberScreen(Screen[None]):
             for name, _ in SECTIONS[self.format]
         }
 
-    def save(self, asked: bool = True) -> None:
+    def save(self, asked: bool = True) -> bool:
         """Saved when asked (the button), and on leaving if anything was changed: a draft only
-        looked at is not a note written (the sign-off counts notes written)."""
+        looked at is not a note written (the sign-off counts notes written). False when the
+        store refused it (a full disk): said, and the note stays on the screen as typed."""
         if self.locked or self._parts() == self._saved:
-            return
+            return True
         if not asked and self._saved is None and self._parts() == self._opened:
-            return  # a draft only looked at
+            return True  # a draft only looked at
         session = self.view.session
-        self.view.store.save_member_note(
-            MemberNote(
-                id=f"{session.id}:{self.member.id}",
-                session_id=session.id,
-                member_id=self.member.id,
-                format=self.format,
-                updated_at=self.view.store.clock.now(),
-                **self._parts(),
+        try:
+            self.view.store.save_member_note(
+                MemberNote(
+                    id=f"{session.id}:{self.member.id}",
+                    session_id=session.id,
+                    member_id=self.member.id,
+                    format=self.format,
+                    updated_at=self.view.store.clock.now(),
+                    **self._parts(),
+                )
             )
-        )
+        except StoreError as error:
+            self.notify(
+                f"{error}. The note is still here: leaving tries to save it again.",
+                title="Note not saved",
+                severity="error",
+                markup=False,
+                timeout=15,
+            )
+            return False
         self._saved = self._parts()
         self.notify("Note saved", markup=False, timeout=2)
+        return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save-note":
             self.save()
 
     def may_leave(self) -> bool:
-        """Quitting the app from here keeps what was written, as leaving the screen does."""
-        self.save(asked=False)
-        return True
+        """Quitting the app from here keeps what was written, as leaving the screen does: not
+        while the store refuses it."""
+        return self.save(asked=False)
 
     def action_back(self) -> None:
-        self.save(asked=False)
-        self.app.pop_screen()
+        if self.save(asked=False):
+            self.app.pop_screen()

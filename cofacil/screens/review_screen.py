@@ -170,12 +170,22 @@ class ReviewScreen(Screen[None]):
         if signed is not None:
             when = signed.at.astimezone().strftime("%Y-%m-%d %H:%M")
             digest = f" (SHA-256 {signed.digest[:12]}…)" if signed.digest else ""
-            banner.update(
-                Text(
-                    f"Signed off by {visible(signed.name)}, {when}: the record is locked"
-                    f"{digest}; comments are now addenda, each with its reason"
+            if self.view.changed_after_signing():
+                banner.update(
+                    Text(
+                        f"⚠ Signed off by {visible(signed.name)}, {when}, but the log no longer "
+                        f"matches the signed record{digest}: it was changed after signing. "
+                        "Shown as it is now; `cofacil verify` says more; exports are refused.",
+                        style="bold red",
+                    )
                 )
-            )
+            else:
+                banner.update(
+                    Text(
+                        f"Signed off by {visible(signed.name)}, {when}: the record is locked"
+                        f"{digest}; comments are now addenda, each with its reason"
+                    )
+                )
         banner.display = signed is not None
         lines = []
         for note in (e for e in events if isinstance(e, ReviewNote)):
@@ -423,8 +433,8 @@ class ReviewScreen(Screen[None]):
             text, reason = event.value, ""
             if self._addendum_text is not None:  # the addendum's text came first
                 text, reason, self._addendum_text = self._addendum_text, event.value, None
-            self._save_comment(text, reason)
-            self._focus_tab()  # the arrows move on from the item just commented on
+            if self._save_comment(text, reason):
+                self._focus_tab()  # the arrows move on from the item just commented on
             return
         self.text_filter = event.value.strip()
         self.query_one("#review-items", DataTable).focus()
@@ -515,20 +525,33 @@ class ReviewScreen(Screen[None]):
         field.display = True
         field.focus()
 
-    def _save_comment(self, text: str, reason: str = "") -> None:
+    def _save_comment(self, text: str, reason: str = "") -> bool:
+        """Saved, or said why not (False): the line is then open again with what was typed
+        (an addendum's reason too), for Enter to try again or Escape to drop."""
         if self.review is None or not text.strip():
-            return
+            return True
         try:
             self.review.comment(text, self.comment_target, reason)
         except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
+            self.notify(str(error), severity="error", markup=False, timeout=10)
+            field = self.query_one("#review-comment", Input)
+            if reason:
+                self._addendum_text = text
+            field.value = reason or text
+            field.display = True
+            field.focus()
+            return False
         self.redraw()
+        return True
 
     def action_mark_reviewed(self) -> None:
         target = self._selected_item()
         if self.review is not None and target is not None:
-            self.review.mark_reviewed(target)
+            try:
+                self.review.mark_reviewed(target)
+            except StoreError as error:
+                self.notify(str(error), severity="error", markup=False, timeout=10)
+                return
             self.redraw()
             table = self.query_one("#review-items", DataTable)
             if table.cursor_row < table.row_count - 1:

@@ -29,6 +29,7 @@ from cofacil.storage.errors import (
     SessionLocked,
     SignedOffError,
     StoreError,
+    not_saved,
 )
 from cofacil.storage.folder import check_folder, default_data_dir
 from cofacil.storage.session_log import SessionLog
@@ -49,5 +50,6 @@ __all__ = [
     "default_data_dir",
     "enable_encryption",
     "is_encrypted",
+    "not_saved",
     "open_vault",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class StoreError(Exception):
     """A problem the user can act on; `str()` is one clear line."""
@@ -33,3 +35,21 @@ class ReadOnlyFolder(StoreError):
 
 class NotCofacilFolder(StoreError):
     """`--data-dir` points at a file, or at a folder that holds something else."""
+
+
+def what_to_do(error: OSError) -> str:
+    """The advice for a file the system refused, fitting its reason (a full disk is not a
+    permission problem)."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "free some space"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "check the data folder's permissions"
+    return "check the disk and the data folder"
+
+
+def not_saved(error: OSError) -> StoreError:
+    """A write the system refused, with nothing changed: what happened and what to do."""
+    return StoreError(
+        f"could not save ({error.strerror or error}); nothing was changed — "
+        f"{what_to_do(error)}, then try again"
+    )

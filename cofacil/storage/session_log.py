@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from cofacil.models import ClockReading, Draft, EventBase, Session
 from cofacil.storage import journal, live_files
-from cofacil.storage.errors import DamagedFile, SessionLocked, SignedOffError, StoreError
+from cofacil.storage.errors import (
+    DamagedFile,
+    SessionLocked,
+    SignedOffError,
+    StoreError,
+    what_to_do,
+)
 from cofacil.storage.recovery import recover_log, write_checkpoint
 from cofacil.storage.safefile import FileLock, LockHeld, quarantine_copy
 from cofacil.storage.session_files import journal_label
@@ -43,7 +49,7 @@ class SessionLog:
             self._lock.release()
             raise StoreError(
                 f"could not open session {session.number} ({error.strerror or error}); its "
-                "files keep every saved event — free some space or check the disk, then try again"
+                f"files keep every saved event — {what_to_do(error)}, then try again"
             ) from None
         except BaseException:
             self._lock.release()

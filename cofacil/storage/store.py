@@ -46,6 +46,8 @@ from cofacil.storage.errors import (
     NotFound,
     ReadOnlyFolder,
     StoreError,
+    not_saved,
+    what_to_do,
 )
 from cofacil.storage.folder import check_folder, claim_folder, writable
 from cofacil.storage.index import MAIN_DB, IndexContent
@@ -118,7 +120,7 @@ class Store:
         except OSError as error:
             raise StoreError(
                 f"cannot open the data folder {self.data_dir} ({error.strerror or error}); "
-                "nothing was lost — free some space or check the disk, then try again"
+                f"nothing was lost — {what_to_do(error)}, then try again"
             ) from None
 
     def _refuse_a_wrong_key(self) -> None:
@@ -210,10 +212,7 @@ class Store:
                 "check the disk, then save again"
             ) from None
         except OSError as error:
-            raise StoreError(
-                f"could not save ({error.strerror or error}); nothing was changed — "
-                "free some space or check the data folder, then try again"
-            ) from None
+            raise not_saved(error) from None
 
     # groups -------------------------------------------------------------------------------
 
@@ -467,9 +466,16 @@ class Store:
         """Every event of a session, for review: works while another process records it."""
         session = self.session(session_id)
         said: list[str] = []
-        events = read_events(
-            self.session_paths(session_id), self.codec, self.people_of(session), said
-        )
+        try:
+            events = read_events(
+                self.session_paths(session_id), self.codec, self.people_of(session), said
+            )
+        except OSError as error:  # no permission, a folder in a file's place, the disk
+            where = f" ({error.filename})" if error.filename else ""
+            raise StoreError(
+                f"cannot read session {session.number}'s log: {error.strerror or error}"
+                f"{where}; its files are left as they are — {what_to_do(error)}"
+            ) from None
         self._tell(said)
         return events
 
