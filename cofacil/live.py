@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from cofacil import dynamics, record
+from cofacil import dynamics, notes, record
 from cofacil.library import Library, load_library
 from cofacil.live_figures import TimelineFold
 from cofacil.models import (
@@ -452,10 +452,15 @@ class LiveSession(SessionView):
             self._record(Interruption, by=by, of=current)
 
     def observe(
-        self, text: str, about: list[str], tags: list[str], begun: ClockReading | None = None
+        self,
+        text: str,
+        about: list[str],
+        tags: list[str],
+        begun: ClockReading | None = None,
+        at: dynamics.Instant | None = None,
     ) -> EventBase:
-        """An observation, stamped when saved; `begun`: when `o` was pressed."""
-        return self._record(Observation, text=text, about=about, tags=tags, begun=begun)
+        """An observation, stamped when saved (or at `at`); `begun`: when `o` was pressed."""
+        return self._record(Observation, at=at, text=text, about=about, tags=tags, begun=begun)
 
     def flag(
         self,
@@ -463,9 +468,27 @@ class LiveSession(SessionView):
         about: list[str],
         tags: Sequence[str] = (),
         begun: ClockReading | None = None,
+        at: dynamics.Instant | None = None,
     ) -> EventBase:
-        """A flag, stamped when saved; `begun`: when `f` was pressed."""
-        return self._record(Flag, text=text, about=about, tags=list(tags), begun=begun)
+        """A flag, stamped when saved (or at `at`); `begun`: when `f` was pressed."""
+        return self._record(Flag, at=at, text=text, about=about, tags=list(tags), begun=begun)
+
+    def save_note(
+        self, kind: str, text: str, draft: Draft | None = None, at: dynamics.Instant | None = None
+    ) -> EventBase:
+        """A note as typed (`kind`: observation or flag): about whom its draft says and whoever
+        the text mentions, with its #tags, placed where it was begun. Its draft is done with."""
+        about = list(draft.about) if draft else []
+        about += [m for m in notes.mentioned(text, self.group.members) if m not in about]
+        begun = draft.begun if draft else None
+        save = self.flag if kind == "flag" else self.observe
+        event = save(text, about, notes.tags(text), begun=begun, at=at)
+        self.keep_draft(kind, None)
+        return event
+
+    def parked(self) -> dict[str, Draft]:
+        """Notes put aside with something written in them (`o` and `f` bring them back)."""
+        return {kind: d for kind, d in sorted(self.drafts.items()) if d.text.strip()}
 
     def code(self, scheme: str, code: str, about: list[str]) -> EventBase:
         return self._record(CodedEvent, scheme=scheme, code=code, about=about)
@@ -475,7 +498,11 @@ class LiveSession(SessionView):
 
     def end(self, at: dynamics.Instant | None = None) -> None:
         """End the session now, or at `at` (when the co-facilitator asked to end it: nothing
-        can be recorded in between, the end dialog is open)."""
+        can be recorded in between, the end dialog is open). Notes still parked are saved
+        first, as they stand, at the same moment (the dialog said so): a flag put aside is
+        never left out of the record."""
+        for kind, draft in self.parked().items():
+            self.save_note(kind, draft.text, draft, at=at)
         self._record(SessionEnded, at=at)
 
     def toggle_presence(self, member: str) -> str:

@@ -351,6 +351,15 @@ def closed_empty(drafts: dict[str, Draft]) -> str:
     return "Nothing saved: the line was closed empty." + still_parked(drafts)
 
 
+def ended(parked: int) -> str:
+    """The session just ended, with the notes that were still parked saved into it."""
+    if not parked:
+        return "Session ended."
+    return (
+        f"Session ended · the {'note' if parked == 1 else f'{parked} notes'} parked saved with it."
+    )
+
+
 def saved(kind: str, whom: str, text: str, on_disk: bool, drafts: dict[str, Draft]) -> str:
     """A note just saved: where it is (on disk, or kept to retry), on whom, what it says."""
     state = "✓ Saved" if on_disk else "⚠ Kept here, not yet on disk"

@@ -199,3 +199,37 @@ async def test_a_long_session_lists_every_flag_and_the_newest_notes() -> None:
     assert not any(line.endswith("note 50") for line in shown)  # older than the newest SHOWN
     assert shown[-1] == "… 50 earlier notes: all in the review"
     assert pane.flag_count == 1
+
+
+async def test_notes_still_parked_are_saved_when_the_session_ends(app, clock) -> None:
+    """A flag and a note put aside, then `e`: the dialog lists them (saved as they stand); on
+    ending, both are in the record, about whom and from when they were begun, and the
+    figures are those the dialog showed."""
+    from cofacil.screens.end_screen import EndScreen
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("1", "f", *"not safe at home #risk", "escape")
+        clock.advance(20)
+        await pilot.press("2", "o", *"quiet today", "escape")
+        clock.advance(5)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EndScreen)
+        said = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "⚑ Flag “not safe at home #risk”: saved as it stands" in said
+        assert "Note “quiet today”: saved as it stands" in said
+        clock.advance(30)  # the dialog stays open a while
+        await pilot.press("y")
+        await pilot.pause()
+        events = recorded(app)
+        assert app.screen.live.drafts == {}
+        assert idle_line(app) == "Session ended · the 2 notes parked saved with it."
+        first, second = member(app, 1), member(app, 2)
+    flag = next(e for e in events if isinstance(e, Flag))
+    note = next(e for e in events if isinstance(e, Observation))
+    assert flag.text == "not safe at home #risk" and flag.about == [first]
+    assert flag.tags == ["risk"] and note.about == [second]
+    assert events[-1].type == "session_ended" and events[-3:-1] == [flag, note]
+    assert flag.mono == note.mono == events[-1].mono  # at the moment `e` was pressed
+    when = timeline(events).when
+    assert when[events.index(flag)] < when[events.index(note)] < when[-1]  # where begun

@@ -12,6 +12,7 @@ from textual.widgets import Button, Static
 from cofacil import dynamics
 from cofacil.display import duration, percent, visible
 from cofacil.dynamics import SessionFigures
+from cofacil.live_view import glimpse
 from cofacil.shown import shown
 
 
@@ -21,11 +22,18 @@ class EndScreen(ModalScreen[bool]):
         Binding("escape,n", "finish(False)", "Keep going"),
     ]
 
-    def __init__(self, figures: SessionFigures, names: dict[str, str], flags: int) -> None:
+    def __init__(
+        self,
+        figures: SessionFigures,
+        names: dict[str, str],
+        flags: int,
+        parked: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.figures = figures
         self.names = names
         self.flags = flags
+        self.parked = parked or {}  # text of the notes still parked, by kind: saved on ending
 
     def compose(self) -> ComposeResult:
         f = self.figures
@@ -45,6 +53,9 @@ class EndScreen(ModalScreen[bool]):
         ]
         if f.timeline.gaps:  # time cofacil was not running: not in the figures above
             lines.append(f"Gaps          {dynamics.gaps_words(f)} (not counted)")
+        for kind, text in self.parked.items():
+            what = "⚑ Flag" if kind == "flag" else "Note"
+            lines.append(f"Parked        {what} “{glimpse(text)}”: saved as it stands")
         with Vertical(classes="form"):
             yield Static(Text("End the session?"), classes="form-title")
             yield Static(Text("\n".join(lines)))

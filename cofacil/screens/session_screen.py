@@ -484,17 +484,10 @@ class SessionScreen(Screen[None]):
             await bar.take(event)
 
     def _save_note(self, kind: str, text: str, note: Draft | None) -> None:
-        about = list(note.about) if note else []
-        about += [m for m in notes.mentioned(text, self.live.group.members) if m not in about]
-        begun = note.begun if note else None
-        if kind == "flag":
-            self.writer.flag(text, about, notes.tags(text), begun=begun)
-        else:
-            self.writer.observe(text, about, notes.tags(text), begun=begun)
-        self.writer.keep_draft(kind, None)
+        event = self.writer.save_note(kind, text, note)
         self._record()
         on_disk = not self.writer.unsaved  # else kept here, retried every second
-        whom = live_view.about(about, self.names) or "the group"
+        whom = live_view.about(event.about, self.names) or "the group"  # type: ignore[attr-defined]
         self.query_one(NoteBar).acknowledge(
             live_view.saved(kind, whom, text, on_disk, self.writer.drafts)
         )
@@ -595,12 +588,15 @@ class SessionScreen(Screen[None]):
 
         def confirmed(end: bool | None) -> None:
             if end:
+                parked = len(self.writer.parked())
                 self.writer.end(at=moment)
                 self._record()
+                self.query_one(NoteBar).acknowledge(live_view.ended(parked))
 
         from cofacil.screens.end_screen import EndScreen  # not needed before the first frame
 
-        self.app.push_screen(EndScreen(figures, self.names, flags), confirmed)
+        parked = {kind: draft.text for kind, draft in self.writer.parked().items()}
+        self.app.push_screen(EndScreen(figures, self.names, flags, parked), confirmed)
 
     def action_help(self) -> None:
         from cofacil.screens.help_screen import HelpScreen  # not needed before the first frame
