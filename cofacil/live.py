@@ -107,6 +107,11 @@ class SessionView:
         self.filed: record.Filed = self._file()
         self._verdict: tuple[int, record.Verdict] | None = None  # (events checked, verdict)
 
+    def refile(self) -> None:
+        """The member notes saved since this view was read are part of what it files (a note
+        written in the review, then the sign-off: the record freezes it)."""
+        self.filed = self._file()
+
     def _file(self) -> record.Filed:
         """The session as its views and exports render it; once signed off, as signed: the
         names, the roster, the labels and the notes frozen then (`cofacil.record`)."""

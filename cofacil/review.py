@@ -104,6 +104,7 @@ class SessionReview:
         if self.signed_off is not None:
             raise StoreError("the session is already signed off")
         view.refresh()  # the view reads what this log holds, to the last event
+        view.refile()  # and the member notes as saved now
         if [e.id for e in view.events] != [e.id for e in events]:
             raise StoreError("the session changed while signing: look again, then sign")
         kept = record.freeze(view.filed)

@@ -669,3 +669,29 @@ async def test_a_journal_that_cannot_be_read_is_said_and_left_as_it_is(
 
     with pytest.raises(StoreError, match="Is a directory"):  # before the app runs: one line
         make_app(tmp_path, clock=demo, review=session.id)
+
+
+async def test_a_member_note_written_in_the_review_is_in_what_is_signed_next(
+    tmp_path: Path, demo
+) -> None:
+    """Written in the review, then signed in the same visit: the report shows the note at
+    once, and the signed record (every export of it) holds it."""
+    from cofacil.live import SessionView
+
+    app = make_app(tmp_path, clock=demo, review="latest")
+    async with app.run_test(size=(100, 40)) as pilot:
+        session_id = app.screen.view.session.id
+        await pilot.press("M", "3")  # Priya's seat
+        await pilot.pause()
+        app.screen.query_one("#note-plan").text = "Check in about sleep."
+        await pilot.press("escape")  # leaving saves
+        await pilot.pause()
+        assert "Check in about sleep\\." in app.screen.view.rendered("md")
+        await pilot.press("S")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+    signed = SessionView(Store(tmp_path), session_id)
+    assert signed.filed.frozen
+    assert signed.filed.notes["demo-priya"].plan == "Check in about sleep."
+    assert "Check in about sleep\\." in signed.rendered("md")

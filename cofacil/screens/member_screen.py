@@ -166,6 +166,7 @@ class MemberScreen(Screen[None]):
             )
             return False
         self._saved = self._parts()
+        self.view.refile()  # the report and the sign-off file it from now on
         self.notify("Note saved", markup=False, timeout=2)
         return True
 
