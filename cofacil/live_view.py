@@ -283,6 +283,15 @@ class NotesFold:
             self._used[name] = None
 
 
+def card_towards(card_id: str, suggestion: Suggestion | None, speaker: str | None) -> list[str]:
+    """Whom the card on show addresses, and is recorded as used towards: the members the
+    suggestion is about when it is the suggested card; else the member speaking (nobody in
+    a silence, or while a facilitator speaks)."""
+    if suggestion is not None and suggestion.cards[0] == card_id:
+        return list(suggestion.about)
+    return [speaker] if speaker is not None and speaker not in (LEAD, COFAC) else []
+
+
 def deck(
     cards: Deck,
     index: int,
@@ -293,9 +302,9 @@ def deck(
 ) -> DeckState:
     """The card on show; with the suggestion's reason when it is the suggested card."""
     card = cards.cards[index % len(cards.cards)]
-    whom_ids = list(suggestion.about) if suggestion else []
     speaker = figures.current.speaker if figures.current else None
-    whom = whom_ids[0] if whom_ids else speaker if speaker not in (None, LEAD, COFAC) else None
+    whom_ids = card_towards(card.id, suggestion, speaker)
+    whom = whom_ids[0] if whom_ids else None
     nudge = suggestion.reason if suggestion is not None and card.id == suggestion.cards[0] else ""
     return DeckState(
         card=card,

@@ -704,3 +704,37 @@ async def test_an_open_session_is_kept_out_of_the_collectors_passes_until_it_clo
         await pilot.pause()
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
+
+
+async def test_a_card_is_recorded_towards_whom_it_addresses(app, clock) -> None:
+    """The suggested card addresses the members the suggestion is about, and is recorded
+    towards them; any other card on show addresses the speaker, and is recorded towards
+    the speaker: never one name on the card and another in the record."""
+    from cofacil import live_view
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        for key, seconds in (("1", 300), ("2", 200), ("3", 160)):
+            await pilot.press(key)
+            clock.advance(seconds)
+        screen.tick()
+        offered = screen.suggestion
+        assert offered is not None and member(app, 3) not in offered.about
+
+        def addressed() -> str | None:
+            state = live_view.deck(
+                screen.deck,
+                screen.card_index,
+                screen.suggestion,
+                screen.live.figures(),
+                screen.names,
+                (),
+            )
+            return state.name
+
+        assert addressed() == screen.names[offered.about[0]]
+        await pilot.press("right_square_bracket")  # another card, while member 3 speaks
+        assert addressed() == screen.names[member(app, 3)]
+        await pilot.press("t")
+        assert last(app, TechniqueUsed).towards == [member(app, 3)]
+        assert not any(isinstance(e, Nudge) and e.action == "acted" for e in recorded(app))

@@ -536,16 +536,15 @@ class SessionScreen(Screen[None]):
         """The card on show was used, towards whom the suggestion named or the speaker."""
         card = self.deck.cards[self.card_index % len(self.deck.cards)]
         suggestion = self.suggestion
+        # Towards whom the card on show addresses by name (one rule: `card_towards`).
+        self.writer.technique(
+            card.id, by, live_view.card_towards(card.id, suggestion, self.live.speaker())
+        )
         if suggestion is not None and suggestion.cards[0] == card.id:
-            self.writer.technique(card.id, by, list(suggestion.about))
             self.writer.nudge(
                 "acted", suggestion.rule, card.id, list(suggestion.about), suggestion.reason
             )
             self.suggestion = None
-        else:
-            speaker = self.live.speaker()
-            towards = [speaker] if speaker and speaker not in (LEAD, COFAC) else []
-            self.writer.technique(card.id, by, towards)
         self.notify(f"Used: {visible(card.name)}", markup=False, timeout=2)
         self._record()
 
