@@ -51,7 +51,11 @@ def search_hit(query: str, haystack: str) -> bool:
     words = query.strip().lstrip("@#").replace("_", " ").split()
     if not words:
         return True
-    pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)"
+    # A word's edge is a word's edge only where the query has a letter or digit there:
+    # `[bold]` finds "[bold]x", as typed.
+    start = r"(?<!\w)" if re.match(r"\w", words[0]) else ""
+    end = r"(?!\w)" if re.search(r"\w$", words[-1]) else ""
+    pattern = start + r"\s+".join(re.escape(w) for w in words) + end
     return re.search(pattern, haystack.replace("_", " "), re.IGNORECASE) is not None
 
 

@@ -497,6 +497,9 @@ def test_search_finds_whole_words_and_mentions() -> None:
     assert search_hit("Lea", "asked @Lea directly") and search_hit("@Sam_P", "Sam P nodded")
     assert search_hit("#family", "sister family") and not search_hit("fam", "family")
     assert search_hit("her sister", "Ann talks about her   sister") and search_hit("  ", "x")
+    typed = "Priya: [bold]x[/bold] and [red]alarm[/red]"  # found as typed, brackets and all
+    assert search_hit("[bold]", typed) and search_hit("[red]", typed)
+    assert search_hit("alarm[/red]", typed) and not search_hit("[bold]", "bold as brass")
 
 
 async def test_the_member_view_gives_the_share_of_the_session_under_review(
