@@ -360,6 +360,11 @@ def closed_empty(drafts: dict[str, Draft]) -> str:
     return "Nothing saved: the line was closed empty." + still_parked(drafts)
 
 
+def landed(said: str) -> str:
+    """The line of a note kept here to retry, once the disk took it."""
+    return _ON_DISK + said[len(_KEPT) :] if said.startswith(_KEPT) else said
+
+
 def ended(parked: int) -> str:
     """The session just ended, with the notes that were still parked saved into it."""
     if not parked:
@@ -369,8 +374,11 @@ def ended(parked: int) -> str:
     )
 
 
+_ON_DISK, _KEPT = "✓ Saved", "⚠ Kept here, not yet on disk"
+
+
 def saved(kind: str, whom: str, text: str, on_disk: bool, drafts: dict[str, Draft]) -> str:
     """A note just saved: where it is (on disk, or kept to retry), on whom, what it says."""
-    state = "✓ Saved" if on_disk else "⚠ Kept here, not yet on disk"
+    state = _ON_DISK if on_disk else _KEPT
     what = "⚑ Flag" if kind == "flag" else "Note"
     return f"{state}: {what} on {visible(whom)}{still_parked(drafts)} · {visible(text)}"

@@ -204,3 +204,17 @@ def test_a_checkpoint_read_whole_reads_as_it_does_document_by_document(
     whole = outcome()
     with mock.patch.object(recovery, "_read_whole", return_value=None):
         assert whole == outcome()
+
+
+def test_a_journal_of_random_bytes_is_told_in_a_few_words() -> None:
+    """Hundreds of lines that do not read, each quoting its bytes: the notice names the
+    first few, each cut short, and counts the rest."""
+    import random
+
+    rng = random.Random(5)
+    data = b"\n".join(bytes(rng.randrange(256) for _ in range(300)) for _ in range(200)) + b"\n"
+    read = journal.decode(data)
+    assert len(read.bad_lines) > 100
+    said = read.problems()
+    assert len(said) < 500 and said.endswith("more line(s) that do not read")
+    assert all(len(line) <= journal.REASON_MAX + len("line 200: ") for line in read.bad_lines)

@@ -483,9 +483,13 @@ async def test_a_full_disk_loses_nothing(app, monkeypatch) -> None:
         unsaved = app.screen.query_one("#unsaved")
         assert unsaved.display and "3 not yet saved" in str(unsaved.render())
         assert "No space left" in str(unsaved.render())
+        note_line = str(app.screen.query_one("#note-idle").render())
+        assert note_line.startswith("⚠ Kept here, not yet on disk: Note on")
         full["on"] = False
         app.screen.tick()  # the once-a-second retry
         assert live.unsaved == [] and not unsaved.display
+        note_line = str(app.screen.query_one("#note-idle").render())
+        assert note_line.startswith("✓ Saved: Note on") and "still here" in note_line
         session_id = live.session.id
     stored = Store(app.store.data_dir).read_events(session_id)
     assert [type(e) for e in stored][1:5] == [TurnStarted, TurnStarted, Observation, TurnStarted]

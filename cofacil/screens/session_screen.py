@@ -155,7 +155,9 @@ class SessionScreen(Screen[None]):
         if isinstance(self.live, LiveSession):
             self.live.beat()
             if self.live.unsaved:
-                self.live.flush()
+                if self.live.flush():  # all on disk now: the note's line says so too
+                    bar = self.query_one(NoteBar)
+                    bar.acknowledge(live_view.landed(bar.acknowledged))
                 self._draw_unsaved()
             if self.note is not None and self._draft_refused:
                 self._keep_note()

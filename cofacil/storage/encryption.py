@@ -179,8 +179,7 @@ def seal_plain_files(
                 kept = quarantine_name(path)
                 atomic_write(kept, key.seal_file(raw, "kept"), keep_backup=False)
                 notices.append(
-                    f"{path.name}: {'; '.join(read.bad_lines) or 'an unfinished last line'}"
-                    f"; a sealed copy is kept as {kept.name}"
+                    f"{path.name}: {read.problems()}; a sealed copy is kept as {kept.name}"
                 )
             label = journal_label(session_id)
             atomic_write(path, journal.encode(read.events, key, label), False)

@@ -48,6 +48,9 @@ def _open_body(line: bytes, codec: Codec, label: str) -> bytes:
     return body
 
 
+REASON_MAX = 100  # characters of why a line does not read, in a notice
+
+
 @dataclass
 class JournalRead:
     events: list[EventBase] = field(default_factory=list)
@@ -66,6 +69,14 @@ class JournalRead:
     @property
     def damaged(self) -> bool:
         return self.torn_tail or bool(self.bad_lines)
+
+    def problems(self, most: int = 3) -> str:
+        """What does not read, for a notice: the first few lines' reasons and how many more
+        (a journal of random bytes would otherwise make a notice of hundreds of lines)."""
+        said = [*self.bad_lines[:most], *(["an unfinished last line"] if self.torn_tail else [])]
+        if len(self.bad_lines) > most:
+            said.append(f"{len(self.bad_lines) - most} more line(s) that do not read")
+        return "; ".join(said)
 
 
 def mark_of(data: bytes | memoryview) -> tuple[int, str]:
@@ -133,6 +144,8 @@ def decode(
             result.events.append(event)
         except (ValueError, ValidationError, Undecryptable, RecursionError) as error:
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            if len(reason) > REASON_MAX:  # it may quote the line's bytes
+                reason = reason[: REASON_MAX - 1] + "…"
             result.bad_lines.append(f"line {number}: {reason}")
     return result
 

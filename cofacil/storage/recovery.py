@@ -174,7 +174,7 @@ def read_events(
         unseen = len(from_journal.bad_lines) - len(have - {e.seq for e in from_journal.events})
         lost = f"; {unseen} event(s) cannot be shown" if unseen > 0 else ""
         notices.append(
-            f"{paths.journal.name}: {'; '.join(from_journal.bad_lines)}{lost}; it is mended "
+            f"{paths.journal.name}: {from_journal.problems()}{lost}; it is mended "
             "(a copy kept) when the session is next opened for recording"
         )
     return events
@@ -239,9 +239,8 @@ def recover_log(
     events = merge(checkpoint, read.events)
     if read.damaged:
         kept = quarantine_copy(paths.journal)
-        problems = [*read.bad_lines, *(["an unfinished last line"] if read.torn_tail else [])]
         notices.append(
-            f"{paths.journal.name}: {'; '.join(problems)}; a copy is kept as "
+            f"{paths.journal.name}: {read.problems()}; a copy is kept as "
             f"{kept.name} and the journal was rebuilt"
         )
     # The journal's bytes holding every one of `events`: as read (whole, and none missing),

@@ -98,6 +98,7 @@ class NoteBar(Horizontal):
         self._typed = False  # something was typed since the line opened
         self._label = "Note"
         self._about = ""
+        self.acknowledged = ""  # what the idle line says of the line last closed
 
     def compose(self) -> ComposeResult:
         yield Static(id="note-label")
@@ -144,6 +145,7 @@ class NoteBar(Horizontal):
 
     def acknowledge(self, message: str) -> None:
         """What became of the line just closed, shown in its place until the next one."""
+        self.acknowledged = message
         self.query_one("#note-idle", Static).update(
             Text(message, no_wrap=True, overflow="ellipsis")
         )
