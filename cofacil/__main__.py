@@ -484,10 +484,26 @@ def _export(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
         _say(f"wrote {args.output}")
 
 
+# A session's export is a few megabytes even for a long, busy group: a file past this is not
+# one (a device, a disk image), and is refused before it fills the memory.
+EXPORT_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _read_export(path: Path) -> bytes:
+    with open(path, "rb") as file:
+        raw = file.read(EXPORT_MAX_BYTES + 1)
+    if len(raw) > EXPORT_MAX_BYTES:
+        raise StoreError(
+            f"{path}: not a cofacil session export (larger than "
+            f"{EXPORT_MAX_BYTES // (1024 * 1024)} MB)"
+        )
+    return raw
+
+
 def _import(args: argparse.Namespace, data_dir: Path, codec: Codec) -> None:
     from cofacil.transfer import import_session, is_sealed, unseal
 
-    raw = args.file.read_bytes()  # before the folder is touched: a missing file changes nothing
+    raw = _read_export(args.file)  # before the folder is touched: a missing file changes nothing
     store = Store(data_dir, codec=codec)
     _tell_notices(store)
     if is_sealed(raw):
@@ -536,9 +552,9 @@ def _verify(args: argparse.Namespace, data_dir: Path, codec: Codec) -> int:
         from cofacil import export
 
         try:
-            text = args.file.read_text(encoding="utf-8")
+            text = _read_export(args.file).decode("utf-8")
             group, session, events = export.from_json(text)
-        except ValueError as error:
+        except ValueError as error:  # UnicodeDecodeError too
             reason = str(error).splitlines()[0]
             raise StoreError(f"{args.file}: not a cofacil session export ({reason})") from None
         verdict = record.verify(events)

@@ -242,3 +242,22 @@ def test_reading_an_empty_folder_leaves_it_empty(tmp_path: Path) -> None:
     for args in (("export", "--format", "md"), ("review",)):
         assert_one_line_error(run(*args, "--data-dir", str(empty)))
         assert snapshot(empty) == before
+
+
+@pytest.mark.parametrize("command", ["import", "verify"])
+@pytest.mark.parametrize("source", ["huge", "endless"])
+def test_a_file_far_larger_than_any_export_is_refused_before_it_is_read_whole(
+    demo_dir: Path, tmp_path: Path, command: str, source: str
+) -> None:
+    """A device or a disk image given as an export: one line, and the folder as it was (it
+    used to be read whole: gigabytes of memory, then the process killed)."""
+    if source == "huge":
+        path = tmp_path / "huge.json"
+        with open(path, "wb") as file:
+            file.truncate(65 * 1024 * 1024)  # sparse: no disk used
+    else:
+        path = Path("/dev/zero")
+    before = snapshot(demo_dir)
+    text = assert_one_line_error(run(command, str(path), "--data-dir", str(demo_dir)))
+    assert f"{path}: not a cofacil session export (larger than 64 MB)" in text
+    assert snapshot(demo_dir) == before
