@@ -196,6 +196,8 @@ async def test_comment_mark_sign_off_then_only_addenda(tmp_path: Path, demo) -> 
 
 
 async def test_a_session_in_progress_is_read_only_and_followed(tmp_path: Path, demo) -> None:
+    """Followed read-only while it is recorded; once it has ended and the room's cofacil has
+    let it go, the same window is the lead's review."""
     from cofacil.demo import start_demo_session
     from cofacil.live import LiveSession
 
@@ -210,7 +212,18 @@ async def test_a_session_in_progress_is_read_only_and_followed(tmp_path: Path, d
         assert "left the room upset" in str(app.screen.query_one("#review-flags").render())
         await pilot.press("n")  # no comments on a record still being written
         assert not app.screen.query_one("#review-comment").display
-    writer.close()
+        writer.end()
+        app.screen.follow()
+        assert app.screen.review is None  # ended, but the recording cofacil still holds it
+        writer.close()  # the co-facilitator leaves the room screen
+        app.screen.follow()
+        assert app.screen.review is not None and app.screen.sub_title == "review"
+        await pilot.press("n", *"a calm end", "enter")  # the lead's review from here on
+        await pilot.pause()
+        session_id = writer.session.id
+    assert any(
+        getattr(e, "text", "") == "a calm end" for e in Store(tmp_path).read_events(session_id)
+    )
 
 
 async def test_export_key_writes_private_files(tmp_path: Path, demo) -> None:

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from cofacil import charts, dynamics
@@ -86,6 +87,7 @@ class ReviewScreen(Screen[None]):
         self._listed: dict[str, tuple[EventBase, float]] = {}  # the rows shown: item, its time
         self._exporting = False  # an export is being written (off the UI thread)
         self._recording: bool | None = None  # while following: another cofacil records it
+        self._following: Timer | None = None  # the once-a-second reading while following
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,14 +142,31 @@ class ReviewScreen(Screen[None]):
                     markup=False,
                     timeout=6,
                 )
-            self.set_interval(1.0, self.follow)
+            self._following = self.set_interval(1.0, self.follow)
 
     def follow(self) -> None:
-        """Once a second: what was recorded since; while it is recorded, the clocks move."""
+        """Once a second: what was recorded since; while it is recorded, the clocks move.
+        Once it has ended and the recording cofacil has let it go, the review is the lead's:
+        comments, reviewed marks and sign-off open, without leaving and coming back."""
         if self.view.refresh():
             self.redraw()
         elif self._recording or self.view.being_recorded():
             self._draw_summary(self.view.recorded_figures())
+        if self.view.ended and self.review is None and not self.view.being_recorded():
+            try:
+                self.review = SessionReview(self.view.store, self.view.session.id)
+            except StoreError:
+                return  # taken meanwhile (another review): tried again in a second
+            if self._following is not None:
+                self._following.stop()
+            self.sub_title = "review"
+            self.notify(
+                f"Session {self.view.session.number} has ended: comments, reviewed marks and "
+                "sign-off are open.",
+                markup=False,
+                timeout=6,
+            )
+            self.redraw()
 
     # --- drawing ---------------------------------------------------------------------------
 
