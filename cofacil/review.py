@@ -22,6 +22,7 @@ from cofacil.models import (
     SignedOff,
 )
 from cofacil.storage import SessionLog, Store, StoreError, not_saved
+from cofacil.storage.session_log import REVIEW
 
 
 def plural(count: int, word: str) -> str:
@@ -63,7 +64,7 @@ class SessionReview:
     """The review's writable log (taken only when nobody is recording the session live)."""
 
     def __init__(self, store: Store, session_id: str) -> None:
-        self.log: SessionLog = store.open_log(session_id)
+        self.log: SessionLog = store.open_log(session_id, REVIEW)
 
     def _record(self, event_type: type[EventBase], **fields: object) -> EventBase:
         """Recorded, or a `StoreError` saying why not (a full disk: nothing was written, and

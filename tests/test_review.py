@@ -711,3 +711,22 @@ async def test_a_member_note_written_in_the_review_is_in_what_is_signed_next(
     assert signed.filed.frozen
     assert signed.filed.notes["demo-priya"].plan == "Check in about sleep."
     assert "Check in about sleep\\." in signed.rendered("md")
+
+
+def test_a_session_held_by_a_review_is_not_said_to_be_recorded(tmp_path: Path, demo) -> None:
+    """While the lead's review holds an ended session, it is not "live" for `cofacil
+    sessions`, and a second review (or the room) is told it is open in a review."""
+    from cofacil.__main__ import session_state
+    from cofacil.review import SessionReview
+    from cofacil.storage import SessionLocked
+
+    store = Store(tmp_path, clock=demo)
+    session = store.sessions(DEMO_GROUP_ID)[-1]
+    review = SessionReview(store, session.id)
+    try:
+        assert not store.being_recorded(session.id)
+        assert session_state(store, session, review.events) == "ended"
+        with pytest.raises(SessionLocked, match=r"open in another cofacil's review \(pid \d+\)"):
+            SessionReview(Store(tmp_path, clock=demo), session.id)
+    finally:
+        review.close()

@@ -143,20 +143,25 @@ def quarantine_copy(path: Path, now: datetime | None = None) -> Path:
     return target
 
 
-def lock_is_held(path: Path) -> bool:
-    """Whether another process holds the lock at `path` now (a session being recorded). Only
-    reads: works in a read-only folder, and leaves no lock file behind."""
+def lock_holder(path: Path) -> str | None:
+    """Who holds the lock at `path` now, as its holder wrote it ("pid 812 review"), or None
+    when nobody does. Only reads: works in a read-only folder, and leaves no lock file
+    behind."""
     try:
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
     except OSError:
-        return False  # no lock file: nobody has ever recorded it here
+        return None  # no lock file: nobody has ever recorded it here
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
-        return True
+        return _holder(fd)
     finally:
         os.close(fd)  # closing lets go of the shared lock taken just above
-    return False
+    return None
+
+
+def _holder(fd: int) -> str:
+    return os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
 
 
 class LockHeld(Exception):
@@ -168,8 +173,9 @@ class LockHeld(Exception):
 class FileLock:
     """An exclusive advisory lock on `path`, released by the OS if this process dies."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, purpose: str = "") -> None:
         self.path = path
+        self.purpose = purpose  # written beside the pid: what the lock is held for
         self._fd: int | None = None
 
     def acquire(self, blocking: bool = False) -> None:
@@ -177,7 +183,7 @@ class FileLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+            holder = _holder(fd)
             os.close(fd)
             raise LockHeld(self.path, holder) from None
         except BaseException:
@@ -185,7 +191,7 @@ class FileLock:
             raise
         try:
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+            os.pwrite(fd, " ".join(filter(None, [f"pid {os.getpid()}", self.purpose])).encode(), 0)
         except BaseException:
             os.close(fd)  # lets go of the lock too: a later `with lock` must not wait forever
             raise

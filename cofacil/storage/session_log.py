@@ -22,18 +22,34 @@ if TYPE_CHECKING:
     from cofacil.storage.store import Store
 
 
-class SessionLog:
-    """Recording a session: refused while another process records it (its lock is held)."""
+def is_review(holder: str) -> bool:
+    """A session's lock held by a review, not by a recording."""
+    return holder.endswith(f" {REVIEW}")
 
-    def __init__(self, store: Store, session: Session) -> None:
+
+REVIEW = "review"  # the purpose a review's hold on a session's log is marked with
+
+
+class SessionLog:
+    """Recording a session: refused while another process records it (its lock is held).
+    `purpose`: what it is opened for, written in the lock ("" to record it live, `REVIEW`
+    for the lead's comments and sign-off), so that whoever finds it held is told which."""
+
+    def __init__(self, store: Store, session: Session, purpose: str = "") -> None:
         store.refuse_if_read_only(f"session {session.number} cannot be recorded")
         self.store = store
         self.session = session
         self._paths = store.session_paths(session.id)
-        self._lock = FileLock(self._paths.lock)
+        self._lock = FileLock(self._paths.lock, purpose)
         try:
             self._lock.acquire()
         except LockHeld as held:
+            if is_review(held.holder):
+                pid = held.holder.removesuffix(REVIEW).strip()
+                raise SessionLocked(
+                    f"session {session.number} is open in another cofacil's review ({pid}); "
+                    "it can still be read here"
+                ) from None
             raise SessionLocked(
                 f"session {session.number} is being recorded by another cofacil ({held.holder});"
                 " it can still be opened for review"

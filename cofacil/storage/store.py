@@ -58,7 +58,7 @@ from cofacil.storage.safefile import (
     atomic_write,
     ensure_private_dir,
     fsync_dir,
-    lock_is_held,
+    lock_holder,
     quarantine_copy,
 )
 from cofacil.storage.session_files import (
@@ -68,7 +68,7 @@ from cofacil.storage.session_files import (
     read_header,
     write_header,
 )
-from cofacil.storage.session_log import SessionLog
+from cofacil.storage.session_log import SessionLog, is_review
 from cofacil.storage.vault import PLAIN, Codec, Undecryptable
 
 DEBRIS_AGE = 600  # seconds: a temp file this old belongs to no save still running
@@ -422,13 +422,16 @@ class Store:
         except OSError as error:
             raise StoreError(f"cannot write the session's log: {error.strerror or error}") from None
 
-    def open_log(self, session_id: str) -> SessionLog:
-        """Open a session's log for recording. Refused while another process records it."""
-        return SessionLog(self, self.session(session_id))
+    def open_log(self, session_id: str, purpose: str = "") -> SessionLog:
+        """Open a session's log for recording (`purpose`: see `SessionLog`). Refused while
+        another process holds it."""
+        return SessionLog(self, self.session(session_id), purpose)
 
     def being_recorded(self, session_id: str) -> bool:
-        """Another cofacil is recording the session now (its lock is held)."""
-        return lock_is_held(self.session_paths(session_id).lock)
+        """Another cofacil is recording the session now (its lock is held, and not by a
+        review)."""
+        holder = lock_holder(self.session_paths(session_id).lock)
+        return holder is not None and not is_review(holder)
 
     def log_version(self, session_id: str) -> tuple[int, int]:
         """Size and change time of a session's journal: a cheap "has anything been added?"
