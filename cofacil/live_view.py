@@ -365,6 +365,18 @@ def landed(said: str) -> str:
     return _ON_DISK + said[len(_KEPT) :] if said.startswith(_KEPT) else said
 
 
+def undone(event: EventBase, names: dict[str, str]) -> str:
+    """What `u` just undid, recognisably: a note by its words, a turn by whose it was."""
+    what = event.type.replace("_", " ")  # type: ignore[attr-defined]
+    text = event.__dict__.get("text")
+    who = event.__dict__.get("speaker") or event.__dict__.get("member")
+    if isinstance(text, str) and text:
+        return f"Undone: {what} “{glimpse(text)}”"
+    if isinstance(who, str):
+        return f"Undone: {what} ({visible(names.get(who, who))})"
+    return f"Undone: {what}"
+
+
 def ended(parked: int) -> str:
     """The session just ended, with the notes that were still parked saved into it."""
     if not parked:

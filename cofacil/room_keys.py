@@ -36,7 +36,7 @@ ROOM: tuple[Row, ...] = (
     Row(
         "1–9, 0",
         "that seat's member speaks (the same key again: they stop); seats 11–20: shift + "
-        "digit, ! @ # … ). Not someone out of the room (a + key first), nor during a break",
+        "digit (! @ # …). Not someone out of the room (a + key first), nor during a break",
     ),
     Row(
         "l  c",

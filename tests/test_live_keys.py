@@ -654,11 +654,15 @@ async def test_the_room_stays_put_and_the_line_says_what_was_saved(app) -> None:
         await pilot.press("u")
         await pilot.pause()
         said = str(app.screen.query_one(NoteBar).query_one("#note-idle").render())
-        assert said == "Undone: observation"  # never a stale "✓ Saved" for what is gone
+        assert said == "Undone: observation “shares about work”"  # never a stale "✓ Saved"
         await pilot.press("f", "escape")
         await pilot.pause()
         said = str(app.screen.query_one(NoteBar).query_one("#note-idle").render())
         assert said == "Nothing saved: the line was closed empty."
+        await pilot.press("u")  # Maya's turn, by whose it was
+        await pilot.pause()
+        said = str(app.screen.query_one(NoteBar).query_one("#note-idle").render())
+        assert said == "Undone: turn started (Maya)"
 
 
 @pytest.mark.parametrize("size", [(60, 30), (80, 24), (100, 30), (120, 40)])

@@ -45,7 +45,7 @@ r           the item is reviewed (and on to the next)
 S           sign the session off (it says first what is not done yet)
 M + key     a member: their course and this session's DAP note
 p           the report, as it will be filed
-x           export md, csv and json into the data folder's exports/
+x           export md, html, csv and json into the data folder's exports/
 b, Escape   back
 ctrl+p      every action by name
 """

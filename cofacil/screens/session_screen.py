@@ -571,9 +571,10 @@ class SessionScreen(Screen[None]):
         if undone is None:
             self.notify("Nothing left to undo", markup=False)
         else:
-            what = undone.type.replace("_", " ")
-            self.notify(f"Undone: {what}", markup=False, timeout=2)
-            self.query_one(NoteBar).acknowledge(f"Undone: {what}")  # no stale "✓ Saved" left
+            # The notice short (on a narrow screen a longer one would cover the note line);
+            # the note line says which one, in full.
+            self.notify(f"Undone: {undone.type.replace('_', ' ')}", markup=False, timeout=2)  # type: ignore[attr-defined]
+            self.query_one(NoteBar).acknowledge(live_view.undone(undone, self.names))
         self._record()
 
     def action_pause(self) -> None:
