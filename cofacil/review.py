@@ -21,6 +21,7 @@ from cofacil.models import (
     SessionEnded,
     SignedOff,
 )
+from cofacil.redact import fold
 from cofacil.storage import SessionLog, Store, StoreError, not_saved
 from cofacil.storage.session_log import REVIEW
 
@@ -46,9 +47,15 @@ def left_undone(store: Store, session: Session, events: list[EventBase]) -> list
     return undone
 
 
+def _folded(text: str) -> str:
+    return text.lower() if text.isascii() else fold(text)[0]  # the same, for plain text
+
+
 def search_hit(query: str, haystack: str) -> bool:
-    """The review's search: whole words, any case, in order. `Lea` finds "Lea" and "@Lea",
-    never "unclear"; `@Lea` and `@Sam_P` find the member however written; `#tag` the tag."""
+    """The review's search: whole words, any case, accents or not, in order. `Lea` finds
+    "Lea" and "@Lea", never "unclear"; `zurich` finds "Zürich"; `@Lea` and `@Sam_P` find
+    the member however written; `#tag` the tag."""
+    query, haystack = _folded(query), _folded(haystack)  # as redaction matches names
     words = query.strip().lstrip("@#").replace("_", " ").split()
     if not words:
         return True
@@ -57,7 +64,7 @@ def search_hit(query: str, haystack: str) -> bool:
     start = r"(?<!\w)" if re.match(r"\w", words[0]) else ""
     end = r"(?!\w)" if re.search(r"\w$", words[-1]) else ""
     pattern = start + r"\s+".join(re.escape(w) for w in words) + end
-    return re.search(pattern, haystack.replace("_", " "), re.IGNORECASE) is not None
+    return re.search(pattern, haystack.replace("_", " ")) is not None
 
 
 class SessionReview:

@@ -513,6 +513,7 @@ def test_search_finds_whole_words_and_mentions() -> None:
     typed = "Priya: [bold]x[/bold] and [red]alarm[/red]"  # found as typed, brackets and all
     assert search_hit("[bold]", typed) and search_hit("[red]", typed)
     assert search_hit("alarm[/red]", typed) and not search_hit("[bold]", "bold as brass")
+    assert search_hit("zurich", "moved to Zürich") and search_hit("INÈS", "ines came late")
 
 
 async def test_the_member_view_gives_the_share_of_the_session_under_review(
