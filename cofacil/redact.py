@@ -235,6 +235,9 @@ def _rules(people: list[tuple[str, str]]) -> list[_Rule]:
         if titles and plain:  # "Dr. R." for Dr. Rivera
             short = rf"{re.escape(titles[0])}\.?\s?{re.escape(plain[-1][0])}\.?"
             rules.append(_Rule(re.compile(rf"{_START}{short}{_END}"), alias))
+            # "Dr Rivera", "dr. rivera": the title goes with the name (not "Dr Lead therapist")
+            titled = rf"{re.escape(titles[0])}\.?\s*" + r"\s+".join(re.escape(w) for w in plain)
+            rules.append(_Rule(re.compile(rf"{_START}{titled}{_END}"), alias))
     for word, alias in words.items():
         rules.append(_Rule(re.compile(rf"{_START}@?{re.escape(word)}{_END}"), alias, word))
     return rules

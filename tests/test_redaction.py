@@ -197,3 +197,12 @@ def test_a_name_run_into_digits_underscores_or_invisible_characters_is_redacted(
     folded = fold(out)[0]
     assert "maya" not in folded and "theo" not in folded, out
     assert "followup" in out and "family" in out and "came" in out
+
+
+def test_a_title_goes_with_the_name_it_belongs_to() -> None:
+    from cofacil.redact import replacer
+
+    clean = replacer([("Dr. Rivera", "Lead therapist"), ("Sam Park", "Co-facilitator")])
+    assert clean("Dr Rivera and dr. rivera agreed") == "Lead therapist and Lead therapist agreed"
+    assert clean("Dr. R. asked; Rivera too") == "Lead therapist asked; Lead therapist too"
+    assert clean("Dr Lee came") == "Dr Lee came"  # another doctor, not the lead
