@@ -217,6 +217,7 @@ async def test_notes_still_parked_are_saved_when_the_session_ends(app, clock) ->
         assert isinstance(app.screen, EndScreen)
         said = " ".join(str(s.render()) for s in app.screen.query("Static"))
         assert "⚑ Flag “not safe at home #risk”: saved as it stands" in said
+        assert "Flags         1 (one of them parked: below)" in said
         assert "Note “quiet today”: saved as it stands" in said
         clock.advance(30)  # the dialog stays open a while
         await pilot.press("y")

@@ -49,7 +49,8 @@ class EndScreen(ModalScreen[bool]):
             f"Silence       {duration(s.silence)}  (longest {duration(s.longest_silence)})",
             f"Balance       {percent(f.balance)} of members' talk shared evenly (100%: all equal)",
             f"Not yet heard {quiet}",
-            f"Flags         {self.flags}",
+            f"Flags         {self.flags + ('flag' in self.parked)}"
+            + (" (one of them parked: below)" if "flag" in self.parked else ""),
         ]
         if f.timeline.gaps:  # time cofacil was not running: not in the figures above
             lines.append(f"Gaps          {dynamics.gaps_words(f)} (not counted)")
