@@ -293,6 +293,7 @@ async def test_member_screen_saves_the_note_and_shows_the_course(tmp_path: Path,
         assert type(screen).__name__ == "MemberScreen"
         course = str(screen.query_one("#member-course").render())
         assert "Attended     ●●" in course and "Talk share" in course
+        await pilot.press(*" Tired.")  # typed at once: into the note's first part, at its end
         plan = screen.query_one("#note-plan")
         plan.text = "Check in about sleep; review safety plan."
         await pilot.press("escape")  # leaving saves
@@ -300,7 +301,7 @@ async def test_member_screen_saves_the_note_and_shows_the_course(tmp_path: Path,
         session_id = app.screen.view.session.id
     note = Store(tmp_path).member_note(session_id, "demo-priya")
     assert note is not None and note.plan.startswith("Check in about sleep")
-    assert note.data.startswith("Attendance: present.")
+    assert note.data.startswith("Attendance: present.") and note.data.endswith(" Tired.")
 
 
 async def test_a_draft_only_looked_at_is_not_saved_as_a_note(tmp_path: Path, demo) -> None:

@@ -91,6 +91,10 @@ class MemberScreen(Screen[None]):
         for name, text in parts.items():
             self.query_one(f"#note-{name}", TextArea).text = text
         self._opened = self._parts()
+        if not self.locked:  # typing goes into the note at once, after what is there
+            first = self.query(TextArea).first()
+            first.focus()
+            first.move_cursor(first.document.end)
         self._load_course()
 
     @work(thread=True, exclusive=True, group="member-course")
