@@ -360,6 +360,9 @@ def closed_empty(drafts: dict[str, Draft]) -> str:
     return "Nothing saved: the line was closed empty." + still_parked(drafts)
 
 
+_ON_DISK, _KEPT = "✓ Saved", "⚠ Kept here, not yet on disk"  # where a note just saved is
+
+
 def landed(said: str) -> str:
     """The line of a note kept here to retry, once the disk took it."""
     return _ON_DISK + said[len(_KEPT) :] if said.startswith(_KEPT) else said
@@ -384,9 +387,6 @@ def ended(parked: int) -> str:
     return (
         f"Session ended · the {'note' if parked == 1 else f'{parked} notes'} parked saved with it."
     )
-
-
-_ON_DISK, _KEPT = "✓ Saved", "⚠ Kept here, not yet on disk"
 
 
 def saved(kind: str, whom: str, text: str, on_disk: bool, drafts: dict[str, Draft]) -> str:

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from cofacil import dynamics, roster
 from cofacil.display import duration, visible
 from cofacil.live import LiveSession, SessionView, unfinished_session
-from cofacil.models import GROUP_KIND_LABELS, Group, Member, Session, SessionEnded
+from cofacil.models import GROUP_KIND_LABELS, EventBase, Group, Member, Session, SessionEnded
 from cofacil.record import signed_off
 from cofacil.screens.group_form import group_form
 from cofacil.screens.member_form import member_form
@@ -120,10 +120,11 @@ class GroupScreen(Screen[None]):
         problems: list[str] = []
         for session in reversed(self.store.sessions(self.group_id)):
             try:
-                rows.append((session.id, self._session_row(session)))
+                events: list[EventBase] | None = self.store.read_events(session.id)
             except StoreError as error:
-                rows.append((session.id, self._unreadable_row(session)))
+                events = None
                 problems.append(f"session {session.number}: {error}")
+            rows.append((session.id, self._session_row(session, events)))
         try:
             unfinished = unfinished_session(self.store, self.group_id)
         except StoreError:
@@ -146,29 +147,23 @@ class GroupScreen(Screen[None]):
                 visible(problem), title="Cannot read", severity="error", timeout=20, markup=False
             )
 
-    def _session_row(self, session: Session) -> list[Text]:
-        events = self.store.read_events(session.id)
-        tl = dynamics.timeline(events)
-        ended = any(isinstance(e, SessionEnded) for e in events)
-        length = duration(tl.end) if events else "—"
-        present = sum(a.present for a in session.attendance.values())
-        return [
-            Text(str(session.number)),
-            Text(session.date.isoformat()),
-            Text(length if ended else "open"),
-            Text(f"{present}/{len(session.attendance)}"),
-            Text("yes" if signed_off(events) is not None else "no"),
-        ]
-
     @staticmethod
-    def _unreadable_row(session: Session) -> list[Text]:
+    def _session_row(session: Session, events: list[EventBase] | None) -> list[Text]:
+        """A session's row; `events` None: its log cannot be read, and the row says so."""
         present = sum(a.present for a in session.attendance.values())
+        if events is None:
+            length, signed = Text("cannot be read", style="bold red"), "?"
+        else:
+            ended = any(isinstance(e, SessionEnded) for e in events)
+            shown = duration(dynamics.timeline(events).end) if events else "—"
+            length = Text(shown if ended else "open")
+            signed = "yes" if signed_off(events) is not None else "no"
         return [
             Text(str(session.number)),
             Text(session.date.isoformat()),
-            Text("cannot be read", style="bold red"),
+            length,
             Text(f"{present}/{len(session.attendance)}"),
-            Text("?"),
+            Text(signed),
         ]
 
     @staticmethod
