@@ -152,7 +152,7 @@ class GroupScreen(Screen[None]):
         """A session's row; `events` None: its log cannot be read, and the row says so."""
         present = sum(a.present for a in session.attendance.values())
         if events is None:
-            length, signed = Text("cannot be read", style="bold red"), "?"
+            length, signed = Text("cannot be read", "bold red", overflow="ellipsis"), "?"
         else:
             ended = any(isinstance(e, SessionEnded) for e in events)
             shown = duration(dynamics.timeline(events).end) if events else "—"
